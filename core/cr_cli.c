@@ -1,0 +1,214 @@
+/* cr_cli.c — the command line: `cusprate COMMAND [FILE.ini] [section.key=value ...]`.
+ * Parses arguments, loads and validates the configuration, resolves the run
+ * folder and dispatches to the command; maps statuses to exit codes
+ * (0 ok, 2 configuration or input error, 1 other failure). */
+#include "cr_cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "cr_common.h"
+#include "cr_file.h"
+#include "cr_version.h"
+
+const struct cr_key cr_run_keys[] = {
+    {.section = "run", .name = "name", .type = CR_KEY_STRING, .unit = "", .def = "",
+     .doc = "name of the run (recorded in every output; default: the INI file's stem)"},
+    {.section = "run", .name = "dir", .type = CR_KEY_PATH, .unit = "", .def = "",
+     .doc = "output folder (relative to the INI file); default out/<INI stem> under the current folder"},
+    {.section = "run", .name = "threads", .type = CR_KEY_INT, .unit = "", .def = "0", .min = 0, .max = 4096,
+     .flags = CR_KEY_RANGED, .doc = "OpenMP threads (0 = OMP_NUM_THREADS or all cores)"},
+    {.section = "run", .name = "log_level", .type = CR_KEY_CHOICE, .unit = "", .def = "info",
+     .choices = "error|warn|info|debug", .doc = "messages printed on stderr"},
+    {.section = "run", .name = "progress", .type = CR_KEY_CHOICE, .unit = "", .def = "auto",
+     .choices = "auto|always|never", .doc = "progress line: auto = only on a terminal"},
+    CR_KEY_END,
+};
+
+struct cr_config *cr_config_new_all(const struct cr_log *log)
+{
+    return cr_config_new(cr_schema_tables, (size_t)cr_nschema_tables, log);
+}
+
+static void stem_of(const char *path, char *buf, size_t n)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(buf, n, "%s", base);
+    char *dot = strrchr(buf, '.');
+    if (dot && dot != buf) *dot = '\0';
+}
+
+void cr_run_dir_resolve(const struct cr_config *cfg, const char *ini_path, char *buf, size_t n)
+{
+    const char *dir = cr_config_path(cfg, "run", "dir");
+    if (dir && *dir) {
+        snprintf(buf, n, "%s", dir);
+        return;
+    }
+    char stem[256] = "run";
+    if (ini_path) stem_of(ini_path, stem, sizeof stem);
+    snprintf(buf, n, "out/%s", stem);
+}
+
+int cr_run_path(const struct cr_cmd_ctx *ctx, const char *name, char *buf, size_t n)
+{
+    int rc = cr_mkdir_p(ctx->run_dir, ctx->log);
+    if (rc) return rc;
+    if (cr_path_join(buf, n, ctx->run_dir, name)) {
+        cr_error(ctx->log, "%s/%s: path too long", ctx->run_dir, name);
+        return CR_EIO;
+    }
+    return CR_OK;
+}
+
+int cr_cmd_config(struct cr_cmd_ctx *ctx)
+{
+    cr_config_print(ctx->cfg, stdout, NULL);
+    return CR_OK;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "cusprate %s — dayside reconnection rate from cusp ion dispersions, checked against\n"
+            "reconnected-flux accounting in a global MHD magnetosphere.\n\n"
+            "usage: cusprate COMMAND FILE.ini [section.key=value ...]\n"
+            "       cusprate bench WHAT [section.key=value ...]\n"
+            "       cusprate COMMAND --help | cusprate --help | cusprate --version | cusprate keys\n\n"
+            "commands:\n",
+            cr_version());
+    for (int i = 0; i < cr_ncommands; i++)
+        fprintf(out, "  %-10s %-10s %s\n", cr_commands[i].name, cr_commands[i].args, cr_commands[i].summary);
+    fprintf(out, "  %-10s %-10s %s\n", "bench", "WHAT", "run a benchmark and print its figures (WHAT: all");
+    for (int i = 0; i < cr_nbenches; i++) fprintf(out, "|%s", cr_benches[i].name);
+    fprintf(out, ")\n  %-10s %-10s %s\n", "keys", "", "print the configuration schema (every key) as Markdown");
+    fprintf(out, "\nExit status: 0 success, 2 configuration or input-data error (nothing written), 1 other failure.\n");
+}
+
+static void command_help(const struct cr_command *c, const struct cr_log *log)
+{
+    printf("usage: cusprate %s %s [section.key=value ...]\n\n%s.\n\n%s\n", c->name, c->args, c->summary, c->help);
+    struct cr_config *cfg = cr_config_new_all(log);
+    if (!cfg) return;
+    if (c->sections && c->sections[0]) {
+        printf("\nKeys it reads (defaults shown):\n");
+        cr_config_print(cfg, stdout, c->sections);
+    }
+    cr_config_release(cfg);
+}
+
+static int is_override(const char *a)
+{
+    const char *eq = strchr(a, '=');
+    const char *dot = strchr(a, '.');
+    return eq && dot && dot < eq && !strchr(a, '/');
+}
+
+static int run_command(const struct cr_command *c, int argc, char **argv, struct cr_log *log)
+{
+    /* argv[0] is the command name */
+    const char *ini = NULL;
+    char **pos = cr_zalloc((size_t)argc, sizeof *pos);
+    int npos = 0;
+    if (!pos) return 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            command_help(c, log);
+            free(pos);
+            return 0;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        if (is_override(argv[i])) continue;
+        if (c->needs_file && !ini) ini = argv[i];
+        else pos[npos++] = argv[i];
+    }
+    if (c->needs_file && !ini) {
+        cr_error(log, "cusprate %s: missing FILE.ini (usage: cusprate %s %s)", c->name, c->name, c->args);
+        free(pos);
+        return 2;
+    }
+    struct cr_config *cfg = cr_config_new_all(log);
+    if (!cfg) { free(pos); return 1; }
+    int rc = CR_OK;
+    if (ini) rc = cr_config_load(cfg, ini);
+    for (int i = 1; i < argc && rc == CR_OK; i++)
+        if (is_override(argv[i])) rc = cr_config_override(cfg, argv[i]);
+    if (rc == CR_OK) rc = cr_config_check_required(cfg);
+    if (rc) {
+        cr_config_release(cfg);
+        free(pos);
+        return cr_status_exit_code(rc);
+    }
+    log->level = (enum cr_log_level)cr_config_choice(cfg, "run", "log_level");
+#ifdef _OPENMP
+    long threads = cr_config_int(cfg, "run", "threads");
+    if (threads > 0) omp_set_num_threads((int)threads);
+#endif
+    struct cr_cmd_ctx ctx = {.cfg = cfg, .log = log, .ini_path = ini, .argc = npos, .argv = pos};
+    cr_run_dir_resolve(cfg, ini, ctx.run_dir, sizeof ctx.run_dir);
+    rc = c->run(&ctx);
+    if (rc) cr_error(log, "cusprate %s: failed (%s)", c->name, cr_status_name(rc));
+    cr_config_release(cfg);
+    free(pos);
+    return cr_status_exit_code(rc);
+}
+
+static int cmd_bench(struct cr_cmd_ctx *ctx)
+{
+    const char *what = ctx->argc > 0 ? ctx->argv[0] : "all";
+    int found = 0, rc = CR_OK;
+    for (int i = 0; i < cr_nbenches; i++) {
+        if (strcmp(what, "all") && strcmp(what, cr_benches[i].name)) continue;
+        found = 1;
+        printf("== bench %s: %s\n", cr_benches[i].name, cr_benches[i].summary);
+        fflush(stdout);
+        int r = cr_benches[i].run(ctx);
+        if (r) rc = r;
+    }
+    if (!found) {
+        cr_error(ctx->log, "cusprate bench: unknown benchmark '%s' (allowed: all", what);
+        for (int i = 0; i < cr_nbenches; i++) cr_error(ctx->log, "  %s: %s", cr_benches[i].name, cr_benches[i].summary);
+        return CR_ECONFIG;
+    }
+    return rc;
+}
+
+static const char *const sec_none[] = {"run", NULL};
+static const struct cr_command bench_command = {
+    "bench", "WHAT", "run a benchmark and print its figures",
+    "Runs the named benchmark (or all) and prints figures: cell-updates per second, particle-steps per "
+    "second, point locations per second, peak memory. Configuration keys can be overridden as section.key=value.",
+    sec_none, 0, cmd_bench};
+
+int cr_cli_main(int argc, char **argv)
+{
+    struct cr_log log = {.level = CR_LEVEL_INFO, .stream = stderr};
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("%s\nbuild: %s\n", cr_version_full(), cr_version_build());
+        return 0;
+    }
+    if (!strcmp(argv[1], "keys")) {
+        struct cr_config *cfg = cr_config_new_all(&log);
+        if (!cfg) return 1;
+        printf("# cusprate configuration keys\n\nEvery key, its type and allowed range, unit, default and meaning. "
+               "Generated by `cusprate keys`.\n");
+        cr_config_print_schema(cfg, stdout);
+        cr_config_release(cfg);
+        return 0;
+    }
+    if (!strcmp(argv[1], "bench")) return run_command(&bench_command, argc - 1, argv + 1, &log);
+    for (int i = 0; i < cr_ncommands; i++)
+        if (!strcmp(argv[1], cr_commands[i].name)) return run_command(&cr_commands[i], argc - 1, argv + 1, &log);
+    cr_error(&log, "unknown command '%s' (see cusprate --help)", argv[1]);
+    return 2;
+}

@@ -1,0 +1,117 @@
+/* cr_config.h — the configuration schema and INI loading (libinih).
+ *
+ * Every key cusprate reads is declared exactly once, in a `struct cr_key`
+ * table owned by the module that uses it (type, unit, default, allowed range,
+ * one-line doc). A `struct cr_config` holds the schema plus the resolved
+ * values, each with its origin (file:line, command-line override, default).
+ * Loading validates everything: an unknown key, a wrong type, a value out of
+ * range, a missing file or a syntax error gives one message naming the file,
+ * line, key and what is allowed, and returns CR_ECONFIG (exit status 2).
+ *
+ * Getters on a key that is not in the schema are programming errors: they
+ * print the key and abort, so a test catches them at once.
+ */
+#ifndef CR_CONFIG_H
+#define CR_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cr_log.h"
+
+enum cr_key_type {
+    CR_KEY_REAL = 0, /* double, range [min, max] */
+    CR_KEY_INT,      /* long, range [min, max] */
+    CR_KEY_BOOL,     /* true/false, yes/no, on/off, 1/0 */
+    CR_KEY_STRING,   /* free text */
+    CR_KEY_PATH,     /* file name; relative names are resolved against the INI file's folder */
+    CR_KEY_CHOICE,   /* one of `choices` ("hlld|hlle") */
+    CR_KEY_REALS     /* comma/space separated list of doubles, each in [min, max];
+                        count limits in [min_count, max_count] (0 = no limit);
+                        continuation lines (indented) append */
+};
+
+/* Flags for ranges. With no flag and min == max == 0 the range is unbounded. */
+enum {
+    CR_KEY_MIN_OPEN = 1 << 0,  /* value must be > min, not >= */
+    CR_KEY_MAX_OPEN = 1 << 1,  /* value must be < max, not <= */
+    CR_KEY_RANGED = 1 << 2,    /* [min, max] applies even if both are 0 */
+    CR_KEY_REQUIRED = 1 << 3   /* no default: the key must be given */
+};
+
+struct cr_key {
+    const char *section;  /* INI section, e.g. "grid" */
+    const char *name;     /* key, e.g. "ni" */
+    enum cr_key_type type;
+    const char *unit;     /* "" when dimensionless, e.g. "R_E", "km/s" */
+    const char *def;      /* default as text ("" allowed for strings) */
+    double min, max;      /* allowed range (see flags) */
+    unsigned flags;
+    const char *choices;  /* CR_KEY_CHOICE: "a|b|c" */
+    const char *doc;      /* one line of documentation */
+    int min_count, max_count; /* CR_KEY_REALS: list length limits (0 = none) */
+};
+
+/* A schema table ends with an entry whose `name` is NULL. */
+#define CR_KEY_END { .section = NULL, .name = NULL }
+
+struct cr_config;
+
+/* New configuration over the schema tables (array of `ntables` pointers).
+ * Every key starts at its default. Duplicate keys across tables are a
+ * programming error and make this return NULL. */
+struct cr_config *cr_config_new(const struct cr_key *const *tables, size_t ntables,
+                                const struct cr_log *log);
+
+/* Load an INI file; values override defaults. CR_ECONFIG on any error. */
+int cr_config_load(struct cr_config *cfg, const char *path);
+
+/* Load INI text (tests, embedded defaults). `name` stands in for the file name
+ * in messages and for resolving relative paths (its folder). */
+int cr_config_load_string(struct cr_config *cfg, const char *text, const char *name);
+
+/* Apply "section.key=value" (command-line override). CR_ECONFIG on error. */
+int cr_config_override(struct cr_config *cfg, const char *assignment);
+
+/* Check that required keys are set. CR_ECONFIG when one is missing. */
+int cr_config_check_required(const struct cr_config *cfg);
+
+/* Typed getters (key must exist in the schema with that type). */
+double cr_config_real(const struct cr_config *cfg, const char *section, const char *name);
+long cr_config_int(const struct cr_config *cfg, const char *section, const char *name);
+bool cr_config_bool(const struct cr_config *cfg, const char *section, const char *name);
+const char *cr_config_string(const struct cr_config *cfg, const char *section, const char *name);
+/* Resolved path (relative to the INI file's folder); "" when unset. */
+const char *cr_config_path(const struct cr_config *cfg, const char *section, const char *name);
+/* Index of the chosen value in `choices` (0-based) and its text. */
+int cr_config_choice(const struct cr_config *cfg, const char *section, const char *name);
+const char *cr_config_choice_name(const struct cr_config *cfg, const char *section, const char *name);
+/* List value; *n receives its length. Pointer valid while cfg lives. */
+const double *cr_config_reals(const struct cr_config *cfg, const char *section, const char *name,
+                              size_t *n);
+
+/* 1 if the key was given in a file or override (not just defaulted). */
+int cr_config_is_set(const struct cr_config *cfg, const char *section, const char *name);
+
+/* Where the value came from: "file.ini:12", "command line", "default". */
+const char *cr_config_origin(const struct cr_config *cfg, const char *section, const char *name);
+
+/* The INI file loaded last ("" if none) and its folder ("." if none). */
+const char *cr_config_file(const struct cr_config *cfg);
+const char *cr_config_dir(const struct cr_config *cfg);
+
+/* Print the resolved configuration with units, origins and docs.
+ * `sections`: NULL-terminated list of sections to print, or NULL for all. */
+void cr_config_print(const struct cr_config *cfg, FILE *out, const char *const *sections);
+
+/* The resolved configuration as INI text (every key, one per line, with a
+ * unit comment). Caller frees. This is what output files store. */
+char *cr_config_to_ini(const struct cr_config *cfg);
+
+/* Print the schema (key reference) as Markdown. */
+void cr_config_print_schema(const struct cr_config *cfg, FILE *out);
+
+void cr_config_release(struct cr_config *cfg);
+
+#endif

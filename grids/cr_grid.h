@@ -1,0 +1,118 @@
+/* cr_grid.h — structured curvilinear hexahedral grids and their metrics.
+ *
+ * One grid type serves the Cartesian verification problems and the LFM-style
+ * warped spherical magnetosphere. Geometry is defined by corner coordinates;
+ * every metric (face-area vectors, volumes, centres, edges, face frames) is
+ * computed from the corners, so the MHD solver follows one code path on all
+ * grids.
+ *
+ * Index conventions (all arrays share ONE layout, "node-sized"):
+ *   active cells i = 0..ni-1, j = 0..nj-1, k = 0..nk-1; ghosts down to -ng
+ *   and up to n+ng-1; corners i = -ng..ni+ng (one more than cells).
+ *   flat index  CR_GIDX(g, i, j, k) = (i + ng) + sj * (j + ng) + sk * (k + ng)
+ *   with sj = ni + 1 + 2 ng, sk = sj * (nj + 1 + 2 ng); every array has
+ *   g->ntot = sk * (nk + 1 + 2 ng) entries, i fastest (structure of arrays).
+ *   - corner (i,j,k) is the low corner of cell (i,j,k);
+ *   - i-face (i,j,k) is the face between cells (i-1,j,k) and (i,j,k), with
+ *     corners (i,j,k),(i,j+1,k),(i,j+1,k+1),(i,j,k+1); its area vector points
+ *     towards +i. Likewise j-faces (towards +j) and k-faces (towards +k);
+ *   - i-edge (i,j,k) joins corners (i,j,k) and (i+1,j,k); likewise j, k.
+ *
+ * The LFM-style spherical grid: i quasi-radial (inner sphere -> outer
+ * boundary), j polar angle from the +X (Sun-Earth) axis (0..pi), k azimuth
+ * about X starting at +Y, periodic. Cells next to the two axes (j = 0 and
+ * j = nj - 1) are degenerate wedges; the grid records these axis rings so the
+ * solver can average over them (as LFM/GAMERA do).
+ *
+ * Face-area vectors follow the bilinear-face formula
+ *   A = 1/2 (p2 - p0) x (p3 - p1)
+ * (corners p0..p3 in order), which makes the six faces of every hexahedron
+ * close exactly in exact arithmetic. Volumes use the divergence theorem over
+ * the bilinear faces (exact for trilinear hexahedra).
+ */
+#ifndef CR_GRID_H
+#define CR_GRID_H
+
+#include <stddef.h>
+
+#include "../core/cr_log.h"
+
+enum cr_grid_kind { CR_GRID_CARTESIAN = 0, CR_GRID_WARPED = 1, CR_GRID_LFM = 2 };
+
+/* Boundary topology along one index direction. */
+enum cr_grid_bc { CR_GRID_OPEN = 0, CR_GRID_PERIODIC = 1, CR_GRID_AXIS = 2 };
+
+struct cr_grid_spec {
+    enum cr_grid_kind kind;
+    int ni, nj, nk;            /* active cells */
+    int ng;                    /* ghost layers (0 -> 4; at least 4) */
+    /* Cartesian / warped: box [x0,x1] x [y0,y1] x [z0,z1]; periodic flags */
+    double lo[3], hi[3];
+    int periodic[3];
+    double warp_amp;           /* warped: amplitude as a fraction of the cell size (e.g. 0.1..0.3) */
+    /* LFM spherical: */
+    double r_inner;            /* inner sphere radius [R_E] (default 2) */
+    double x_sun;              /* sunward extent of the outer shell [R_E] (~30) */
+    double x_tail;             /* down-tail extent [R_E] (~300, positive number) */
+    double r_side;             /* lateral extent [R_E] (~100) */
+    double r_focus;            /* radius where cells are concentrated (~10) */
+    double dr_focus;           /* target radial spacing there [R_E] (0.34 on D) */
+    const struct cr_log *log;
+};
+
+struct cr_grid {
+    enum cr_grid_kind kind;
+    int ni, nj, nk, ng;
+    enum cr_grid_bc bc[3];     /* per direction i, j, k */
+    size_t sj, sk, ntot;       /* strides and array length */
+    /* corners (node-sized layout, ghosts filled) */
+    double *x, *y, *z;
+    /* cell metrics */
+    double *vol;               /* volume */
+    double *cx, *cy, *cz;      /* centroid */
+    /* face-area vectors, per direction d = 0 (i), 1 (j), 2 (k); components [d][c] */
+    double *area[3][3];
+    double *amag[3];           /* |A| */
+    /* per-face orthonormal frames: normal n, tangents t1, t2 (t1 along the
+     * face's first in-plane edge direction, t2 = n x t1), components [d][c] */
+    double *fn[3][3], *ft1[3][3], *ft2[3][3];
+    /* edge vectors and lengths per direction */
+    double *edge[3][3];
+    double *elen[3];
+    /* axis rings (LFM): axis_lo = 1 if j = 0 touches the +X axis, axis_hi = 1
+     * if j = nj touches the -X axis */
+    int axis_lo, axis_hi;
+};
+
+#define CR_GIDX(g, i, j, k) \
+    ((size_t)((i) + (g)->ng) + (g)->sj * (size_t)((j) + (g)->ng) + (g)->sk * (size_t)((k) + (g)->ng))
+
+/* Build a grid from a spec. NULL (with a logged reason) on bad spec. */
+struct cr_grid *cr_grid_new(const struct cr_grid_spec *spec);
+void cr_grid_release(struct cr_grid *g);
+
+/* Presets for the LFM grid: "D" = 48x48x64, "Q" = 96x96x128. Fills the LFM
+ * fields of spec with the documented defaults. CR_ECONFIG for unknown. */
+int cr_grid_spec_preset(struct cr_grid_spec *spec, const char *name);
+
+/* Point location. `hint` (may be NULL or hold -1) is a cell index triple to
+ * start from (e.g. the previous result along an orbit) and is updated.
+ * On success fills cell (i,j,k) and local coordinates (u,v,w) in [0,1]^3 of
+ * the trilinear map, returns CR_OK; CR_EDOMAIN if the point is outside the
+ * active grid. */
+struct cr_grid_loc {
+    int i, j, k;
+    double u, v, w;
+};
+int cr_grid_locate(const struct cr_grid *g, const double p[3], struct cr_grid_loc *loc);
+
+/* Trilinear interpolation at a located point of corner-centred data
+ * (node-sized array). */
+double cr_grid_interp_corner(const struct cr_grid *g, const double *data, const struct cr_grid_loc *loc);
+
+/* Interpolation of cell-centred data (node-sized array with filled ghosts)
+ * at a located point: trilinear between the 8 surrounding cell centres. */
+double cr_grid_interp_cell(const struct cr_grid *g, const double *data, const struct cr_grid_loc *loc,
+                           const double p[3]);
+
+#endif

@@ -1,0 +1,206 @@
+/* test_config.c — the configuration schema, INI loading and the CLI's
+ * handling of bad input: every class of error names the file, line and key,
+ * exits with status 2 and writes nothing. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/cr_cli.h"
+#include "../core/cr_common.h"
+#include "../core/cr_config.h"
+#include "helpers.h"
+
+static const struct cr_key test_keys[] = {
+    {.section = "t", .name = "n", .type = CR_KEY_INT, .unit = "", .def = "8", .min = 2, .max = 100,
+     .doc = "a count"},
+    {.section = "t", .name = "x", .type = CR_KEY_REAL, .unit = "R_E", .def = "1.5", .min = 0, .max = 10,
+     .flags = CR_KEY_MIN_OPEN, .doc = "a length"},
+    {.section = "t", .name = "flag", .type = CR_KEY_BOOL, .unit = "", .def = "no", .doc = "a switch"},
+    {.section = "t", .name = "solver", .type = CR_KEY_CHOICE, .unit = "", .def = "hlld", .choices = "hlld|hlle",
+     .doc = "a choice"},
+    {.section = "t", .name = "file", .type = CR_KEY_PATH, .unit = "", .def = "", .doc = "a path"},
+    {.section = "t", .name = "list", .type = CR_KEY_REALS, .unit = "eV", .def = "1, 2, 3", .min = 0, .max = 1e6,
+     .flags = CR_KEY_MIN_OPEN, .doc = "a table", .min_count = 2},
+    {.section = "u", .name = "name", .type = CR_KEY_STRING, .unit = "", .def = "abc", .doc = "a name"},
+    CR_KEY_END,
+};
+
+static struct cr_config *make_cfg(FILE *logf, struct cr_log *log)
+{
+    log->level = CR_LEVEL_INFO;
+    log->stream = logf;
+    log->no_timestamps = 1;
+    const struct cr_key *tabs[] = {test_keys};
+    return cr_config_new(tabs, 1, log);
+}
+
+Test(config, defaults_and_types)
+{
+    struct cr_log log;
+    struct cr_config *cfg = make_cfg(stderr, &log);
+    cr_assert_not_null(cfg);
+    cr_assert_eq(cr_config_int(cfg, "t", "n"), 8);
+    cr_assert_float_eq(cr_config_real(cfg, "t", "x"), 1.5, 0);
+    cr_assert_eq(cr_config_bool(cfg, "t", "flag"), false);
+    cr_assert_eq(cr_config_choice(cfg, "t", "solver"), 0);
+    size_t n;
+    const double *l = cr_config_reals(cfg, "t", "list", &n);
+    cr_assert_eq(n, 3);
+    cr_assert_float_eq(l[2], 3.0, 0);
+    cr_assert_str_eq(cr_config_origin(cfg, "t", "n"), "default");
+    cr_config_release(cfg);
+}
+
+Test(config, load_string_overrides_and_paths)
+{
+    struct cr_log log;
+    struct cr_config *cfg = make_cfg(stderr, &log);
+    const char *ini = "[t]\nn = 12\nx = 2.5 ; inline comment\nflag = yes\nsolver = hlle\nfile = data/a.h5\n"
+                      "list = 10, 20\n  30 40\n[u]\nname = \"quoted value\"\n";
+    cr_assert_eq(cr_config_load_string(cfg, ini, "runs/test.ini"), CR_OK);
+    cr_assert_eq(cr_config_int(cfg, "t", "n"), 12);
+    cr_assert_float_eq(cr_config_real(cfg, "t", "x"), 2.5, 0);
+    cr_assert(cr_config_bool(cfg, "t", "flag"));
+    cr_assert_str_eq(cr_config_choice_name(cfg, "t", "solver"), "hlle");
+    cr_assert_str_eq(cr_config_path(cfg, "t", "file"), "runs/data/a.h5");
+    size_t n;
+    const double *l = cr_config_reals(cfg, "t", "list", &n);
+    cr_assert_eq(n, 4, "continuation lines append to lists (got %zu)", n);
+    cr_assert_float_eq(l[3], 40.0, 0);
+    cr_assert_str_eq(cr_config_string(cfg, "u", "name"), "quoted value");
+    cr_assert_str_eq(cr_config_origin(cfg, "t", "x"), "runs/test.ini:3");
+    cr_assert_eq(cr_config_override(cfg, "t.n=50"), CR_OK);
+    cr_assert_eq(cr_config_int(cfg, "t", "n"), 50);
+    cr_assert_str_eq(cr_config_origin(cfg, "t", "n"), "command line");
+    char *txt = cr_config_to_ini(cfg);
+    cr_assert_not_null(txt);
+    cr_assert(strstr(txt, "[t]\n") && strstr(txt, "n = 50 ;") && strstr(txt, "x = 2.5 ; R_E"), "%s", txt);
+    free(txt);
+    cr_config_release(cfg);
+}
+
+/* Each bad input: status CR_ECONFIG and a message naming file:line and key. */
+static void expect_bad(const char *ini, const char *want1, const char *want2)
+{
+    FILE *logf = tmpfile();
+    struct cr_log log;
+    struct cr_config *cfg = make_cfg(logf, &log);
+    int rc = cr_config_load_string(cfg, ini, "bad.ini");
+    char buf[4096] = "";
+    rewind(logf);
+    size_t got = fread(buf, 1, sizeof buf - 1, logf);
+    buf[got] = '\0';
+    fclose(logf);
+    cr_assert_eq(rc, CR_ECONFIG, "expected config error for:\n%s", ini);
+    cr_assert(strstr(buf, want1), "message lacks '%s': %s", want1, buf);
+    if (want2) cr_assert(strstr(buf, want2), "message lacks '%s': %s", want2, buf);
+    cr_config_release(cfg);
+}
+
+Test(config, bad_inputs_name_file_line_key)
+{
+    expect_bad("[t]\nn = 4\nbogus = 1\n", "bad.ini:3", "t.bogus");
+    expect_bad("[t]\nn = four\n", "bad.ini:2", "t.n");
+    expect_bad("[t]\nn = 1000\n", "bad.ini:2", "[2, 100]");
+    expect_bad("[t]\nx = 0\n", "t.x", "(0, 10]");
+    expect_bad("[t]\nsolver = roe\n", "t.solver", "hlld|hlle");
+    expect_bad("[t]\nflag = maybe\n", "t.flag", "true/false");
+    expect_bad("[nope]\nn = 1\n", "bad.ini:2", "[nope]");
+    expect_bad("[t]\nn = 4\nthis line has no equals sign\n", "bad.ini:3", "syntax error");
+    expect_bad("[t]\nn = 4\nn = 5\n", "bad.ini:3", "given twice");
+    expect_bad("[t]\nlist = 1, -2\n", "t.list", "list item");
+    expect_bad("[t]\nx = nan\n", "t.x", "not a finite");
+}
+
+Test(config, over_long_line_is_an_error)
+{
+    char ini[1024] = "[t]\nlist = 1";
+    for (int i = 0; i < 120; i++) strcat(ini, ", 2");
+    strcat(ini, "\n");
+    expect_bad(ini, "bad.ini:2", "longer than");
+}
+
+Test(config, missing_file)
+{
+    FILE *logf = tmpfile();
+    struct cr_log log;
+    struct cr_config *cfg = make_cfg(logf, &log);
+    cr_assert_eq(cr_config_load(cfg, "/nonexistent/dir/x.ini"), CR_ECONFIG);
+    char buf[1024] = "";
+    rewind(logf);
+    size_t got = fread(buf, 1, sizeof buf - 1, logf);
+    buf[got] = '\0';
+    fclose(logf);
+    cr_assert(strstr(buf, "/nonexistent/dir/x.ini"), "%s", buf);
+    cr_config_release(cfg);
+}
+
+Test(config, bad_override)
+{
+    FILE *logf = tmpfile();
+    struct cr_log log;
+    struct cr_config *cfg = make_cfg(logf, &log);
+    cr_assert_eq(cr_config_override(cfg, "t.n=1"), CR_ECONFIG);
+    cr_assert_eq(cr_config_override(cfg, "t.zz=1"), CR_ECONFIG);
+    cr_assert_eq(cr_config_override(cfg, "nonsense"), CR_ECONFIG);
+    fclose(logf);
+    cr_config_release(cfg);
+}
+
+/* ---- the CLI: exit status 2, the key in the message, nothing written ---- */
+
+Test(cli, bad_input_classes_exit_2)
+{
+    char dir[256];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    struct {
+        const char *ini;
+        const char *want;
+    } cases[] = {
+        {"[run]\nthreads = -3\n", "run.threads"},
+        {"[run]\nthredas = 2\n", "run.thredas"},
+        {"[run]\nthreads = two\n", "run.threads"},
+        {"[run]\nlog_level = loud\n", "run.log_level"},
+        {"[run\nthreads = 1\n", "syntax error"},
+    };
+    for (size_t c = 0; c < CR_ARRAY_LEN(cases); c++) {
+        char ini[512], outdir[512], cmd[2048];
+        snprintf(ini, sizeof ini, "%s/case%zu.ini", dir, c);
+        snprintf(outdir, sizeof outdir, "%s/out%zu", dir, c);
+        helper_write_file(ini, cases[c].ini);
+        char out[8192];
+        snprintf(cmd, sizeof cmd, "config %s run.dir=%s", ini, outdir);
+        int st = helper_run_cli(cmd, out, sizeof out);
+        cr_assert_eq(st, 2, "case %zu: exit %d, output: %s", c, st, out);
+        cr_assert(strstr(out, cases[c].want), "case %zu: message lacks '%s': %s", c, cases[c].want, out);
+        cr_assert(strstr(out, ini) || c == 99, "case %zu: message lacks the file name: %s", c, out);
+        struct stat sb;
+        cr_assert(stat(outdir, &sb) != 0, "case %zu: output folder was created", c);
+    }
+    char out[8192];
+    int st = helper_run_cli("config /nonexistent/file.ini", out, sizeof out);
+    cr_assert_eq(st, 2);
+    cr_assert(strstr(out, "/nonexistent/file.ini"), "%s", out);
+    st = helper_run_cli("config /dev/null run.threads=100000", out, sizeof out);
+    cr_assert_eq(st, 2);
+    cr_assert(strstr(out, "run.threads"), "%s", out);
+    st = helper_run_cli("nosuchcommand", out, sizeof out);
+    cr_assert_eq(st, 2);
+    helper_rm_rf(dir);
+}
+
+Test(cli, version_help_and_config_print)
+{
+    char out[65536];
+    cr_assert_eq(helper_run_cli("--version", out, sizeof out), 0);
+    cr_assert(strstr(out, "cusprate 0.") && strstr(out, "git") && strstr(out, "flags"), "%s", out);
+    cr_assert_eq(helper_run_cli("--help", out, sizeof out), 0);
+    cr_assert(strstr(out, "config"), "%s", out);
+    cr_assert_eq(helper_run_cli("config --help", out, sizeof out), 0);
+    cr_assert(strstr(out, "usage: cusprate config"), "%s", out);
+    cr_assert_eq(helper_run_cli("config /dev/null run.threads=3", out, sizeof out), 0);
+    cr_assert(strstr(out, "threads") && strstr(out, "command line"), "%s", out);
+}
