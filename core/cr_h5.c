@@ -258,6 +258,7 @@ int cr_h5_read_attr_string(hid_t loc, const char *obj, const char *name, char *b
     else if (H5Tis_variable_str(ft) > 0) {
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5Tget_cset(ft));
         char *s = NULL;
         if (H5Aread(a, mt, &s) < 0) rc = CR_EIO;
         else {
@@ -270,6 +271,7 @@ int cr_h5_read_attr_string(hid_t loc, const char *obj, const char *name, char *b
         char *s = cr_zalloc(sz + 1, 1);
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, sz + 1);
+        H5Tset_cset(mt, H5Tget_cset(ft));
         if (!s || H5Aread(a, mt, s) < 0) rc = CR_EIO;
         else snprintf(buf, n, "%s", s);
         free(s);
