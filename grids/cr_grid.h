@@ -82,6 +82,10 @@ struct cr_grid {
     /* axis rings (LFM): axis_lo = 1 if j = 0 touches the +X axis, axis_hi = 1
      * if j = nj touches the -X axis */
     int axis_lo, axis_hi;
+    /* --- additions (documented in grids/README.md) --- */
+    struct cr_grid_spec spec;  /* the resolved spec (ng, presets and defaults filled) */
+    double period[3];          /* shift of a periodic Cartesian/warped direction (box length), else 0 */
+    struct cr_grid_aux *aux;   /* private: per-grid data for point location (cr_grid_locate.c) */
 };
 
 #define CR_GIDX(g, i, j, k) \

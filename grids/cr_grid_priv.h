@@ -1,0 +1,28 @@
+/* cr_grid_priv.h — functions shared between the grid's own source files
+ * (generators, metrics, point location). Not for use outside grids/. */
+#ifndef CR_GRID_PRIV_H
+#define CR_GRID_PRIV_H
+
+#include "cr_grid.h"
+
+/* Corner coordinate of (i,j,k) as a small array. */
+static inline void cr_grid_corner(const struct cr_grid *g, int i, int j, int k, double p[3])
+{
+    size_t n = CR_GIDX(g, i, j, k);
+    p[0] = g->x[n];
+    p[1] = g->y[n];
+    p[2] = g->z[n];
+}
+
+/* LFM-style spherical grid: fill every corner (ghosts included) of g, whose
+ * sizes are set. CR_OK or CR_ECONFIG / CR_EDOMAIN with a logged reason. */
+int cr_grid_lfm_corners(struct cr_grid *g);
+
+/* Defaults of the LFM shape parameters left at zero in a spec. */
+void cr_grid_lfm_defaults(struct cr_grid_spec *s);
+
+/* Point-location acceleration data: built by cr_grid_new, freed by release. */
+int cr_grid_aux_build(struct cr_grid *g);
+void cr_grid_aux_free(struct cr_grid_aux *aux);
+
+#endif
