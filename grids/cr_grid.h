@@ -58,6 +58,9 @@ struct cr_grid_spec {
     double r_focus;            /* radius where cells are concentrated (~10) */
     double dr_focus;           /* target radial spacing there [R_E] (0.34 on D) */
     const struct cr_log *log;
+    /* --- additions (documented in grids/README.md) --- */
+    double j_warp;             /* LFM: polar-angle warp A of theta(eta) = pi eta + A (pi/2 - pi eta) eta (1 - eta);
+                                  0 = uniform, > 0 widens the cells next to the axis (presets: 0.5); (-2, 4) */
 };
 
 struct cr_grid {
@@ -98,6 +101,11 @@ void cr_grid_release(struct cr_grid *g);
 /* Presets for the LFM grid: "D" = 48x48x64, "Q" = 96x96x128. Fills the LFM
  * fields of spec with the documented defaults. CR_ECONFIG for unknown. */
 int cr_grid_spec_preset(struct cr_grid_spec *spec, const char *name);
+
+/* Analytic volume [R_E^3] of the LFM grid's active region (between the inner
+ * sphere and the outer shell of two half-spheroids): the value the summed
+ * cell volumes converge to. Zero fields of spec take their defaults. */
+double cr_grid_lfm_volume(const struct cr_grid_spec *spec);
 
 /* Point location. `hint` (may be NULL or hold -1) is a cell index triple to
  * start from (e.g. the previous result along an orbit) and is updated.

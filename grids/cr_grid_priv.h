@@ -21,7 +21,12 @@ int cr_grid_lfm_corners(struct cr_grid *g);
 /* Defaults of the LFM shape parameters left at zero in a spec. */
 void cr_grid_lfm_defaults(struct cr_grid_spec *s);
 
-/* Point-location acceleration data: built by cr_grid_new, freed by release. */
+/* Point-location data: built by cr_grid_new, freed by release. */
+struct cr_grid_aux {
+    double *theta;      /* LFM: polar angle of the corner rays j = 0..nj (increasing) */
+    double h[3];        /* box grids: nominal cell size per direction */
+};
+
 int cr_grid_aux_build(struct cr_grid *g);
 void cr_grid_aux_free(struct cr_grid_aux *aux);
 
