@@ -84,6 +84,52 @@ struct cr_field *cr_field_dipole_uniform_new(double b_e, const double b_uni[3], 
     return analytic_new("dipole+uniform", 1, b_e, b_uni, e_uni, r_inner, r_outer);
 }
 
+/* Dipole plus a uniform field ramped linearly in time (see cr_field.h). */
+struct ramp {
+    struct cr_field base;
+    double b_e;
+    double b0[3], b1[3], t0, t1;
+};
+
+static int ramp_eval(const struct cr_field *f, double t, const double x[3], struct cr_field_sample *s)
+{
+    const struct ramp *a = (const struct ramp *)f;
+    memset(s, 0, sizeof *s);
+    double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    if (f->r_outer > 0 && r > f->r_outer) return CR_EDOMAIN;
+    if (r == 0) return CR_EDOMAIN;
+    double w = t <= a->t0 ? 0.0 : t >= a->t1 ? 1.0 : (t - a->t0) / (a->t1 - a->t0);
+    cr_dipole_field(a->b_e, x, s->B);
+    s->inside = r < f->r_inner;
+    for (int c = 0; c < 3; c++) s->B[c] += (1.0 - w) * a->b0[c] + w * a->b1[c];
+    return CR_OK;
+}
+
+static const struct cr_field_vtable ramp_vt = {ramp_eval, analytic_release};
+
+struct cr_field *cr_field_dipole_ramp_new(double b_e, const double b_uni0[3], const double b_uni1[3], double t0,
+                                          double t1, double r_inner, double r_outer)
+{
+    if (!(t1 > t0)) return NULL;
+    struct ramp *a = cr_zalloc(1, sizeof *a);
+    if (!a) return NULL;
+    a->base.vt = &ramp_vt;
+    a->base.name = "dipole+uniform ramp";
+    a->base.r_inner = r_inner;
+    a->base.r_outer = r_outer;
+    a->base.b_e = b_e;
+    a->base.t_min = t0;
+    a->base.t_max = t1;
+    a->b_e = b_e;
+    a->t0 = t0;
+    a->t1 = t1;
+    for (int c = 0; c < 3; c++) {
+        a->b0[c] = b_uni0[c];
+        a->b1[c] = b_uni1[c];
+    }
+    return &a->base;
+}
+
 struct cr_field *cr_field_uniform_new(const double b[3], const double e[3])
 {
     return analytic_new("uniform", 0, 0.0, b, e, 0.0, 0.0);

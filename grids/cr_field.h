@@ -58,6 +58,13 @@ struct cr_field *cr_field_dipole_new(double b_e, double r_inner);
 struct cr_field *cr_field_dipole_uniform_new(double b_e, const double b_uni[3], const double e_uni[3],
                                              double r_inner, double r_outer);
 
+/* Dipole plus a uniform field that changes linearly in time: b_uni0 [nT] at
+ * t0 [s], b_uni1 at t1 > t0, constant outside [t0, t1]; E = 0. A static
+ * vacuum superposition at every instant (REFERENCES section 3), used to
+ * verify flux accounting between states of known open flux. */
+struct cr_field *cr_field_dipole_ramp_new(double b_e, const double b_uni0[3], const double b_uni1[3], double t0,
+                                          double t1, double r_inner, double r_outer);
+
 /* Uniform B [nT] and E [mV/m] everywhere (no inner boundary). */
 struct cr_field *cr_field_uniform_new(const double b[3], const double e[3]);
 

@@ -539,3 +539,170 @@ struct cr_grid *cr_grid_new(const struct cr_grid_spec *spec)
     }
     return g;
 }
+
+/* ---- a grid from explicit corners (files in the GAMERA/kaipy layout) ----------- */
+
+/* Ghost corner (i, j, k) of a grid whose active corners are set: periodic and
+ * axis directions map to active corners, open directions extrapolate
+ * linearly from the last two active corners (an inward step is shortened so
+ * that the innermost ghost keeps at least half the edge corner's distance
+ * from the origin). */
+static void ghost_corner(const struct cr_grid *g, int lfm, int i, int j, int k, double p[3])
+{
+    const int ni = g->ni, nj = g->nj, nk = g->nk, ng = g->ng;
+    if (lfm) {
+        if (j < 0) {
+            j = -j;
+            k += nk / 2;
+        } else if (j > nj) {
+            j = 2 * nj - j;
+            k += nk / 2;
+        }
+        k = ((k % nk) + nk) % nk;
+    }
+    int c[3] = {i, j, k}, n[3] = {ni, nj, nk}, e[3];
+    for (int d = 0; d < 3; d++) e[d] = c[d] < 0 ? 0 : c[d] > n[d] ? n[d] : c[d];
+    cr_grid_corner(g, e[0], e[1], e[2], p);
+    for (int d = 0; d < 3; d++) {
+        int over = c[d] - e[d];
+        if (!over) continue;
+        int f[3] = {e[0], e[1], e[2]};
+        f[d] += over < 0 ? 1 : -1;
+        double q[3], s[3];
+        cr_grid_corner(g, f[0], f[1], f[2], q);
+        double len = 0.0, r = 0.0;
+        for (int a = 0; a < 3; a++) {
+            s[a] = p[a] - q[a];
+            len += s[a] * s[a];
+            r += p[a] * p[a];
+        }
+        len = sqrt(len);
+        r = sqrt(r);
+        double scale = 1.0;
+        if (ng * len > 0.5 * r && len > 0) scale = 0.5 * r / (ng * len);
+        for (int a = 0; a < 3; a++) p[a] += abs(over) * scale * s[a];
+    }
+}
+
+struct cr_grid *cr_grid_new_from_corners(int ni, int nj, int nk, const double *x, const double *y, const double *z,
+                                         const struct cr_log *log)
+{
+    if (ni < 1 || nj < 1 || nk < 1 || !x || !y || !z) {
+        cr_error(log, "grid: corners need ni, nj, nk >= 1 (got %d x %d x %d)", ni, nj, nk);
+        return NULL;
+    }
+    if ((double)(ni + 9) * (nj + 9) * (nk + 9) > 2e9) {
+        cr_error(log, "grid: %d x %d x %d cells is too large", ni, nj, nk);
+        return NULL;
+    }
+    const size_t si = (size_t)ni + 1, sj = (size_t)nj + 1, nc = si * sj * ((size_t)nk + 1);
+    double scale = 0.0;
+    for (size_t m = 0; m < nc; m++) {
+        if (!isfinite(x[m]) || !isfinite(y[m]) || !isfinite(z[m])) {
+            cr_error(log, "grid: corner %zu is not finite", m);
+            return NULL;
+        }
+        scale = fmax(scale, fmax(fabs(x[m]), fmax(fabs(y[m]), fabs(z[m]))));
+    }
+    const double tol = 1e-9 * (scale > 0 ? scale : 1.0);
+#define CIN(i, j, k) (((size_t)(k) * sj + (size_t)(j)) * si + (size_t)(i))
+    /* LFM-like: the j = 0 and j = nj rows on the X axis, azimuth periodic, even nk */
+    int axis = 1, periodic = 1;
+    for (int k = 0; k <= nk && axis; k++)
+        for (int i = 0; i <= ni && axis; i++) {
+            size_t a = CIN(i, 0, k), b = CIN(i, nj, k);
+            if (hypot(y[a], z[a]) > tol || hypot(y[b], z[b]) > tol) axis = 0;
+        }
+    for (int j = 0; j <= nj && periodic; j++)
+        for (int i = 0; i <= ni && periodic; i++) {
+            size_t a = CIN(i, j, 0), b = CIN(i, j, nk);
+            if (fabs(x[a] - x[b]) > tol || fabs(y[a] - y[b]) > tol || fabs(z[a] - z[b]) > tol) periodic = 0;
+        }
+    int lfm = axis && periodic && nk >= 4 && nk % 2 == 0;
+    struct cr_grid_spec spec = {.kind = lfm ? CR_GRID_LFM : CR_GRID_WARPED, .ni = ni, .nj = nj, .nk = nk, .ng = 4,
+                                .log = log};
+    for (int d = 0; d < 3; d++) {
+        spec.lo[d] = INFINITY;
+        spec.hi[d] = -INFINITY;
+    }
+    double rmin = INFINITY;
+    for (size_t m = 0; m < nc; m++) {
+        const double v[3] = {x[m], y[m], z[m]};
+        for (int d = 0; d < 3; d++) {
+            spec.lo[d] = fmin(spec.lo[d], v[d]);
+            spec.hi[d] = fmax(spec.hi[d], v[d]);
+        }
+    }
+    for (int k = 0; k <= nk; k++)
+        for (int j = 0; j <= nj; j++) {
+            size_t m = CIN(0, j, k);
+            rmin = fmin(rmin, sqrt(x[m] * x[m] + y[m] * y[m] + z[m] * z[m]));
+        }
+    spec.r_inner = rmin;
+    struct cr_grid *g = cr_zalloc(1, sizeof *g);
+    if (!g) return NULL;
+    g->spec = spec;
+    g->kind = spec.kind;
+    g->ni = ni;
+    g->nj = nj;
+    g->nk = nk;
+    g->ng = spec.ng;
+    g->sj = (size_t)ni + 1 + 2 * (size_t)g->ng;
+    g->sk = g->sj * ((size_t)nj + 1 + 2 * (size_t)g->ng);
+    g->ntot = g->sk * ((size_t)nk + 1 + 2 * (size_t)g->ng);
+    if (lfm) {
+        g->bc[0] = CR_GRID_OPEN;
+        g->bc[1] = CR_GRID_AXIS;
+        g->bc[2] = CR_GRID_PERIODIC;
+        g->axis_lo = g->axis_hi = 1;
+    } else {
+        g->bc[0] = g->bc[1] = g->bc[2] = CR_GRID_OPEN;
+    }
+    if (alloc_arrays(g)) {
+        cr_error(log, "grid: out of memory for %d x %d x %d cells", ni, nj, nk);
+        free(g);
+        return NULL;
+    }
+    for (int k = 0; k <= nk; k++)
+        for (int j = 0; j <= nj; j++)
+            for (int i = 0; i <= ni; i++) {
+                size_t d = CR_GIDX(g, i, j, k), s = CIN(i, j, k);
+                g->x[d] = x[s];
+                g->y[d] = y[s];
+                g->z[d] = z[s];
+            }
+#undef CIN
+    const int ng = g->ng;
+    for (int k = -ng; k <= nk + ng; k++)
+        for (int j = -ng; j <= nj + ng; j++)
+            for (int i = -ng; i <= ni + ng; i++) {
+                if (i >= 0 && i <= ni && j >= 0 && j <= nj && k >= 0 && k <= nk) continue;
+                double p[3];
+                ghost_corner(g, lfm, i, j, k, p);
+                size_t d = CR_GIDX(g, i, j, k);
+                g->x[d] = p[0];
+                g->y[d] = p[1];
+                g->z[d] = p[2];
+            }
+    face_areas(g);
+    edges(g);
+    cells(g);
+    frames(g);
+    double vmin = INFINITY;
+    for (int k = 0; k < nk; k++)
+        for (int j = 0; j < nj; j++)
+            for (int i = 0; i < ni; i++) vmin = fmin(vmin, g->vol[CR_GIDX(g, i, j, k)]);
+    if (!(vmin > 0.0)) {
+        cr_error(log, "grid: the corners give a cell of volume %g <= 0 (tangled, degenerate or left-handed grid)",
+                 vmin);
+        cr_grid_release(g);
+        return NULL;
+    }
+    for (size_t m = 0; m < g->ntot; m++) g->vol[m] = fabs(g->vol[m]);
+    if (cr_grid_aux_build(g)) {
+        cr_error(log, "grid: out of memory for the point-location tables");
+        cr_grid_release(g);
+        return NULL;
+    }
+    return g;
+}

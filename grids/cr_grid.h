@@ -98,6 +98,17 @@ struct cr_grid {
 struct cr_grid *cr_grid_new(const struct cr_grid_spec *spec);
 void cr_grid_release(struct cr_grid *g);
 
+/* A grid from explicit corners, e.g. read from a GAMERA/kaipy file: x, y, z
+ * [R_E] of the (nk+1) (nj+1) (ni+1) active corners in C order (k slowest,
+ * i fastest), no ghosts. An LFM-style grid (the j = 0 and j = nj corner rows
+ * on the X axis, the k = nk plane equal to k = 0, nk even) gets the LFM
+ * boundary topology (open i, axis j, periodic k) and ghost corners like
+ * cr_grid_new's; any other grid is CR_GRID_WARPED with open boundaries and
+ * linearly extrapolated ghost corners. NULL (logged) on non-finite corners
+ * or a cell of non-positive volume. */
+struct cr_grid *cr_grid_new_from_corners(int ni, int nj, int nk, const double *x, const double *y, const double *z,
+                                         const struct cr_log *log);
+
 /* Presets for the LFM grid: "D" = 48x48x64, "Q" = 96x96x128. Fills the LFM
  * fields of spec with the documented defaults. CR_ECONFIG for unknown. */
 int cr_grid_spec_preset(struct cr_grid_spec *spec, const char *name);

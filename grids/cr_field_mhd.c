@@ -1,0 +1,450 @@
+/* cr_field_mhd.c — MHD slices of an mhd.h5 file (GAMERA/kaipy layout) as a
+ * field source: curvilinear location, trilinear interpolation between cell
+ * centres, linear interpolation in time over a two-slice window (see
+ * cr_field_mhd.h). */
+#include "cr_field_mhd.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/cr_common.h"
+#include "../core/cr_h5.h"
+
+enum { V_BX = 0, V_BY, V_BZ, V_VX, V_VY, V_VZ, V_D, NVAR };
+static const char *const var_name[NVAR] = {"Bx", "By", "Bz", "Vx", "Vy", "Vz", "D"};
+
+struct slice_ref {
+    long step;
+    double time;
+};
+
+struct cr_field_mhd {
+    struct cr_field base; /* first: the vtable view */
+    char path[4096];
+    const struct cr_log *log;
+    hid_t fid;
+    int load;
+    int use[NVAR];
+    double b_e;
+    double r_proj;        /* points in [r_inner, r_proj) outside the grid are projected to r_proj */
+    struct cr_grid *grid;
+    int lfm;
+    int split;            /* B stored as the deviation from the dipole (spherical grids) */
+    int ns;
+    struct slice_ref *sl;
+    double *buf[2][NVAR]; /* two slots of node-sized cell arrays (ghost layer filled) */
+    int held[2];          /* slice index held by each slot (-1 none) */
+    int sa, sb;           /* slots of the window's first and second slice (-1 before set_time) */
+    double ta, tb;
+    double *tmp;          /* read buffer, nk * nj * ni */
+};
+
+/* ---- evaluation ------------------------------------------------------------ */
+
+static int mhd_eval(const struct cr_field *f, double t, const double x[3], struct cr_field_sample *s)
+{
+    const struct cr_field_mhd *m = (const struct cr_field_mhd *)f;
+    memset(s, 0, sizeof *s);
+    double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    if (!isfinite(r)) return CR_EDOMAIN;
+    if (r < f->r_inner) {
+        if (r == 0) return CR_EDOMAIN;
+        cr_dipole_field(m->b_e, x, s->B);
+        s->inside = 1;
+        return CR_OK;
+    }
+    if (m->sa < 0) return CR_EDOMAIN;
+    double w = 0.0;
+    if (m->sb != m->sa) {
+        double span = m->tb - m->ta, tol = 1e-9 * span;
+        if (t < m->ta - tol || t > m->tb + tol) return CR_EDOMAIN;
+        w = (t - m->ta) / span;
+        w = w < 0 ? 0 : w > 1 ? 1 : w;
+    }
+    struct cr_grid_loc loc = {.i = -1, .j = -1, .k = -1};
+    if (cr_grid_locate(m->grid, x, &loc) != CR_OK) {
+        /* between the inner sphere and the grid's faceted inner shell */
+        if (r >= m->r_proj) return CR_EDOMAIN;
+        double xp[3] = {x[0] * m->r_proj / r, x[1] * m->r_proj / r, x[2] * m->r_proj / r};
+        loc = (struct cr_grid_loc){.i = -1, .j = -1, .k = -1};
+        if (cr_grid_locate(m->grid, xp, &loc) != CR_OK) return CR_EDOMAIN;
+    }
+    double v[NVAR];
+    for (int q = 0; q < NVAR; q++) {
+        if (!m->use[q]) {
+            v[q] = 0.0;
+            continue;
+        }
+        double a = cr_grid_interp_cell(m->grid, m->buf[m->sa][q], &loc, x);
+        double b = w > 0 ? cr_grid_interp_cell(m->grid, m->buf[m->sb][q], &loc, x) : a;
+        v[q] = (1.0 - w) * a + w * b;
+    }
+    double bd[3] = {0, 0, 0};
+    if (m->split) cr_dipole_field(m->b_e, x, bd);
+    for (int c = 0; c < 3; c++) {
+        s->B[c] = v[V_BX + c] + bd[c];
+        s->V[c] = v[V_VX + c];
+    }
+    s->D = v[V_D];
+    /* E = -V x B: (km/s)(nT) = 1e-6 V/m = 1e-3 mV/m */
+    s->E[0] = -1e-3 * (s->V[1] * s->B[2] - s->V[2] * s->B[1]);
+    s->E[1] = -1e-3 * (s->V[2] * s->B[0] - s->V[0] * s->B[2]);
+    s->E[2] = -1e-3 * (s->V[0] * s->B[1] - s->V[1] * s->B[0]);
+    return CR_OK;
+}
+
+static void mhd_release_vt(struct cr_field *f) { cr_field_mhd_release((struct cr_field_mhd *)f); }
+
+static const struct cr_field_vtable mhd_vt = {mhd_eval, mhd_release_vt};
+
+/* ---- file structure ------------------------------------------------------- */
+
+static herr_t collect_steps(hid_t loc, const char *name, const H5L_info_t *info, void *op)
+{
+    (void)loc;
+    (void)info;
+    struct cr_field_mhd *m = op;
+    if (strncmp(name, "Step#", 5) != 0) return 0;
+    char *end = NULL;
+    long n = strtol(name + 5, &end, 10);
+    if (!end || *end != '\0' || end == name + 5) return 0;
+    struct slice_ref *nv = realloc(m->sl, (size_t)(m->ns + 1) * sizeof *nv);
+    if (!nv) return -1;
+    m->sl = nv;
+    m->sl[m->ns].step = n;
+    m->sl[m->ns].time = NAN;
+    m->ns++;
+    return 0;
+}
+
+static int cmp_slice(const void *a, const void *b)
+{
+    const struct slice_ref *x = a, *y = b;
+    return x->time < y->time ? -1 : x->time > y->time ? 1 : 0;
+}
+
+/* Shape check of one dataset: CR_ECONFIG (logged) when missing or wrong. */
+static int check_shape(const struct cr_field_mhd *m, const char *name, const hsize_t want[3])
+{
+    int rank;
+    hsize_t dims[8];
+    if (H5Lexists(m->fid, name, H5P_DEFAULT) <= 0) {
+        cr_error(m->log, "%s: dataset '%s' is missing", m->path, name);
+        return CR_ECONFIG;
+    }
+    if (cr_h5_shape(m->fid, name, &rank, dims, m->path, m->log)) return CR_ECONFIG;
+    if (rank != 3 || dims[0] != want[0] || dims[1] != want[1] || dims[2] != want[2]) {
+        char got[128] = "";
+        for (int d = 0; d < rank && d < 4; d++) {
+            char one[32];
+            snprintf(one, sizeof one, "%s%llu", d ? " x " : "", (unsigned long long)dims[d]);
+            strncat(got, one, sizeof got - strlen(got) - 1);
+        }
+        cr_error(m->log, "%s: dataset '%s' has shape (%s), expected (%llu x %llu x %llu) = (Nk, Nj, Ni)%s", m->path,
+                 name, got, (unsigned long long)want[0], (unsigned long long)want[1], (unsigned long long)want[2],
+                 name[0] == 'S' ? " of the cells" : " + 1 corners");
+        return CR_ECONFIG;
+    }
+    return CR_OK;
+}
+
+struct cr_field_mhd *cr_field_mhd_new(const struct cr_field_mhd_inp *inp, int *status)
+{
+    int st_dummy;
+    if (!status) status = &st_dummy;
+    *status = CR_ECONFIG;
+    const struct cr_log *log = inp ? inp->log : NULL;
+    if (!inp || !inp->path) {
+        cr_error(log, "mhd field: no file given");
+        return NULL;
+    }
+    struct cr_field_mhd *m = cr_zalloc(1, sizeof *m);
+    if (!m) {
+        *status = CR_ENOMEM;
+        return NULL;
+    }
+    m->base.vt = &mhd_vt;
+    m->base.name = "mhd-slice";
+    m->log = log;
+    m->fid = -1;
+    m->sa = m->sb = -1;
+    m->held[0] = m->held[1] = -1;
+    m->ta = m->tb = NAN;
+    snprintf(m->path, sizeof m->path, "%s", inp->path);
+    m->load = inp->load ? inp->load : CR_MHD_LOAD_ALL;
+    m->use[V_BX] = m->use[V_BY] = m->use[V_BZ] = (m->load & CR_MHD_LOAD_B) != 0;
+    m->use[V_VX] = m->use[V_VY] = m->use[V_VZ] = (m->load & CR_MHD_LOAD_V) != 0;
+    m->use[V_D] = (m->load & CR_MHD_LOAD_D) != 0;
+    m->b_e = inp->b_e > 0 ? inp->b_e : 30000.0;
+    m->base.b_e = m->b_e;
+    int rc = CR_OK;
+    m->fid = cr_h5_open_read(m->path, log);
+    if (m->fid < 0) {
+        cr_field_mhd_release(m);
+        return NULL; /* a missing or unreadable input file is an input error */
+    }
+    /* grid corners */
+    int rank;
+    hsize_t dims[8];
+    if (H5Lexists(m->fid, "X", H5P_DEFAULT) <= 0 || cr_h5_shape(m->fid, "X", &rank, dims, m->path, log)) {
+        cr_error(log, "%s: corner dataset 'X' is missing (not an mhd.h5 / GAMERA file?)", m->path);
+        cr_field_mhd_release(m);
+        return NULL;
+    }
+    if (rank != 3 || dims[0] < 2 || dims[1] < 2 || dims[2] < 2) {
+        cr_error(log, "%s: corner dataset 'X' must have shape (Nk+1, Nj+1, Ni+1) with every N >= 1", m->path);
+        cr_field_mhd_release(m);
+        return NULL;
+    }
+    const hsize_t cdims[3] = {dims[0], dims[1], dims[2]};
+    const int nk = (int)dims[0] - 1, nj = (int)dims[1] - 1, ni = (int)dims[2] - 1;
+    rc = check_shape(m, "Y", cdims);
+    if (!rc) rc = check_shape(m, "Z", cdims);
+    size_t ncorner = (size_t)cdims[0] * cdims[1] * cdims[2];
+    double *cx = NULL, *cy = NULL, *cz = NULL;
+    if (!rc) {
+        cx = malloc(ncorner * sizeof *cx);
+        cy = malloc(ncorner * sizeof *cy);
+        cz = malloc(ncorner * sizeof *cz);
+        if (!cx || !cy || !cz) rc = CR_ENOMEM;
+    }
+    if (!rc) rc = cr_h5_read_doubles(m->fid, "X", cx, ncorner, m->path, log);
+    if (!rc) rc = cr_h5_read_doubles(m->fid, "Y", cy, ncorner, m->path, log);
+    if (!rc) rc = cr_h5_read_doubles(m->fid, "Z", cz, ncorner, m->path, log);
+    if (!rc) {
+        m->grid = cr_grid_new_from_corners(ni, nj, nk, cx, cy, cz, log);
+        if (!m->grid) {
+            cr_error(log, "%s: the corner arrays X, Y, Z do not form a valid grid", m->path);
+            rc = CR_ECONFIG;
+        }
+    }
+    free(cx);
+    free(cy);
+    free(cz);
+    if (rc) {
+        *status = rc == CR_ENOMEM ? CR_ENOMEM : rc == CR_EIO ? CR_EIO : CR_ECONFIG;
+        cr_field_mhd_release(m);
+        return NULL;
+    }
+    const struct cr_grid *g = m->grid;
+    m->lfm = g->kind == CR_GRID_LFM;
+    m->split = m->lfm;
+    /* inner boundary: smallest radius of the i = 0 corners, and how far the
+     * faceted shell dips below it (face centres) */
+    double rmin = INFINITY, rface = INFINITY;
+    for (int k = 0; k <= nk; k++)
+        for (int j = 0; j <= nj; j++) {
+            size_t q = CR_GIDX(g, 0, j, k);
+            rmin = fmin(rmin, sqrt(g->x[q] * g->x[q] + g->y[q] * g->y[q] + g->z[q] * g->z[q]));
+        }
+    for (int k = 0; k < nk; k++)
+        for (int j = 0; j < nj; j++) {
+            double c[3] = {0, 0, 0};
+            for (int a = 0; a < 4; a++) {
+                size_t q = CR_GIDX(g, 0, j + (a & 1), k + (a >> 1));
+                c[0] += 0.25 * g->x[q];
+                c[1] += 0.25 * g->y[q];
+                c[2] += 0.25 * g->z[q];
+            }
+            rface = fmin(rface, sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]));
+        }
+    /* an inner boundary only for the spherical (LFM-style) grids */
+    m->base.r_inner = inp->r_inner > 0 ? inp->r_inner : m->lfm ? rmin : 0.0;
+    m->r_proj = m->base.r_inner + 2.0 * fmax(0.0, rmin - rface) + 1e-9 * rmin;
+    m->base.r_outer = 0.0; /* the grid's edge bounds the domain (eval returns CR_EDOMAIN) */
+    /* slices */
+    H5Literate(m->fid, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, collect_steps, m);
+    if (m->ns == 0) {
+        cr_error(log, "%s: no slice groups 'Step#N' found", m->path);
+        cr_field_mhd_release(m);
+        return NULL;
+    }
+    const hsize_t celld[3] = {(hsize_t)nk, (hsize_t)nj, (hsize_t)ni};
+    for (int s = 0; s < m->ns && !rc; s++) {
+        char grp[64], name[96];
+        snprintf(grp, sizeof grp, "Step#%ld", m->sl[s].step);
+        if (cr_h5_read_attr_double(m->fid, grp, "time", &m->sl[s].time) || !isfinite(m->sl[s].time)) {
+            cr_error(log, "%s: slice group '%s' has no numeric attribute 'time' [s]", m->path, grp);
+            rc = CR_ECONFIG;
+        }
+        for (int q = 0; q < NVAR && !rc; q++) {
+            if (!m->use[q]) continue;
+            snprintf(name, sizeof name, "%s/%s", grp, var_name[q]);
+            rc = check_shape(m, name, celld);
+        }
+    }
+    if (!rc) {
+        qsort(m->sl, (size_t)m->ns, sizeof *m->sl, cmp_slice);
+        for (int s = 1; s < m->ns && !rc; s++)
+            if (!(m->sl[s].time > m->sl[s - 1].time)) {
+                cr_error(log, "%s: slices Step#%ld and Step#%ld have the same time %g s", m->path,
+                         m->sl[s - 1].step, m->sl[s].step, m->sl[s].time);
+                rc = CR_ECONFIG;
+            }
+    }
+    if (!rc) {
+        m->tmp = malloc((size_t)ni * nj * nk * sizeof *m->tmp);
+        for (int a = 0; a < 2 && m->tmp; a++)
+            for (int q = 0; q < NVAR; q++)
+                if (m->use[q]) {
+                    m->buf[a][q] = cr_zalloc(g->ntot, sizeof(double));
+                    if (!m->buf[a][q]) rc = CR_ENOMEM;
+                }
+        if (!m->tmp) rc = CR_ENOMEM;
+        if (rc) cr_error(log, "%s: out of memory for two slices", m->path);
+    }
+    if (rc) {
+        *status = rc;
+        cr_field_mhd_release(m);
+        return NULL;
+    }
+    m->base.t_min = m->sl[0].time;
+    m->base.t_max = m->sl[m->ns - 1].time;
+    *status = CR_OK;
+    return m;
+}
+
+struct cr_field *cr_field_mhd_field(struct cr_field_mhd *m) { return &m->base; }
+int cr_field_mhd_nslices(const struct cr_field_mhd *m) { return m->ns; }
+double cr_field_mhd_slice_time(const struct cr_field_mhd *m, int n)
+{
+    return n >= 0 && n < m->ns ? m->sl[n].time : NAN;
+}
+const struct cr_grid *cr_field_mhd_grid(const struct cr_field_mhd *m) { return m->grid; }
+
+void cr_field_mhd_window(const struct cr_field_mhd *m, double *t_a, double *t_b)
+{
+    *t_a = m->ta;
+    *t_b = m->tb;
+}
+
+void cr_field_mhd_release(struct cr_field_mhd *m)
+{
+    if (!m) return;
+    if (m->fid >= 0) H5Fclose(m->fid);
+    cr_grid_release(m->grid);
+    for (int a = 0; a < 2; a++)
+        for (int q = 0; q < NVAR; q++) free(m->buf[a][q]);
+    free(m->tmp);
+    free(m->sl);
+    free(m);
+}
+
+/* ---- loading slices --------------------------------------------------------- */
+
+/* Fill the one ghost layer the cell interpolation reads: across the axis
+ * of an LFM grid from the cell on the other side, periodic in azimuth, and a
+ * copy of the nearest active cell across open boundaries (for B on a
+ * spherical grid the stored values are deviations from the dipole, so the
+ * copy extends the deviation, not the steep dipole). */
+static void fill_ghosts(const struct cr_field_mhd *m, double *d)
+{
+    const struct cr_grid *g = m->grid;
+    const int ni = g->ni, nj = g->nj, nk = g->nk;
+    for (int k = -1; k <= nk; k++)
+        for (int j = -1; j <= nj; j++)
+            for (int i = -1; i <= ni; i++) {
+                if (i >= 0 && i < ni && j >= 0 && j < nj && k >= 0 && k < nk) continue;
+                int si = i, sj = j, sk = k;
+                if (m->lfm) {
+                    if (sj < 0) {
+                        sj = -1 - sj;
+                        sk += nk / 2;
+                    } else if (sj >= nj) {
+                        sj = 2 * nj - 1 - sj;
+                        sk += nk / 2;
+                    }
+                    sk = ((sk % nk) + nk) % nk;
+                } else {
+                    sj = sj < 0 ? 0 : sj >= nj ? nj - 1 : sj;
+                    sk = sk < 0 ? 0 : sk >= nk ? nk - 1 : sk;
+                }
+                si = si < 0 ? 0 : si >= ni ? ni - 1 : si;
+                d[CR_GIDX(g, i, j, k)] = d[CR_GIDX(g, si, sj, sk)];
+            }
+}
+
+static int load_slice(struct cr_field_mhd *m, int s, int slot)
+{
+    const struct cr_grid *g = m->grid;
+    const int ni = g->ni, nj = g->nj, nk = g->nk;
+    const size_t n = (size_t)ni * nj * nk;
+    m->held[slot] = -1;
+    for (int q = 0; q < NVAR; q++) {
+        if (!m->use[q]) continue;
+        char name[96];
+        snprintf(name, sizeof name, "Step#%ld/%s", m->sl[s].step, var_name[q]);
+        int rc = cr_h5_read_doubles(m->fid, name, m->tmp, n, m->path, m->log);
+        if (rc) return rc == CR_EIO ? CR_EIO : CR_ECONFIG;
+        double *d = m->buf[slot][q];
+        for (int k = 0; k < nk; k++)
+            for (int j = 0; j < nj; j++) {
+                const double *row = m->tmp + ((size_t)k * nj + j) * ni;
+                double *out = d + CR_GIDX(g, 0, j, k);
+                for (int i = 0; i < ni; i++) {
+                    if (!isfinite(row[i])) {
+                        cr_error(m->log, "%s: %s is not finite in cell (i=%d, j=%d, k=%d)", m->path, name, i, j, k);
+                        return CR_ECONFIG;
+                    }
+                    out[i] = row[i];
+                }
+            }
+        if (m->split && q <= V_BZ) {
+            /* deviation from the dipole at the cell centroid */
+            for (int k = 0; k < nk; k++)
+                for (int j = 0; j < nj; j++)
+                    for (int i = 0; i < ni; i++) {
+                        size_t c = CR_GIDX(g, i, j, k);
+                        double xc[3] = {g->cx[c], g->cy[c], g->cz[c]}, bd[3];
+                        cr_dipole_field(m->b_e, xc, bd);
+                        d[c] -= bd[q - V_BX];
+                    }
+        }
+        fill_ghosts(m, d);
+    }
+    m->held[slot] = s;
+    return CR_OK;
+}
+
+int cr_field_mhd_set_time(struct cr_field_mhd *m, double t)
+{
+    const double t0 = m->sl[0].time, t1 = m->sl[m->ns - 1].time;
+    int a;
+    if (m->ns == 1) {
+        a = 0;
+    } else {
+        double tol = 1e-9 * (t1 - t0);
+        if (!(t >= t0 - tol && t <= t1 + tol)) {
+            cr_error(m->log, "%s: no slice brackets t = %g s (slices cover %g..%g s)", m->path, t, t0, t1);
+            return CR_ECONFIG;
+        }
+        a = 0;
+        while (a < m->ns - 2 && m->sl[a + 1].time <= t) a++;
+    }
+    int b = m->ns == 1 ? a : a + 1;
+    if (m->sa >= 0 && m->held[m->sa] == a && m->held[m->sb] == b) return CR_OK;
+    /* reuse a slot that already holds a or b */
+    int slot_a = m->held[0] == a ? 0 : m->held[1] == a ? 1 : -1;
+    int slot_b = (b != a) ? (m->held[0] == b ? 0 : m->held[1] == b ? 1 : -1) : slot_a;
+    m->sa = m->sb = -1;
+    m->ta = m->tb = NAN;
+    int rc = CR_OK;
+    if (slot_a < 0) {
+        slot_a = slot_b == 0 ? 1 : 0;
+        rc = load_slice(m, a, slot_a);
+        if (b == a) slot_b = slot_a;
+    }
+    if (!rc && slot_b < 0) {
+        slot_b = slot_a == 0 ? 1 : 0;
+        rc = load_slice(m, b, slot_b);
+    }
+    if (rc) return rc;
+    m->sa = slot_a;
+    m->sb = slot_b;
+    m->ta = m->sl[a].time;
+    m->tb = m->sl[b].time;
+    return CR_OK;
+}

@@ -1,0 +1,76 @@
+/* cr_field_mhd.h — MHD slices from an mhd.h5 file (GAMERA/kaipy layout) as a
+ * field source for field lines and test particles.
+ *
+ * The file (docs/formats.md; GAMERA's own single-file output reads the same):
+ *   root   X, Y, Z    [R_E]   cell corners, shape (Nk+1, Nj+1, Ni+1), C order
+ *   Step#N group, attribute `time` [s]; cell-centred datasets, shape (Nk, Nj, Ni):
+ *          Bx By Bz [nT, total field]   Vx Vy Vz [km/s]   D [#/cc]
+ * Slices need not be numbered from 0 or contiguously; they are ordered by
+ * their `time`, which must increase strictly.
+ *
+ * Evaluation at (t, x): the point is located on the curvilinear grid
+ * (cr_grid_locate) and B, V, D are interpolated trilinearly between the
+ * eight surrounding cell centres (cr_grid_interp_cell), in each of the two
+ * slices that bracket t, then linearly in time. E = -V x B [mV/m]
+ * (ideal MHD). Inside the inner boundary (r < r_inner) the field is the
+ * dipole with E = V = 0 (sample.inside = 1); beyond the grid eval returns
+ * CR_EDOMAIN. Ghost cells for the interpolation next to the boundaries are
+ * filled from the active cells: across the axis of an LFM grid from the cell
+ * on the other side, periodically in azimuth, and by copying the nearest
+ * active cell at the inner and outer shells (for B, the copied value is the
+ * deviation from the dipole, added to the dipole at the ghost centre).
+ *
+ * Time window (thread safety): only the two slices bracketing the current
+ * window are in memory. cr_field_mhd_set_time() moves the window (reading at
+ * most two slices) and is NOT thread-safe: call it from one thread between
+ * steps. eval() only reads, is thread-safe, and accepts t within the window
+ * [t_a, t_b] (a small tolerance of 1e-9 of the slice spacing); outside it
+ * returns CR_EDOMAIN. A file with one slice is static (any t).
+ */
+#ifndef CR_FIELD_MHD_H
+#define CR_FIELD_MHD_H
+
+#include "../core/cr_log.h"
+#include "cr_field.h"
+#include "cr_grid.h"
+
+/* What to load from each slice. */
+enum { CR_MHD_LOAD_B = 1, CR_MHD_LOAD_V = 2, CR_MHD_LOAD_D = 4, CR_MHD_LOAD_ALL = 7 };
+
+struct cr_field_mhd_inp {
+    const char *path;          /* mhd.h5 */
+    double b_e;                /* [nT] dipole inside the inner boundary; 0 = 30000 */
+    double r_inner;            /* [R_E] inner boundary; 0 = the smallest radius of the i = 0 corners */
+    int load;                  /* CR_MHD_LOAD_* bits; 0 = all (B, V and D) */
+    const struct cr_log *log;
+};
+
+struct cr_field_mhd;
+
+/* Open the file, read and check the grid and the list of slices (nothing of
+ * the slices is loaded yet; the window is empty). NULL with a logged reason
+ * on any error; *status (may be NULL) receives CR_ECONFIG for input-data
+ * errors (missing datasets, inconsistent shapes, no slices), CR_EIO or
+ * CR_ENOMEM otherwise. */
+struct cr_field_mhd *cr_field_mhd_new(const struct cr_field_mhd_inp *inp, int *status);
+
+/* The field view (vtable object) of this source; valid while m lives.
+ * cr_field_release() on it releases m. */
+struct cr_field *cr_field_mhd_field(struct cr_field_mhd *m);
+
+int cr_field_mhd_nslices(const struct cr_field_mhd *m);
+double cr_field_mhd_slice_time(const struct cr_field_mhd *m, int n); /* [s], n in time order */
+
+/* Load the slices bracketing t (t_a <= t <= t_b, consecutive slices).
+ * CR_ECONFIG when t is outside the file's time range or a slice lacks a
+ * dataset or has the wrong shape; CR_EIO on read errors. */
+int cr_field_mhd_set_time(struct cr_field_mhd *m, double t);
+
+/* Current window [s] (both NaN before the first set_time). */
+void cr_field_mhd_window(const struct cr_field_mhd *m, double *t_a, double *t_b);
+
+const struct cr_grid *cr_field_mhd_grid(const struct cr_field_mhd *m);
+
+void cr_field_mhd_release(struct cr_field_mhd *m);
+
+#endif
