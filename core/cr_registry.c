@@ -11,12 +11,22 @@ extern const struct cr_key cr_flyby_keys[], cr_instrument_keys[];
 static const char *const sec_fly[] = {"run", "flyby", "instrument", NULL};
 
 static const char *const sec_all[] = {NULL};
+int cr_cmd_grid(struct cr_cmd_ctx *ctx);
+int cr_bench_grid(struct cr_cmd_ctx *ctx);
+extern const struct cr_key cr_grid_keys[];
+static const char *const sec_grid[] = {"run", "grid", NULL};
 
 const struct cr_command cr_commands[] = {
     {"config", "FILE.ini", "print the fully resolved configuration with units and docs",
      "Loads FILE.ini and the overrides, validates every key and prints every key of every section with its "
      "value, unit, allowed range, origin and one-line documentation. Writes nothing.",
      sec_all, 1, cr_cmd_config},
+    {"grid", "FILE.ini", "build the [grid] grid, report it and write grid.h5 + grid.xmf",
+     "Builds the grid of the [grid] section (Cartesian, warped, or the LFM-style spherical grid, presets D and Q), "
+     "prints cell counts, the smallest and largest cell and the largest aspect ratio, and writes <run>/grid.h5 "
+     "(corner arrays X, Y, Z [R_E], shape (Nk+1, Nj+1, Ni+1), and cell volumes dV [R_E^3], shape (Nk, Nj, Ni)) "
+     "and <run>/grid.xmf for ParaView (see grids/README.md).",
+     sec_grid, 1, cr_cmd_grid},
     {"fly", "FLYBY.ini", "fly a virtual TRACERS/DMSP-like spacecraft through the collected particles",
      "Reads <run>/particles.h5 (or flyby.particles) and an instrument (runs/instruments/<name>.ini and/or an inline "
      "[instrument] section) and writes <run>/<flyby>.spectrogram.nc (a pair: also <flyby>.sc2.spectrogram.nc): count "
@@ -27,6 +37,7 @@ const int cr_ncommands = (int)CR_ARRAY_LEN(cr_commands);
 
 const struct cr_key *const cr_schema_tables[] = {
     cr_run_keys,
+    cr_grid_keys,
     cr_flyby_keys,
     cr_instrument_keys,
 };
@@ -34,6 +45,7 @@ const int cr_nschema_tables = (int)CR_ARRAY_LEN(cr_schema_tables);
 
 const struct cr_bench cr_benches[] = {
     {"fly", "virtual spacecraft: binning 2e6 synthetic cusp protons into a 47-channel spectrogram", cr_bench_fly},
+    {"grid", "point locations per second on the LFM D grid along a random walk (1 thread)", cr_bench_grid},
     {NULL, NULL, NULL} /* sentinel: keep last */
 };
 const int cr_nbenches = (int)CR_ARRAY_LEN(cr_benches) - 1;

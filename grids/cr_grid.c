@@ -83,7 +83,7 @@ static void warp_disp(const struct cr_grid *g, const double h[3], const double x
     const int n[3] = {g->ni, g->nj, g->nk};
     double prod = 1.0;
     for (int e = 0; e < 3; e++)
-        if (n[e] > 1) prod *= sin(2.0 * CR_PI * xi[e]);
+        if (n[e] > 1) prod *= xi[e] == floor(xi[e]) ? 0.0 : sin(2.0 * CR_PI * xi[e]); /* exact 0 on box faces */
     for (int d = 0; d < 3; d++) disp[d] = n[d] > 1 ? g->spec.warp_amp * h[d] * prod : 0.0;
 }
 
@@ -426,33 +426,46 @@ static int check_spec(const struct cr_grid_spec *s, const struct cr_log *log)
         return CR_ECONFIG;
     }
     if (s->ni < 1 || s->nj < 1 || s->nk < 1) {
-        cr_error(log, "grid: cell counts must be >= 1 (got ni=%d nj=%d nk=%d)", s->ni, s->nj, s->nk);
+        cr_error(log, "grid.ni, grid.nj, grid.nk: cell counts must be >= 1 (got %d, %d, %d)", s->ni, s->nj, s->nk);
         return CR_ECONFIG;
     }
     if (s->ng != 0 && (s->ng < 4 || s->ng > 16)) {
-        cr_error(log, "grid: ghost layers ng must be 0 (= 4) or in [4, 16] (got %d)", s->ng);
+        cr_error(log, "grid.ng: ghost layers must be in [4, 16] (0 means 4; got %d)", s->ng);
         return CR_ECONFIG;
     }
     const double big = 1e8; /* keeps the node count and the sizes far from overflow */
     if ((double)(s->ni + 41) * (s->nj + 41) * (s->nk + 41) > 2e9 || s->ni > 100000 || s->nj > 100000 ||
         s->nk > 100000) {
-        cr_error(log, "grid: %d x %d x %d cells is too large", s->ni, s->nj, s->nk);
+        cr_error(log, "grid.ni, grid.nj, grid.nk: %d x %d x %d cells is too large", s->ni, s->nj, s->nk);
         return CR_ECONFIG;
     }
     if (s->kind != CR_GRID_LFM) {
         for (int d = 0; d < 3; d++) {
             if (!isfinite(s->lo[d]) || !isfinite(s->hi[d]) || !(s->hi[d] > s->lo[d]) || fabs(s->lo[d]) > big ||
                 fabs(s->hi[d]) > big) {
-                cr_error(log, "grid: box direction %d needs finite lo < hi (got %g, %g)", d, s->lo[d], s->hi[d]);
+                cr_error(log, "grid.box: direction %c needs finite %c0 < %c1 (got %g, %g)", "xyz"[d], "xyz"[d], "xyz"[d], s->lo[d], s->hi[d]);
                 return CR_ECONFIG;
             }
         }
         if (s->kind == CR_GRID_WARPED && !(fabs(s->warp_amp) <= 0.5)) {
-            cr_error(log, "grid: warp_amp must be in [-0.5, 0.5] cell sizes (got %g)", s->warp_amp);
+            cr_error(log, "grid.warp_amp: must be in [-0.5, 0.5] cell sizes (got %g)", s->warp_amp);
             return CR_ECONFIG;
         }
     }
     return CR_OK;
+}
+
+int cr_grid_spec_check(const struct cr_grid_spec *spec)
+{
+    if (!spec) return CR_ECONFIG;
+    int rc = check_spec(spec, spec->log);
+    if (rc == CR_OK && spec->kind == CR_GRID_LFM) {
+        struct cr_grid_spec s = *spec;
+        if (s.ng == 0) s.ng = 4;
+        cr_grid_lfm_defaults(&s);
+        rc = cr_grid_lfm_check(&s);
+    }
+    return rc;
 }
 
 struct cr_grid *cr_grid_new(const struct cr_grid_spec *spec)

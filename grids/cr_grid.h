@@ -98,6 +98,10 @@ struct cr_grid {
 struct cr_grid *cr_grid_new(const struct cr_grid_spec *spec);
 void cr_grid_release(struct cr_grid *g);
 
+/* Check a spec without building the grid: CR_OK, or CR_ECONFIG with a message
+ * naming the [grid] key at fault (grid.nk, grid.r_focus, ...). */
+int cr_grid_spec_check(const struct cr_grid_spec *spec);
+
 /* A grid from explicit corners, e.g. read from a GAMERA/kaipy file: x, y, z
  * [R_E] of the (nk+1) (nj+1) (ni+1) active corners in C order (k slowest,
  * i fastest), no ghosts. An LFM-style grid (the j = 0 and j = nj corner rows

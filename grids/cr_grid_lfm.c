@@ -110,7 +110,7 @@ static int make_profile(const struct cr_grid_spec *sp, struct lfm_prof *p, const
         p->h0 = (A + B) / sp->ni;
         p->beta = 0.0;
         p->eta_f = A / p->h0;
-        cr_info(log, "grid: %d radial cells resolve %.3g R_E everywhere sunward (dr_focus %.3g)", sp->ni, p->h0,
+        cr_debug(log, "grid: %d radial cells resolve %.3g R_E everywhere sunward (dr_focus %.3g)", sp->ni, p->h0,
                 h0);
     } else {
         double lo = 0.0, hi = 1.0;
@@ -126,7 +126,7 @@ static int make_profile(const struct cr_grid_spec *sp, struct lfm_prof *p, const
     }
     double Z = sp->ni - p->eta_f;
     if (!(Z > 0.0)) {
-        cr_error(log, "grid: r_focus %.3g leaves no radial cells sunward of it", p->r_f);
+        cr_error(log, "grid.r_focus: %.3g R_E leaves no radial cells sunward of it", p->r_f);
         return CR_ECONFIG;
     }
     const double D[2] = {p->x_tail - p->r_f, p->r_side - p->r_f};
@@ -181,28 +181,28 @@ int cr_grid_spec_preset(struct cr_grid_spec *spec, const char *name)
 static int check_lfm(const struct cr_grid_spec *s, const struct cr_log *log)
 {
     if (s->nk % 2 || s->nk < 4) {
-        cr_error(log, "grid: the LFM grid needs an even nk >= 4 (axis ghosts pair k with k + nk/2); got %d", s->nk);
+        cr_error(log, "grid.nk: the LFM grid needs an even nk >= 4 (axis ghosts pair k with k + nk/2); got %d", s->nk);
         return CR_ECONFIG;
     }
     if (s->nj < 2) {
-        cr_error(log, "grid: the LFM grid needs nj >= 2 (got %d)", s->nj);
+        cr_error(log, "grid.nj: the LFM grid needs nj >= 2 (got %d)", s->nj);
         return CR_ECONFIG;
     }
     if (!(s->r_inner > 0.0) || !(s->r_focus > s->r_inner) || !(s->x_sun > s->r_focus) ||
         !(s->x_tail > s->r_focus) || !(s->r_side > s->r_focus) || !(s->x_sun < 1e6) || !(s->x_tail < 1e6) ||
         !(s->r_side < 1e6)) {
         cr_error(log,
-                 "grid: LFM extents must satisfy 0 < r_inner < r_focus < x_sun, x_tail, r_side (got r_inner %g, "
-                 "r_focus %g, x_sun %g, x_tail %g, r_side %g)",
+                 "grid.r_inner, grid.r_focus, grid.x_sun, grid.x_tail, grid.r_side: need 0 < r_inner < r_focus < "
+                 "x_sun, x_tail, r_side (got %g, %g, %g, %g, %g R_E)",
                  s->r_inner, s->r_focus, s->x_sun, s->x_tail, s->r_side);
         return CR_ECONFIG;
     }
     if (!(s->dr_focus > 0.0) || !(s->dr_focus < s->x_sun - s->r_inner)) {
-        cr_error(log, "grid: dr_focus must be in (0, x_sun - r_inner) (got %g)", s->dr_focus);
+        cr_error(log, "grid.dr_focus: must be in (0, x_sun - r_inner) (got %g R_E)", s->dr_focus);
         return CR_ECONFIG;
     }
     if (!(s->j_warp > -2.0 && s->j_warp < 4.0)) {
-        cr_error(log, "grid: j_warp must be in (-2, 4) for a monotone polar angle (got %g)", s->j_warp);
+        cr_error(log, "grid.j_warp: must be in (-2, 4) for a monotone polar angle (got %g)", s->j_warp);
         return CR_ECONFIG;
     }
     return CR_OK;
@@ -245,29 +245,45 @@ static void azimuth_table(int nk, double *c, double *s)
     }
 }
 
-int cr_grid_lfm_corners(struct cr_grid *g)
+/* The checks, the radial profile and the nesting of the shells. */
+static int lfm_prepare(const struct cr_grid_spec *sp, struct lfm_prof *p)
 {
-    const struct cr_grid_spec *sp = &g->spec;
     const struct cr_log *log = sp->log;
     if (check_lfm(sp, log)) return CR_ECONFIG;
-    struct lfm_prof p;
-    int rc = make_profile(sp, &p, log);
+    int rc = make_profile(sp, p, log);
     if (rc) return rc;
-    const int ni = g->ni, nj = g->nj, nk = g->nk, ng = g->ng;
+    const int ng = sp->ng ? sp->ng : 4;
     /* shells must grow with i in all three extents */
     double ps = 0, pe = 0, pw = 0;
-    for (int i = -ng; i <= ni + ng; i++) {
+    for (int i = -ng; i <= sp->ni + ng; i++) {
         double s, e, w;
-        shell_extents(&p, i, &s, &e, &w);
+        shell_extents(p, i, &s, &e, &w);
         if (!(s > 0.0 && e > 0.0 && w > 0.0) || (i > -ng && !(s > ps && e > pe && w > pw))) {
-            cr_error(log, "grid: LFM shell %d is not outside shell %d (extents %g %g %g); check the [grid] "
-                          "extents and dr_focus", i, i - 1, s, e, w);
+            cr_error(log, "grid.dr_focus, grid.x_sun, grid.x_tail, grid.r_side: LFM shell %d is not outside shell %d "
+                          "(extents %g %g %g R_E)", i, i - 1, s, e, w);
             return CR_ECONFIG;
         }
         ps = s;
         pe = e;
         pw = w;
     }
+    return CR_OK;
+}
+
+int cr_grid_lfm_check(const struct cr_grid_spec *s)
+{
+    struct lfm_prof p;
+    return lfm_prepare(s, &p);
+}
+
+int cr_grid_lfm_corners(struct cr_grid *g)
+{
+    const struct cr_grid_spec *sp = &g->spec;
+    const struct cr_log *log = sp->log;
+    struct lfm_prof p;
+    int rc = lfm_prepare(sp, &p);
+    if (rc) return rc;
+    const int ni = g->ni, nj = g->nj, nk = g->nk, ng = g->ng;
     double *ck = cr_zalloc((size_t)nk, sizeof(double)), *sk = cr_zalloc((size_t)nk, sizeof(double));
     double *cth = cr_zalloc((size_t)nj + 1, sizeof(double)), *sth = cr_zalloc((size_t)nj + 1, sizeof(double));
     if (!ck || !sk || !cth || !sth) {

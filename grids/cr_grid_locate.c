@@ -50,6 +50,51 @@ int cr_grid_aux_build(struct cr_grid *g)
             size_t m = CR_GIDX(g, 0, j, 0);
             a->theta[j] = atan2(hypot(g->y[m], g->z[m]), g->x[m]);
         }
+    }
+    /* Quick rejection bounds, exact for any grid because every point of a
+     * trilinear cell is a convex combination of its eight corners:
+     *  - with rmin the smallest corner radius of a cell and beta the largest
+     *    angle between two of its corner directions, p . n >= rmin cos(beta)
+     *    for the direction n of any corner, so |p| < min over cells of
+     *    rmin cos(beta) is outside every cell (inside the inner boundary);
+     *  - |p| > the largest corner radius is outside every cell;
+     *  - the LFM outer shell (x_sun, x_tail, r_side) is convex (two half-
+     *    spheroids with a common tangent plane at x = 0): if it holds every
+     *    corner, a point beyond it is outside the grid. */
+    if (g->kind == CR_GRID_LFM) {
+        double rsafe = INFINITY, rmax = 0.0;
+        for (int k = 0; k < g->nk; k++)
+            for (int j = 0; j < g->nj; j++)
+                for (int i = 0; i < g->ni; i++) {
+                    double e[8][3], rmin = INFINITY, cmin = 1.0;
+                    for (int q = 0; q < 8; q++) {
+                        size_t m = CR_GIDX(g, i + (q & 1), j + ((q >> 1) & 1), k + (q >> 2));
+                        double r = sqrt(g->x[m] * g->x[m] + g->y[m] * g->y[m] + g->z[m] * g->z[m]);
+                        rmin = fmin(rmin, r);
+                        rmax = fmax(rmax, r);
+                        e[q][0] = r > 0 ? g->x[m] / r : 0.0;
+                        e[q][1] = r > 0 ? g->y[m] / r : 0.0;
+                        e[q][2] = r > 0 ? g->z[m] / r : 0.0;
+                    }
+                    for (int q = 0; q < 8; q++)
+                        for (int q2 = q + 1; q2 < 8; q2++)
+                            cmin = fmin(cmin, e[q][0] * e[q2][0] + e[q][1] * e[q2][1] + e[q][2] * e[q2][2]);
+                    rsafe = fmin(rsafe, cmin > 0.0 ? rmin * cmin : 0.0);
+                }
+        a->r_safe = rsafe * (1.0 - 1e-12);
+        a->r_max = rmax * (1.0 + 1e-12);
+        const double xs = g->spec.x_sun, xt = g->spec.x_tail, rs = g->spec.r_side;
+        int egg = xs > 0.0 && xt > 0.0 && rs > 0.0;
+        for (int k = 0; k <= g->nk && egg; k++)
+            for (int j = 0; j <= g->nj && egg; j++)
+                for (int i = 0; i <= g->ni && egg; i++) {
+                    size_t m = CR_GIDX(g, i, j, k);
+                    double ex = g->x[m] / (g->x[m] >= 0.0 ? xs : xt);
+                    if (ex * ex + (g->y[m] * g->y[m] + g->z[m] * g->z[m]) / (rs * rs) > 1.0 + 1e-12) egg = 0;
+                }
+        a->egg[0] = egg ? xs : 0.0;
+        a->egg[1] = egg ? xt : 0.0;
+        a->egg[2] = egg ? rs : 0.0;
     } else {
         const int n[3] = {g->ni, g->nj, g->nk};
         for (int d = 0; d < 3; d++) a->h[d] = (g->spec.hi[d] - g->spec.lo[d]) / n[d];
@@ -312,6 +357,19 @@ int cr_grid_locate(const struct cr_grid *g, const double p_in[3], struct cr_grid
                 if (p[d] >= lo + L) p[d] = lo; /* fmod round-off at the seam */
             }
         }
+    }
+    if (g->kind == CR_GRID_LFM) {
+        const struct cr_grid_aux *a = g->aux;
+        double r2 = p[0] * p[0] + p[1] * p[1] + p[2] * p[2];
+        if (r2 < a->r_safe * a->r_safe || r2 > a->r_max * a->r_max) return CR_EDOMAIN;
+        if (a->egg[0] > 0.0) {
+            double ex = p[0] / (p[0] >= 0.0 ? a->egg[0] : a->egg[1]);
+            if (ex * ex + (p[1] * p[1] + p[2] * p[2]) / (a->egg[2] * a->egg[2]) > 1.0 + 1e-12) return CR_EDOMAIN;
+        }
+    } else {
+        /* the box faces are planar: outside them (open directions) is outside */
+        for (int d = 0; d < 3; d++)
+            if (g->bc[d] != CR_GRID_PERIODIC && (p[d] < g->spec.lo[d] || p[d] > g->spec.hi[d])) return CR_EDOMAIN;
     }
     int c[3];
     double uvw[3] = {0.5, 0.5, 0.5};

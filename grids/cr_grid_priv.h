@@ -18,6 +18,9 @@ static inline void cr_grid_corner(const struct cr_grid *g, int i, int j, int k, 
  * sizes are set. CR_OK or CR_ECONFIG / CR_EDOMAIN with a logged reason. */
 int cr_grid_lfm_corners(struct cr_grid *g);
 
+/* Checks of an LFM spec (defaults filled): extents, counts, nested shells. */
+int cr_grid_lfm_check(const struct cr_grid_spec *s);
+
 /* Defaults of the LFM shape parameters left at zero in a spec. */
 void cr_grid_lfm_defaults(struct cr_grid_spec *s);
 
@@ -25,6 +28,9 @@ void cr_grid_lfm_defaults(struct cr_grid_spec *s);
 struct cr_grid_aux {
     double *theta;      /* LFM: polar angle of the corner rays j = 0..nj (increasing) */
     double h[3];        /* box grids: nominal cell size per direction */
+    double r_safe;      /* LFM: points with r < r_safe are inside the inner boundary (outside the grid) */
+    double r_max;       /* LFM: points with r > r_max are outside the grid */
+    double egg[3];      /* LFM: outer shell (x_sun, x_tail, r_side) holding every corner, or 0: beyond it is outside */
 };
 
 int cr_grid_aux_build(struct cr_grid *g);

@@ -244,20 +244,6 @@ Test(grid, lfm_D_metrics_and_shape)
     cr_grid_release(g);
 }
 
-Test(grid, lfm_Q_closure)
-{
-    if (helper_sanitized()) cr_skip_test("Q grid (1.5e6 nodes x 58 arrays) is too slow under sanitizers; D covers it");
-    struct cr_grid *g = lfm_grid("Q", 0, 0, 0);
-    cr_assert_not_null(g);
-    double clos = face_closure(g);
-    printf("grid: LFM Q face closure max residual %.3e\n", clos);
-    cr_assert_lt(clos, 1e-13);
-    double vmin;
-    active_volume(g, &vmin);
-    cr_assert_gt(vmin, 0.0);
-    cr_grid_release(g);
-}
-
 /* The cells fill the region between the inner sphere and the outer egg up to
  * the chord error of the bilinear faces, O(h^2) in the angular spacing: the
  * summed volume converges to the analytic (2 pi/3) w^2 (s + e) - (4 pi/3)
