@@ -14,22 +14,24 @@
 #include "../core/cr_progress.h"
 #include "../core/cr_units.h"
 
-/* One candidate particle, sorted by arrival time. */
+/* One candidate particle. Candidates are sorted by MLat bucket (a fraction
+ * of the collection bin wide), then by arrival time, so that a sample visits
+ * only the buckets of its MLat bin and, in each, only its time window. */
 struct prt {
     double t, mlat, mlt, cosp, w;
-    int ch;
+    int ch, bucket;
 };
 
-static int cmp_t(const void *a, const void *b)
+static int cmp_bucket_t(const void *a, const void *b)
 {
-    double ta = ((const struct prt *)a)->t, tb = ((const struct prt *)b)->t;
-    return (ta > tb) - (ta < tb);
+    const struct prt *pa = a, *pb = b;
+    if (pa->bucket != pb->bucket) return (pa->bucket > pb->bucket) - (pa->bucket < pb->bucket);
+    return (pa->t > pb->t) - (pa->t < pb->t);
 }
 
-/* First index with t >= t0. */
-static size_t lower_bound(const struct prt *p, size_t n, double t0)
+/* First index in [lo, hi) with t >= t0 (hi when none). */
+static size_t lower_bound(const struct prt *p, size_t lo, size_t hi, double t0)
 {
-    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (p[mid].t < t0) lo = mid + 1;
@@ -79,8 +81,22 @@ static double dipole_ratio(double r1, double lat1, double r2, double lat2)
     return pow(r2 / r1, 3) * sqrt(1.0 + 3.0 * s1 * s1) / sqrt(1.0 + 3.0 * s2 * s2);
 }
 
+/* The MLat bucket index of latitude lat [deg]. */
+static int bucket_of(double lat, double bw, int nb)
+{
+    int b = (int)floor((lat + 90.0) / bw);
+    return b < 0 ? 0 : (b >= nb ? nb - 1 : b);
+}
+
+struct index {
+    const struct prt *p;
+    const size_t *start; /* bucket b holds p[start[b] .. start[b+1]) */
+    double bw;
+    int nb;
+};
+
 /* Bin one sample k: fills the row k of S1 (sum w/cos), S2 (sum (w/cos)^2) and macro. */
-static void bin_sample(const struct prt *p, size_t np, double t_lo, double t_hi, double lat_lo, double lat_hi,
+static void bin_sample(const struct index *ix, double t_lo, double t_hi, double lat_lo, double lat_hi,
                        double mlt_c, double half_w_mlt, int hem, enum cr_look look, double cos_min, int nch,
                        double *s1, double *s2, int *macro)
 {
@@ -89,19 +105,24 @@ static void bin_sample(const struct prt *p, size_t np, double t_lo, double t_hi,
         s2[c] = 0;
         macro[c] = 0;
     }
-    for (size_t i = lower_bound(p, np, t_lo); i < np && p[i].t < t_hi; i++) {
-        if (!(p[i].mlat >= lat_lo && p[i].mlat < lat_hi)) continue;
-        double d = fmod(p[i].mlt - mlt_c + 36.0, 24.0) - 12.0; /* in [-12, 12) */
-        if (!(d >= -half_w_mlt && d < half_w_mlt)) continue;
-        double cf;
-        if (look == CR_LOOK_PRECIPITATING) cf = hem * p[i].cosp;
-        else if (look == CR_LOOK_UPGOING) cf = -hem * p[i].cosp;
-        else cf = fabs(p[i].cosp);
-        if (!(cf > 0 && cf >= cos_min)) continue;
-        double v = p[i].w / cf;
-        s1[p[i].ch] += v;
-        s2[p[i].ch] += v * v;
-        macro[p[i].ch]++;
+    const struct prt *p = ix->p;
+    int b0 = bucket_of(lat_lo, ix->bw, ix->nb), b1 = bucket_of(lat_hi, ix->bw, ix->nb);
+    for (int b = b0; b <= b1; b++) {
+        size_t end = ix->start[b + 1];
+        for (size_t i = lower_bound(p, ix->start[b], end, t_lo); i < end && p[i].t < t_hi; i++) {
+            if (!(p[i].mlat >= lat_lo && p[i].mlat < lat_hi)) continue;
+            double d = fmod(p[i].mlt - mlt_c + 36.0, 24.0) - 12.0; /* in [-12, 12) */
+            if (!(d >= -half_w_mlt && d < half_w_mlt)) continue;
+            double cf;
+            if (look == CR_LOOK_PRECIPITATING) cf = hem * p[i].cosp;
+            else if (look == CR_LOOK_UPGOING) cf = -hem * p[i].cosp;
+            else cf = fabs(p[i].cosp);
+            if (!(cf > 0 && cf >= cos_min)) continue;
+            double v = p[i].w / cf;
+            s1[p[i].ch] += v;
+            s2[p[i].ch] += v * v;
+            macro[p[i].ch]++;
+        }
     }
 }
 
@@ -138,7 +159,9 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
         s->gf[c] = cr_instrument_gf(ins)[c];
     }
 
-    /* candidates: positive weight, energy inside a channel; sorted by time */
+    /* candidates: positive weight, energy inside a channel; sorted by MLat bucket and time */
+    double bw = inp->bin_mlat / 4.0;
+    int nb = (int)ceil(180.0 / bw) + 1;
     size_t n = ps ? ps->n : 0, np = 0;
     struct prt *p = cr_zalloc(n ? n : 1, sizeof *p);
     if (!p) {
@@ -154,10 +177,20 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
         p[np].cosp = cos(ps->pitch[i] * CR_DEG);
         p[np].w = ps->weight[i];
         p[np].ch = ch;
+        p[np].bucket = bucket_of(ps->mlat[i], bw, nb);
         np++;
     }
-    qsort(p, np, sizeof *p, cmp_t);
+    qsort(p, np, sizeof *p, cmp_bucket_t);
     s->n_candidates = np;
+    size_t *start = cr_zalloc((size_t)nb + 1, sizeof *start);
+    if (!start) {
+        free(p);
+        cr_spectrogram_release(s);
+        return NULL;
+    }
+    for (size_t i = 0; i < np; i++) start[p[i].bucket + 1]++;
+    for (int b = 0; b < nb; b++) start[b + 1] += start[b];
+    struct index ix = {.p = p, .start = start, .bw = bw, .nb = nb};
 
     double r_sc = cr_orbit_radius(inp->orbit);
     double r_c = 1.0 + inp->collection_altitude_km / CR_RE_KM;
@@ -171,6 +204,7 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
         free(s1);
         free(s2);
         free(p);
+        free(start);
         cr_spectrogram_release(s);
         return NULL;
     }
@@ -217,7 +251,7 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
             if (amax > 90.0 - inp->grazing_cut) amax = 90.0 - inp->grazing_cut;
             double cos_min = cos(amax * CR_DEG);
             s->solid_angle[k] = 2.0 * CR_PI * (1.0 - cos_min) * (look == CR_LOOK_ALL ? 2.0 : 1.0);
-            bin_sample(p, np, os.t - 0.5 * s->window, os.t + 0.5 * s->window, lo, hi, os.mlt, 0.5 * inp->mlt_width,
+            bin_sample(&ix, os.t - 0.5 * s->window, os.t + 0.5 * s->window, lo, hi, os.mlt, 0.5 * inp->mlt_width,
                        hem, look, cos_min, nch, s1 + row, s2 + row, s->macro + row);
         }
         cr_progress_update(prog, k1, NULL);
@@ -228,8 +262,7 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
     if (np > 0 && nt > 0) {
         double ta = s->time[0], tb = s->time[nt - 1];
         double t_first = (ta < tb ? ta : tb) - 0.5 * s->window, t_last = (ta < tb ? tb : ta) + 0.5 * s->window;
-        size_t a = lower_bound(p, np, t_first), b = lower_bound(p, np, t_last);
-        s->n_outside_time = a + (np - b);
+        for (size_t i = 0; i < np; i++) s->n_outside_time += p[i].t < t_first || p[i].t >= t_last;
     }
 
     /* fluxes and counts */
@@ -240,6 +273,7 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
             free(s1);
             free(s2);
             free(p);
+            free(start);
             cr_spectrogram_release(s);
             return NULL;
         }
@@ -264,6 +298,7 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
     free(s1);
     free(s2);
     free(p);
+    free(start);
     return s;
 }
 

@@ -181,7 +181,9 @@ Test(spacecraft_cli, inline_instrument_overrides_file)
     char dir[256], out[16384], path[600];
     make_run(dir, sizeof dir);
     write_flyby(dir, "a", "instrument = dmsp_ssj\nname = a\nwindow = 10\n");
-    write_flyby(dir, "b", "instrument = dmsp_ssj\nname = b\nwindow = 10\n[instrument]\ngeometric_factor = 6e-4\n");
+    write_flyby(dir, "b",
+                "instrument = dmsp_ssj\nname = b\nwindow = 10\n[instrument]\ngeometric_factor = 6e-4\n"
+                "accumulation_time = 0.5\nlook = precipitating\nnoise = false\nseed = 9\n");
     cr_assert_eq(fly(dir, "a", out, sizeof out), 0, "%s", out);
     cr_assert_eq(fly(dir, "b", out, sizeof out), 0, "%s", out);
     static double ca[17 * 19], cb[17 * 19], fa[17 * 19], fb[17 * 19];
@@ -195,6 +197,9 @@ Test(spacecraft_cli, inline_instrument_overrides_file)
         nc_get_var_double(nc, v, c[i]);
         nc_inq_varid(nc, "diff_energy_flux", &v);
         nc_get_var_double(nc, v, f[i]);
+        /* scalar inline keys (real, integer) override the file's too */
+        cr_assert_float_eq(att_d(nc, "accumulation_time"), i ? 0.5 : 1.0, 0);
+        cr_assert_float_eq(att_d(nc, "noise_seed"), i ? 9 : 1, 0);
         nc_close(nc);
     }
     int nonzero = 0;

@@ -43,7 +43,7 @@ def main(argv=None):
     ap.add_argument("file", help="<flyby>.spectrogram.nc written by `cusprate fly`")
     ap.add_argument("-o", "--out", help="PNG to write (default: the file name with .png)")
     ap.add_argument("--var", default="diff_energy_flux", choices=sorted(LABELS))
-    ap.add_argument("--vmin", type=float, help="lower end of the colour scale")
+    ap.add_argument("--vmin", type=float, help="lower end of the colour scale (default: 1e-5 of the peak)")
     ap.add_argument("--vmax", type=float, help="upper end of the colour scale")
     a = ap.parse_args(argv)
 
@@ -72,8 +72,9 @@ def main(argv=None):
     fig, ax = plt.subplots(figsize=(9, 4.5), constrained_layout=True)
     finite = zz[np.isfinite(zz)]
     if finite.size:
-        vmin = a.vmin if a.vmin else np.nanpercentile(finite, 2)
         vmax = a.vmax if a.vmax else np.nanmax(finite)
+        # default: five decades below the peak (or the 2nd percentile if higher)
+        vmin = a.vmin if a.vmin else max(np.nanpercentile(finite, 2), vmax * 1e-5)
         if vmin >= vmax:
             vmin = vmax / 10
         mesh = ax.pcolormesh(t_edges, e_edges, np.ma.masked_invalid(zz), norm=LogNorm(vmin=vmin, vmax=vmax),
