@@ -15,6 +15,8 @@ int cr_cmd_grid(struct cr_cmd_ctx *ctx);
 int cr_bench_grid(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_grid_keys[];
 static const char *const sec_grid[] = {"run", "grid", NULL};
+int cr_bench_ionosphere(struct cr_cmd_ctx *ctx);
+extern const struct cr_key cr_ionosphere_keys[];
 
 const struct cr_command cr_commands[] = {
     {"config", "FILE.ini", "print the fully resolved configuration with units and docs",
@@ -40,12 +42,15 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_grid_keys,
     cr_flyby_keys,
     cr_instrument_keys,
+    cr_ionosphere_keys,
 };
 const int cr_nschema_tables = (int)CR_ARRAY_LEN(cr_schema_tables);
 
 const struct cr_bench cr_benches[] = {
     {"fly", "virtual spacecraft: binning 2e6 synthetic cusp protons into a 47-channel spectrogram", cr_bench_fly},
     {"grid", "point locations per second on the LFM D grid along a random walk (1 thread)", cr_bench_grid},
+    {"ionosphere", "ionosphere potential solves per second on the 1 deg x 1 deg grid (direct start + GMRES)",
+     cr_bench_ionosphere},
     {NULL, NULL, NULL} /* sentinel: keep last */
 };
 const int cr_nbenches = (int)CR_ARRAY_LEN(cr_benches) - 1;
