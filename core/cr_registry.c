@@ -15,8 +15,10 @@ int cr_cmd_grid(struct cr_cmd_ctx *ctx);
 int cr_bench_grid(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_grid_keys[];
 static const char *const sec_grid[] = {"run", "grid", NULL};
+int cr_cmd_wind(struct cr_cmd_ctx *ctx);
 int cr_bench_ionosphere(struct cr_cmd_ctx *ctx);
-extern const struct cr_key cr_ionosphere_keys[];
+extern const struct cr_key cr_wind_keys[], cr_ionosphere_keys[];
+static const char *const sec_wind[] = {"run", "wind", NULL};
 
 const struct cr_command cr_commands[] = {
     {"config", "FILE.ini", "print the fully resolved configuration with units and docs",
@@ -34,6 +36,11 @@ const struct cr_command cr_commands[] = {
      "[instrument] section) and writes <run>/<flyby>.spectrogram.nc (a pair: also <flyby>.sc2.spectrogram.nc): count "
      "rate, differential energy and number flux per energy channel along the track (see spacecraft/README.md).",
      sec_fly, 1, cr_cmd_fly},
+    {"wind", "FILE.ini", "write an idealized solar-wind driver (GEM-2009 baseline, spin-up and ramps)",
+     "Builds the driver of the [wind] section (steady n, V, T, B after a spin-up with IMF Bz = spinup_bz and a "
+     "linear ramp; optional further Bz steps) and writes <run>/wind.txt (columns time[s] n[cm^-3] vx vy vz[km/s] "
+     "T[K] bx by bz[nT]) and, with bcwind = yes, <run>/bcwind.h5 in the GAMERA layout (see mhd/README_magnetosphere.md).",
+     sec_wind, 1, cr_cmd_wind},
 };
 const int cr_ncommands = (int)CR_ARRAY_LEN(cr_commands);
 
@@ -42,6 +49,7 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_grid_keys,
     cr_flyby_keys,
     cr_instrument_keys,
+    cr_wind_keys,
     cr_ionosphere_keys,
 };
 const int cr_nschema_tables = (int)CR_ARRAY_LEN(cr_schema_tables);
