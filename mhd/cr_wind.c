@@ -21,7 +21,8 @@
 
 const struct cr_key cr_wind_keys[] = {
     {.section = "wind", .name = "driver", .type = CR_KEY_PATH, .unit = "", .def = "",
-     .doc = "solar-wind driver file (our text format or GAMERA bcwind.h5); empty = the idealized driver below"},
+     .doc = "existing driver (our text format or GAMERA bcwind.h5) for the run; `cusprate wind` converts it; "
+            "empty = the idealized driver of the keys below"},
     {.section = "wind", .name = "n", .type = CR_KEY_REAL, .unit = "cm^-3", .def = "5", .min = 0, .max = 1e4,
      .flags = CR_KEY_MIN_OPEN, .doc = "solar-wind proton density (GEM-2009 baseline 5)"},
     {.section = "wind", .name = "vx", .type = CR_KEY_REAL, .unit = "km/s", .def = "-400", .min = -5000, .max = 0,
@@ -723,7 +724,16 @@ int cr_cmd_wind(struct cr_cmd_ctx *ctx)
 {
     struct cr_wind_ideal p;
     cr_wind_ideal_from_config(ctx->cfg, &p);
-    struct cr_wind *w = cr_wind_ideal_new(&p, ctx->log);
+    const char *driver = cr_config_path(ctx->cfg, "wind", "driver");
+    struct cr_wind *w = NULL;
+    if (driver && *driver) { /* validate and convert an existing driver */
+        int lrc = cr_wind_load(driver, ctx->log, &w);
+        if (lrc) return lrc;
+        cr_info(ctx->log, "wind: read %s (%zu samples, %g to %g s)", driver, cr_wind_size(w), cr_wind_t_first(w),
+                cr_wind_t_last(w));
+    } else {
+        w = cr_wind_ideal_new(&p, ctx->log);
+    }
     if (!w) return CR_ECONFIG;
     char path[4400];
     int rc = cr_run_path(ctx, cr_config_string(ctx->cfg, "wind", "file"), path, sizeof path);
@@ -734,7 +744,7 @@ int cr_cmd_wind(struct cr_cmd_ctx *ctx)
         if (!rc) rc = cr_wind_write_bcwind(w, path, ctx->cfg, ctx->log);
         if (!rc) cr_info(ctx->log, "wind: wrote %s (GAMERA bcwind.h5 layout)", path);
     }
-    if (!rc) {
+    if (!rc && !(driver && *driver)) {
         struct cr_wind_sample s;
         cr_wind_eval(w, cr_wind_t_last(w), &s);
         cr_info(ctx->log,

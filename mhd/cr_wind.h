@@ -117,7 +117,8 @@ struct cr_wind *cr_wind_ideal_new(const struct cr_wind_ideal *p, const struct cr
 extern const struct cr_key cr_wind_keys[];
 
 /* `cusprate wind FILE.ini`: writes the idealized driver into the run folder
- * (text, and bcwind.h5 when [wind] bcwind = yes). */
+ * (text, and bcwind.h5 when [wind] bcwind = yes); with [wind] driver set it
+ * reads, validates and converts that file instead. */
 int cr_cmd_wind(struct cr_cmd_ctx *ctx);
 
 #endif

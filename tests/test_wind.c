@@ -326,6 +326,35 @@ Test(wind, cli_writes_text_and_bcwind)
     txt[fread(txt, 1, sizeof txt - 1, f)] = '\0';
     fclose(f);
     cr_assert(strstr(txt, "cusprate") && strstr(txt, "spinup_bz = 5"), "%s", txt);
+    /* conversion of an existing driver: the bcwind.h5 just written back to text */
+    char ini2[600], p3[700];
+    snprintf(ini2, sizeof ini2, "%s/conv.ini", dir);
+    helper_write_file(ini2, "[run]\ndir = conv\n[wind]\ndriver = out/bcwind.h5\nfile = from_h5.txt\n");
+    snprintf(args, sizeof args, "wind %s", ini2);
+    st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 0, "%s", out);
+    snprintf(p3, sizeof p3, "%s/conv/from_h5.txt", dir);
+    struct cr_wind *c = NULL;
+    cr_assert_eq(cr_wind_load(p3, &quiet, &c), CR_OK);
+    cr_assert_eq(cr_wind_load(p1, &quiet, &a), CR_OK);
+    cr_assert_eq(cr_wind_size(c), cr_wind_size(a));
+    for (size_t k = 0; k < cr_wind_size(a); k++) {
+        cr_assert_eq(cr_wind_samples(c)[k].t, cr_wind_samples(a)[k].t);
+        cr_assert_eq(cr_wind_samples(c)[k].b[2], cr_wind_samples(a)[k].b[2]);
+        cr_assert_float_eq(cr_wind_samples(c)[k].v[0], cr_wind_samples(a)[k].v[0], 1e-12);
+    }
+    cr_wind_release(a);
+    cr_wind_release(c);
+    /* a broken driver is a configuration error naming the file and line */
+    char bad[700];
+    snprintf(bad, sizeof bad, "%s/bad.txt", dir);
+    helper_write_file(bad, "time[s] n[cm^-3] vx[km/s] vy[km/s] vz[km/s] T[K] bx[nT] by[nT] bz[nT]\n0 5 -400 0 0 1e5 0 0 x\n");
+    snprintf(ini2, sizeof ini2, "%s/bad.ini", dir);
+    helper_write_file(ini2, "[run]\ndir = conv\n[wind]\ndriver = bad.txt\n");
+    snprintf(args, sizeof args, "wind %s", ini2);
+    st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 2, "%s", out);
+    cr_assert(strstr(out, "bad.txt:2:"), "%s", out);
     /* a bad value is a configuration error: exit status 2 */
     snprintf(args, sizeof args, "wind %s wind.dt=-1", ini);
     st = helper_run_cli(args, out, sizeof out);
