@@ -1,0 +1,733 @@
+/* cr_lockwood_io.c — `cusprate rate`: reads <flyby>.spectrogram.nc, finds the
+ * low-energy cutoff of every spectrum, runs the Lockwood & Smith (1992)
+ * estimator (cr_lockwood.h) and writes <flyby>.rate.nc (docs/formats.md,
+ * reconnection/README.md). Also the [rate] schema table.
+ */
+#include "cr_lockwood_io.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <netcdf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../core/cr_common.h"
+#include "../core/cr_file.h"
+#include "../core/cr_nc.h"
+#include "../core/cr_units.h"
+#include "../grids/cr_field.h"
+#include "../grids/cr_fieldline.h"
+
+/* ---- the [rate] keys ------------------------------------------------------ */
+
+const struct cr_key cr_rate_keys[] = {
+    {.section = "rate", .name = "spectrograms", .type = CR_KEY_STRING, .unit = "", .def = "",
+     .doc = "comma-separated spectrogram files (relative to the run folder); empty = every "
+            "<run>/*.spectrogram.nc"},
+    {.section = "rate", .name = "quantity", .type = CR_KEY_CHOICE, .unit = "", .def = "diff_energy_flux",
+     .choices = "diff_energy_flux|counts|diff_number_flux",
+     .doc = "spectrogram variable the low-energy cutoff is found in (da Silva et al. 2025: energy flux)"},
+    {.section = "rate", .name = "eic_method", .type = CR_KEY_CHOICE, .unit = "", .def = "threshold",
+     .choices = "threshold|peak",
+     .doc = "E_ic: first channel below eic_fraction of the peak walking down in energy, or the peak energy"},
+    {.section = "rate", .name = "eic_fraction", .type = CR_KEY_REAL, .unit = "", .def = "0.1", .min = 0, .max = 1,
+     .flags = CR_KEY_MIN_OPEN | CR_KEY_MAX_OPEN, .doc = "threshold as a fraction of the spectrum's peak"},
+    {.section = "rate", .name = "eic_interp", .type = CR_KEY_CHOICE, .unit = "", .def = "edge",
+     .choices = "none|linear|edge",
+     .doc = "continuous E_ic: none = channel centres; linear = flux linear in log E across the threshold; edge = "
+            "inside the cutoff channel from its filled fraction (sharp cutoff; see reconnection/README.md)"},
+    {.section = "rate", .name = "min_peak", .type = CR_KEY_REAL, .unit = "units of quantity", .def = "0", .min = 0,
+     .max = 1e300, .flags = CR_KEY_RANGED,
+     .doc = "a spectrum whose peak is not above this is empty (no E_ic)"},
+    {.section = "rate", .name = "smooth_window", .type = CR_KEY_INT, .unit = "samples", .def = "5", .min = 1,
+     .max = 201, .doc = "moving average of log10 E_ic over this many spectra (odd) before differentiating"},
+    {.section = "rate", .name = "deriv_window", .type = CR_KEY_INT, .unit = "samples", .def = "3", .min = 3,
+     .max = 201, .doc = "dE_ic/dt from a straight-line fit (gsl_fit_linear) of the smoothed log10 E_ic over "
+                        "this many spectra (odd)"},
+    {.section = "rate", .name = "step_dex", .type = CR_KEY_REAL, .unit = "dex", .def = "0.3", .min = 0, .max = 10,
+     .flags = CR_KEY_RANGED,
+     .doc = "a jump of log10 E_ic larger than this between consecutive spectra is a step (a pause in reconnection): "
+            "windows do not reach across it; 0 = off"},
+    {.section = "rate", .name = "d_source", .type = CR_KEY_CHOICE, .unit = "", .def = "constant",
+     .choices = "constant|traced",
+     .doc = "field-line length X-line -> satellite: the constant d, or traced from the satellite to the "
+            "minimum of |B| in the analytic dipole + uniform field (b_uniform_z)"},
+    {.section = "rate", .name = "d", .type = CR_KEY_REAL, .unit = "R_E", .def = "15", .min = 0, .max = 1000,
+     .flags = CR_KEY_MIN_OPEN, .doc = "field-line length from the X-line to the satellite (d_source = constant)"},
+    {.section = "rate", .name = "d_err_frac", .type = CR_KEY_REAL, .unit = "", .def = "0.2", .min = 0, .max = 1,
+     .flags = CR_KEY_RANGED, .doc = "1-sigma uncertainty of d as a fraction of d"},
+    {.section = "rate", .name = "b_uniform_z", .type = CR_KEY_REAL, .unit = "nT", .def = "-5", .min = -1000,
+     .max = 0, .flags = CR_KEY_MAX_OPEN,
+     .doc = "uniform southward field added to the dipole for d_source = traced (REFERENCES section 3)"},
+    {.section = "rate", .name = "dipole_b_e", .type = CR_KEY_REAL, .unit = "nT", .def = "30000", .min = 0,
+     .max = 1e6, .flags = CR_KEY_MIN_OPEN, .doc = "equatorial surface field of the dipole giving B_s at the satellite"},
+    {.section = "rate", .name = "mapping", .type = CR_KEY_CHOICE, .unit = "", .def = "sqrt_b",
+     .choices = "sqrt_b|constant",
+     .doc = "L_i/L' from the satellite to the magnetopause: sqrt(b_mp/B_s), or mapping_ratio"},
+    {.section = "rate", .name = "b_mp", .type = CR_KEY_REAL, .unit = "nT", .def = "50", .min = 0, .max = 1e5,
+     .flags = CR_KEY_MIN_OPEN, .doc = "field B' at the magnetopause end of the field line (mapping = sqrt_b)"},
+    {.section = "rate", .name = "mapping_ratio", .type = CR_KEY_REAL, .unit = "", .def = "0.033", .min = 0,
+     .max = 1e3, .flags = CR_KEY_MIN_OPEN, .doc = "constant L_i/L' (mapping = constant)"},
+    {.section = "rate", .name = "v_conv", .type = CR_KEY_REAL, .unit = "km/s", .def = "0.5", .min = -100,
+     .max = 100, .doc = "poleward convection speed of the field lines at the satellite (convection-corrected form)"},
+    {.section = "rate", .name = "speed_source", .type = CR_KEY_CHOICE, .unit = "", .def = "auto",
+     .choices = "auto|attributes|track",
+     .doc = "satellite poleward speed U = V_s cos(track angle) from the file's speed/track-angle attributes, "
+            "or from the MLat track; auto = attributes when present"},
+    CR_KEY_END,
+};
+
+/* ---- lists of files ------------------------------------------------------- */
+
+void cr_lw_free_list(char **list)
+{
+    if (!list) return;
+    for (char **p = list; *p; p++) free(*p);
+    free(list);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+char **cr_lw_list_dir(const char *dir, const char *suffix, int *n)
+{
+    *n = 0;
+    int cap = 16;
+    char **list = cr_zalloc((size_t)cap + 1, sizeof *list);
+    if (!list) return NULL;
+    DIR *d = opendir(dir);
+    if (!d) return list; /* a missing folder has no files */
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || !ends_with(e->d_name, suffix)) continue;
+        if (*n == cap) {
+            char **g = realloc(list, ((size_t)cap * 2 + 1) * sizeof *list);
+            if (!g) break;
+            list = g;
+            cap *= 2;
+        }
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *p = malloc(len);
+        if (!p) break;
+        snprintf(p, len, "%s/%s", dir, e->d_name);
+        list[(*n)++] = p;
+        list[*n] = NULL;
+    }
+    closedir(d);
+    qsort(list, (size_t)*n, sizeof *list, cmp_str);
+    return list;
+}
+
+void cr_lw_flyby_name(const char *path, char *buf, size_t n)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(buf, n, "%s", base);
+    const char *sfx[] = {".spectrogram.nc", ".rate.nc", ".nc"};
+    for (size_t k = 0; k < CR_ARRAY_LEN(sfx); k++) {
+        if (ends_with(buf, sfx[k])) {
+            buf[strlen(buf) - strlen(sfx[k])] = '\0';
+            return;
+        }
+    }
+}
+
+int cr_rate_output_for(const char *spectrogram, const char *run_dir, char *buf, size_t n)
+{
+    char name[1024];
+    cr_lw_flyby_name(spectrogram, name, sizeof name);
+    int w = snprintf(buf, n, "%s/%s.rate.nc", run_dir, name);
+    return (w < 0 || (size_t)w >= n) ? CR_EIO : CR_OK;
+}
+
+char **cr_rate_inputs(const struct cr_config *cfg, const char *run_dir, int *n, const struct cr_log *log)
+{
+    const char *names = cr_config_string(cfg, "rate", "spectrograms");
+    if (!names || !*names) return cr_lw_list_dir(run_dir, ".spectrogram.nc", n);
+    *n = 0;
+    char *copy = cr_strdup(names);
+    size_t cap = strlen(names) / 2 + 2;
+    char **list = cr_zalloc(cap + 1, sizeof *list);
+    if (!copy || !list) {
+        free(copy);
+        free(list);
+        return NULL;
+    }
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ' || *tok == '\t') tok++;
+        size_t len = strlen(tok);
+        while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t')) tok[--len] = '\0';
+        if (!len) continue;
+        char path[4096];
+        if (cr_path_join(path, sizeof path, run_dir, tok)) {
+            cr_error(log, "rate.spectrograms: path too long: %s", tok);
+            continue;
+        }
+        list[(*n)++] = cr_strdup(path);
+    }
+    free(copy);
+    return list;
+}
+
+/* ---- reading a spectrogram -------------------------------------------------- */
+
+void cr_lw_spec_release(struct cr_lw_spec *s)
+{
+    if (!s) return;
+    double *a[] = {s->time, s->mlat, s->mlt,  s->altitude, s->x,           s->y,
+                   s->z,    s->energy, s->flux, s->e_lo,     s->e_hi,       s->track_angle};
+    for (size_t k = 0; k < CR_ARRAY_LEN(a); k++) free(a[k]);
+    free(s);
+}
+
+#define CR_LW_ABSENT (-1) /* read_var: an optional variable is not in the file */
+
+/* Read a 1-D (or, with n2 > 0, 2-D) double variable with its fill value
+ * replaced. Returns CR_OK, CR_EIO when missing and `required`, or
+ * CR_LW_ABSENT when it is missing and optional (*out = NULL). */
+static int read_var(int ncid, const char *path, const char *name, size_t n1, size_t n2, double fill_to,
+                    int required, double **out, char *units, size_t nunits, const struct cr_log *log)
+{
+    *out = NULL;
+    int varid, ndims;
+    if (nc_inq_varid(ncid, name, &varid) != NC_NOERR) {
+        if (required) cr_error(log, "%s: variable '%s' is missing (see docs/formats.md)", path, name);
+        return required ? CR_EIO : CR_LW_ABSENT;
+    }
+    if (cr_nc_check(nc_inq_varndims(ncid, varid, &ndims), path, name, log)) return CR_EIO;
+    int dimids[NC_MAX_VAR_DIMS];
+    nc_inq_vardimid(ncid, varid, dimids);
+    size_t want = n2 > 0 ? n1 * n2 : n1, got = 1;
+    for (int k = 0; k < ndims; k++) {
+        size_t len;
+        nc_inq_dimlen(ncid, dimids[k], &len);
+        got *= len;
+    }
+    if (ndims != (n2 > 0 ? 2 : 1) || got != want) {
+        cr_error(log, "%s: variable '%s' has %d dimensions and %zu values, expected %s with %zu", path, name, ndims,
+                 got, n2 > 0 ? "(time, energy)" : "one dimension", want);
+        return CR_EIO;
+    }
+    double *v = malloc((want ? want : 1) * sizeof *v);
+    if (!v) return CR_ENOMEM;
+    if (cr_nc_check(nc_get_var_double(ncid, varid, v), path, name, log)) {
+        free(v);
+        return CR_EIO;
+    }
+    double fv;
+    int has_fill = nc_get_att_double(ncid, varid, "_FillValue", &fv) == NC_NOERR;
+    for (size_t k = 0; k < want; k++)
+        if (!isfinite(v[k]) || (has_fill && v[k] == fv)) v[k] = fill_to;
+    if (units) {
+        size_t len = 0;
+        units[0] = '\0';
+        if (nc_inq_attlen(ncid, varid, "units", &len) == NC_NOERR && len < nunits) {
+            nc_get_att_text(ncid, varid, "units", units);
+            units[len] = '\0';
+        }
+    }
+    *out = v;
+    return CR_OK;
+}
+
+/* A global attribute as a number (numeric, or text that parses), else `def`. */
+static double global_number(int ncid, const char *name, double def)
+{
+    nc_type type;
+    size_t len;
+    if (nc_inq_att(ncid, NC_GLOBAL, name, &type, &len) != NC_NOERR || len == 0) return def;
+    if (type == NC_CHAR) {
+        char buf[128];
+        if (len >= sizeof buf) return def;
+        nc_get_att_text(ncid, NC_GLOBAL, name, buf);
+        buf[len] = '\0';
+        if (!strncasecmp(buf, "north", 5)) return 1;
+        if (!strncasecmp(buf, "south", 5)) return -1;
+        char *end;
+        double v = strtod(buf, &end);
+        return end != buf && isfinite(v) ? v : def;
+    }
+    if (type == NC_STRING) return def;
+    double v;
+    if (len == 1 && nc_get_att_double(ncid, NC_GLOBAL, name, &v) == NC_NOERR && isfinite(v)) return v;
+    return def;
+}
+
+struct cr_lw_spec *cr_lw_spec_read(const char *path, const char *quantity, const struct cr_log *log)
+{
+    int ncid = cr_nc_open_read(path, log);
+    if (ncid < 0) return NULL;
+    struct cr_lw_spec *s = cr_zalloc(1, sizeof *s);
+    int rc = s ? CR_OK : CR_ENOMEM;
+    int dt = -1, de = -1;
+    size_t nt = 0, ne = 0;
+    if (!rc && (nc_inq_dimid(ncid, "time", &dt) || nc_inq_dimid(ncid, "energy", &de))) {
+        cr_error(log, "%s: needs dimensions 'time' and 'energy' (docs/formats.md)", path);
+        rc = CR_EIO;
+    }
+    if (!rc) {
+        nc_inq_dimlen(ncid, dt, &nt);
+        nc_inq_dimlen(ncid, de, &ne);
+        s->nt = (int)nt;
+        s->ne = (int)ne;
+        if (ne == 0) {
+            cr_error(log, "%s: no energy channels", path);
+            rc = CR_EIO;
+        }
+    }
+    if (!rc) rc = read_var(ncid, path, "time", nt, 0, CR_LW_FILL, 1, &s->time, NULL, 0, log);
+    if (!rc) rc = read_var(ncid, path, "energy", ne, 0, CR_LW_FILL, 1, &s->energy, NULL, 0, log);
+    if (!rc) {
+        /* channel edges (optional): energy_bnds (energy, bnds) */
+        double *b = NULL;
+        int r = read_var(ncid, path, "energy_bnds", ne, 2, CR_LW_FILL, 0, &b, NULL, 0, log);
+        if (r > 0) rc = r;
+        else if (r == CR_OK) {
+            s->e_lo = cr_zalloc(ne, sizeof(double));
+            s->e_hi = cr_zalloc(ne, sizeof(double));
+            if (!s->e_lo || !s->e_hi) rc = CR_ENOMEM;
+            for (size_t k = 0; !rc && k < ne; k++) {
+                s->e_lo[k] = CR_MIN(b[2 * k], b[2 * k + 1]);
+                s->e_hi[k] = CR_MAX(b[2 * k], b[2 * k + 1]);
+            }
+        }
+        free(b);
+    }
+    if (!rc) {
+        snprintf(s->quantity, sizeof s->quantity, "%s", quantity);
+        rc = read_var(ncid, path, quantity, nt, ne, 0.0, 1, &s->flux, s->units, sizeof s->units, log);
+    }
+    if (!rc) rc = read_var(ncid, path, "mlat", nt, 0, CR_LW_FILL, 1, &s->mlat, NULL, 0, log);
+    if (!rc) rc = read_var(ncid, path, "mlt", nt, 0, CR_LW_FILL, 1, &s->mlt, NULL, 0, log);
+    if (!rc) {
+        int r1 = read_var(ncid, path, "altitude", nt, 0, CR_LW_FILL, 0, &s->altitude, NULL, 0, log);
+        int r2 = read_var(ncid, path, "x", nt, 0, CR_LW_FILL, 0, &s->x, NULL, 0, log);
+        int r3 = r2 ? r2 : read_var(ncid, path, "y", nt, 0, CR_LW_FILL, 0, &s->y, NULL, 0, log);
+        int r4 = r3 ? r3 : read_var(ncid, path, "z", nt, 0, CR_LW_FILL, 0, &s->z, NULL, 0, log);
+        int r5 = read_var(ncid, path, "track_angle", nt, 0, CR_LW_FILL, 0, &s->track_angle, NULL, 0, log);
+        if (r1 > 0 || r2 > 0 || r3 > 0 || r4 > 0 || r5 > 0) rc = CR_EIO;
+        else if (r4 != CR_OK) { /* an incomplete position is no position */
+            free(s->x), free(s->y), free(s->z);
+            s->x = s->y = s->z = NULL;
+        }
+        if (!rc && !s->altitude && !s->z) {
+            cr_error(log, "%s: needs either the position x, y, z or the altitude (docs/formats.md)", path);
+            rc = CR_EIO;
+        }
+    }
+    if (!rc && !s->altitude) {
+        /* altitude from the position */
+        s->altitude = cr_zalloc(nt ? nt : 1, sizeof(double));
+        if (!s->altitude) rc = CR_ENOMEM;
+        for (size_t i = 0; !rc && i < nt; i++) {
+            double r = sqrt(s->x[i] * s->x[i] + s->y[i] * s->y[i] + s->z[i] * s->z[i]);
+            s->altitude[i] = (r - 1.0) * CR_RE_KM;
+        }
+    }
+    if (!rc && !s->z) {
+        /* position from MLat, MLT and altitude (SM, MLT 12 = +X) */
+        s->x = cr_zalloc(nt ? nt : 1, sizeof(double));
+        s->y = cr_zalloc(nt ? nt : 1, sizeof(double));
+        s->z = cr_zalloc(nt ? nt : 1, sizeof(double));
+        if (!s->x || !s->y || !s->z) rc = CR_ENOMEM;
+        for (size_t i = 0; !rc && i < nt; i++) {
+            double r = 1.0 + s->altitude[i] / CR_RE_KM, lat = s->mlat[i] * CR_DEG;
+            double phi = (s->mlt[i] - 12.0) * 15.0 * CR_DEG;
+            s->x[i] = r * cos(lat) * cos(phi);
+            s->y[i] = r * cos(lat) * sin(phi);
+            s->z[i] = r * sin(lat);
+        }
+    }
+    if (!rc) {
+        s->speed_km_s = global_number(ncid, "speed_km_s", 0);
+        s->track_angle_deg = global_number(ncid, "track_angle_deg", CR_LW_FILL);
+        double h = global_number(ncid, "hemisphere", 0);
+        if (h == 0) {
+            double sum = 0;
+            for (size_t i = 0; i < nt; i++)
+                if (s->mlat[i] != CR_LW_FILL) sum += s->mlat[i];
+            h = sum < 0 ? -1 : 1;
+        }
+        s->hemisphere = h < 0 ? -1 : 1;
+    }
+    nc_close(ncid);
+    if (rc) {
+        cr_lw_spec_release(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* ---- the command ------------------------------------------------------------- */
+
+struct rate_opts {
+    struct cr_eic_opts eic;
+    struct cr_lockwood_inp lw;
+    const char *quantity;
+    int speed_source;     /* 0 auto, 1 attributes, 2 track */
+    int d_traced;
+    double b_e, b_uniform_z;
+};
+
+/* Poleward speed of the satellite per sample [km/s]. */
+static int poleward_speed(const struct cr_lw_spec *s, int source, double *u, char *how, size_t nhow,
+                          const char *path, const struct cr_log *log)
+{
+    int have_attr = s->speed_km_s > 0 && (s->track_angle || s->track_angle_deg != CR_LW_FILL);
+    if (source == 1 && !have_attr) {
+        cr_error(log, "%s: rate.speed_source = attributes, but the file has no speed_km_s and track angle", path);
+        return CR_ECONFIG;
+    }
+    if (source != 2 && have_attr) {
+        for (int i = 0; i < s->nt; i++) {
+            double a = s->track_angle ? s->track_angle[i] : s->track_angle_deg;
+            u[i] = a == CR_LW_FILL ? CR_LW_FILL : s->speed_km_s * cos(a * CR_DEG);
+        }
+        snprintf(how, nhow, "V_s cos(track angle) from the file: speed_km_s = %g km/s, track angle %s", s->speed_km_s,
+                 s->track_angle ? "per sample (track_angle)" : "global (track_angle_deg)");
+        return CR_OK;
+    }
+    /* from the track: U = hemisphere * (R_E + h) dMLat/dt, centred differences */
+    for (int i = 0; i < s->nt; i++) {
+        int a = i > 0 ? i - 1 : i, b = i < s->nt - 1 ? i + 1 : i;
+        if (a == b || s->mlat[a] == CR_LW_FILL || s->mlat[b] == CR_LW_FILL || !(s->time[b] > s->time[a])) {
+            u[i] = CR_LW_FILL;
+            continue;
+        }
+        double r_km = CR_RE_KM + s->altitude[i];
+        u[i] = s->hemisphere * r_km * (s->mlat[b] - s->mlat[a]) * CR_DEG / (s->time[b] - s->time[a]);
+    }
+    snprintf(how, nhow, "poleward speed from the MLat track: U = (R_E + altitude) dMLat/dt (centred differences)");
+    return CR_OK;
+}
+
+/* Field-line length from the satellite to the minimum of |B| in the dipole +
+ * uniform field, for each sample (grids/cr_fieldline.h). */
+static int traced_lengths(const struct cr_lw_spec *s, const struct rate_opts *o, double *d, const struct cr_log *log)
+{
+    const double buni[3] = {0, 0, o->b_uniform_z};
+    struct cr_field *f = cr_field_dipole_uniform_new(o->b_e, buni, NULL, 1.0, 0.0);
+    if (!f) return CR_ENOMEM;
+    int rc = CR_OK, ntraced = 0;
+#pragma omp parallel reduction(+ : ntraced)
+    {
+        struct cr_fieldline_inp fi = {.field = f, .r_outer = 200.0, .max_length = 500.0, .log = log};
+        struct cr_fieldline *fl = cr_fieldline_new(&fi);
+#pragma omp for schedule(dynamic, 4)
+        for (int i = 0; i < s->nt; i++) {
+            d[i] = CR_LW_FILL;
+            if (!fl) continue;
+            double x0[3] = {s->x[i], s->y[i], s->z[i]};
+            struct cr_fl_target_info info;
+            if (cr_fieldline_length_to(fl, 0.0, x0, 0, CR_FL_TO_BMIN, &info) == CR_OK && info.length > 0) {
+                d[i] = info.length;
+                ntraced++;
+            }
+        }
+        cr_fieldline_release(fl);
+    }
+    cr_field_release(f);
+    if (ntraced == 0) {
+        cr_error(log, "rate.d_source = traced: no field line could be traced from the satellite track");
+        rc = CR_EDOMAIN;
+    }
+    return rc;
+}
+
+static int put_var(struct cr_nc *f, const char *name, int dim, const char *units, const char *long_name,
+                   const char *desc, int *varid, int is_int)
+{
+    int rc = cr_nc_def_var(f, name, is_int ? NC_INT : NC_DOUBLE, 1, &dim, units, long_name, desc, NULL, varid);
+    if (rc) return rc;
+    if (!is_int) {
+        double fv = CR_LW_FILL;
+        rc = cr_nc_check(nc_put_att_double(cr_nc_id(f), *varid, "_FillValue", NC_DOUBLE, 1, &fv), cr_nc_path(f),
+                         name, NULL);
+    }
+    return rc;
+}
+
+static const char *const eic_flag_meanings = "0 ok, 1 empty spectrum, 2 cutoff below the lowest channel";
+static const char *const flag_meanings =
+    "bit mask: 1 no E_ic, 2 fewer than 3 E_ic in the window, 4 singular denominator 1+X, 8 negative Lockwood-form "
+    "rate (kept), 16 no B_s, 32 next to a step in E_ic (kept)";
+
+struct out_cols {
+    const char *name, *units, *long_name, *desc;
+    const double *data;
+};
+
+static int write_rate(const char *path, const char *spec_path, const struct cr_lw_spec *s, const double *eic,
+                      const int *eic_flag, const double *bs, const double *u, const double *d,
+                      const struct cr_lw_result *r, const struct rate_opts *o, const char *speed_how,
+                      const struct cr_config *cfg, const struct cr_log *log)
+{
+    struct cr_nc *f = cr_nc_create(path, "cusprate Lockwood-Smith reconnection-rate estimate", cfg, log);
+    if (!f) return CR_EIO;
+    int dim, rc = cr_nc_def_dim(f, "time", (size_t)s->nt, &dim);
+    const int n = s->nt;
+    double *d_err = cr_zalloc(n ? (size_t)n : 1, sizeof(double));
+    double *vc = cr_zalloc(n ? (size_t)n : 1, sizeof(double));
+    if (!d_err || !vc) rc = CR_ENOMEM;
+    for (int i = 0; !rc && i < n; i++) {
+        d_err[i] = d[i] == CR_LW_FILL ? CR_LW_FILL : d[i] * o->lw.d_err_frac;
+        vc[i] = o->lw.v_conv;
+    }
+    const struct out_cols cols[] = {
+        {"t_s", "s", "satellite time", "sample centre time, seconds since the MHD run start", s->time},
+        {"t_o", "s", "reconnection time", "t_o = t_s - d / v_ic, v_ic = sqrt(2 E_ic_smooth / m_p)", r->t_o},
+        {"t_o_err", "s", "1-sigma of t_o", "from the spread of E_ic and the uncertainty of d", r->t_o_err},
+        {"mlat", "degrees_north", "satellite magnetic latitude", NULL, s->mlat},
+        {"mlt", "h", "satellite magnetic local time", NULL, s->mlt},
+        {"altitude", "km", "satellite altitude", NULL, s->altitude},
+        {"E_ic", "eV", "low-energy cutoff", "per spectrum (attributes eic_method, eic_fraction, eic_interp)", eic},
+        {"E_ic_smooth", "eV", "smoothed low-energy cutoff", "10^(moving average of log10 E_ic over smooth_window)",
+         r->e_ic_smooth},
+        {"E_ic_err", "eV", "1-sigma of E_ic_smooth", "scatter of log10 E_ic about a straight line over the window / sqrt(N)",
+         r->e_ic_err},
+        {"dEic_dt", "eV/s", "time derivative of E_ic_smooth", "straight-line fit over deriv_window", r->deic_dt},
+        {"X", "1", "time-of-flight term", "X = (d/2) sqrt(m/2) E_ic^(-3/2) dE_ic/dt_s = dt_o/dt_s - 1", r->x},
+        {"d", "R_E", "field-line length X-line to satellite", NULL, d},
+        {"d_err", "R_E", "1-sigma of d", NULL, d_err},
+        {"B_s", "nT", "magnetic field strength at the satellite", NULL, bs},
+        {"U", "km/s", "poleward satellite speed V_s cos(alpha)", NULL, u},
+        {"V_c", "km/s", "poleward convection speed of the field lines", "configured rate.v_conv", vc},
+        {"E_i", "mV/m", "reconnection rate at satellite altitude, Lockwood form",
+         "E_i = B_s (0 - U) / (1 + X): per unit length of the merging gap at the satellite", r->e_i},
+        {"E_i_err", "mV/m", "1-sigma of E_i", NULL, r->e_i_err},
+        {"E_i_conv", "mV/m", "reconnection rate at satellite altitude, convection-corrected",
+         "E_i_conv = B_s (V_c - U) / (1 + X)", r->e_i_conv},
+        {"E_i_conv_err", "mV/m", "1-sigma of E_i_conv", NULL, r->e_i_conv_err},
+        {"E_mp", "mV/m", "reconnection rate at the magnetopause, Lockwood form",
+         "E_mp = E_i L_i/L': per unit length of the magnetopause X-line", r->e_mp},
+        {"E_mp_err", "mV/m", "1-sigma of E_mp", NULL, r->e_mp_err},
+        {"E_mp_conv", "mV/m", "reconnection rate at the magnetopause, convection-corrected", "E_mp_conv = E_i_conv L_i/L'",
+         r->e_mp_conv},
+        {"E_mp_conv_err", "mV/m", "1-sigma of E_mp_conv", NULL, r->e_mp_conv_err},
+        {"mapping_ratio", "1", "L_i / L'", "length ratio satellite / magnetopause of the merging gap", r->mapping_ratio},
+    };
+    int ids[CR_ARRAY_LEN(cols)], id_flag = -1, id_eflag = -1;
+    for (size_t k = 0; !rc && k < CR_ARRAY_LEN(cols); k++)
+        rc = put_var(f, cols[k].name, dim, cols[k].units, cols[k].long_name, cols[k].desc, &ids[k], 0);
+    if (!rc) rc = put_var(f, "flag", dim, "1", "estimate quality flags", flag_meanings, &id_flag, 1);
+    if (!rc) rc = put_var(f, "eic_flag", dim, "1", "E_ic finder status", eic_flag_meanings, &id_eflag, 1);
+    char buf[1024], name[512];
+    cr_lw_flyby_name(spec_path, name, sizeof name);
+    if (!rc) {
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "flyby", name);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "spectrogram_file", spec_path);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "quantity", o->quantity);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "quantity_units", s->units);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "eic_method", o->eic.method == CR_EIC_PEAK ? "peak" : "threshold");
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "eic_fraction", o->eic.fraction);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "eic_interp",
+                                 o->eic.interp == CR_EIC_INTERP_EDGE
+                                     ? "edge"
+                                     : (o->eic.interp == CR_EIC_INTERP_LINEAR ? "linear" : "none"));
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "smooth_window", o->lw.smooth_window);
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "deriv_window", o->lw.deriv_window);
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "step_dex", o->lw.step_dex);
+        if (o->d_traced)
+            snprintf(buf, sizeof buf,
+                     "traced from the satellite to the minimum of |B| in the dipole (B_E = %g nT) + uniform field "
+                     "(Bz = %g nT); the median over the pass is used",
+                     o->b_e, o->b_uniform_z);
+        else
+            snprintf(buf, sizeof buf, "constant rate.d = %g R_E", o->lw.d);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "d_source", buf);
+        snprintf(buf, sizeof buf, "|B| of the dipole (B_E = %g nT) at the satellite position", o->b_e);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "B_s_source", buf);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "U_source", speed_how);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "V_c_source", "configured constant rate.v_conv");
+        if (o->lw.mapping_ratio > 0) snprintf(buf, sizeof buf, "constant L_i/L' = %g", o->lw.mapping_ratio);
+        else snprintf(buf, sizeof buf, "L_i/L' = sqrt(B'/B_s), B' = %g nT", o->lw.b_mp);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "mapping", buf);
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "v_conv_km_s", o->lw.v_conv);
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "d_err_frac", o->lw.d_err_frac);
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "hemisphere", s->hemisphere);
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "n_estimates", cr_lw_result_count_valid(r));
+        rc |= cr_nc_put_att_text(
+            f, NC_GLOBAL, "equations",
+            "Lockwood & Smith (1992): t_o = t_s - d/v_ic, v_ic = sqrt(2 E_ic/m); X = (d/2) sqrt(m/2) E_ic^-3/2 dE_ic/dt_s; "
+            "E_i = B_s (V_c - U)/(1 + X) with V_c = 0 (Lockwood form) or V_c = v_conv (convection-corrected); "
+            "U = V_s cos(alpha) poleward; E_mp = E_i L_i/L'");
+        rc |= cr_nc_put_att_text(
+            f, NC_GLOBAL, "uncertainty",
+            "linear propagation: (sigma_X)^2 = X^2 [(sigma_d/d)^2 + (ln10 sigma_L/2)^2] + (ln10 (t_s - t_o)/2)^2 sigma_s^2; "
+            "sigma_E = |E| sigma_X / |1+X|; sigma_t_o = (t_s - t_o) sqrt((sigma_d/d)^2 + (ln10 sigma_L/2)^2); sigma_L = "
+            "scatter of log10 E_ic about a line over the smoothing window / sqrt(N), sigma_s = standard error of that "
+            "line's slope");
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "references",
+                                 "Lockwood, M. & Smith, M. F. (1992), JGR 97, 14841; da Silva, D. E. et al. (2025), "
+                                 "Front. Astron. Space Sci. 12, 1607611; Burkholder, B. L. et al. (2025), Front. Astron. "
+                                 "Space Sci. 12, 1704328");
+        rc = rc ? CR_EIO : CR_OK;
+    }
+    int ncid = cr_nc_id(f);
+    for (size_t k = 0; !rc && k < CR_ARRAY_LEN(cols); k++)
+        rc = cr_nc_check(nc_put_var_double(ncid, ids[k], cols[k].data), path, cols[k].name, log);
+    if (!rc) rc = cr_nc_check(nc_put_var_int(ncid, id_flag, r->flag), path, "flag", log);
+    if (!rc) rc = cr_nc_check(nc_put_var_int(ncid, id_eflag, eic_flag), path, "eic_flag", log);
+    free(d_err);
+    free(vc);
+    if (rc) {
+        cr_nc_discard(f);
+        return rc;
+    }
+    return cr_nc_commit(f);
+}
+
+static int rate_one(const char *spec_path, const char *out_path, const struct rate_opts *o,
+                    const struct cr_config *cfg, const struct cr_log *log)
+{
+    struct cr_lw_spec *s = cr_lw_spec_read(spec_path, o->quantity, log);
+    if (!s) return CR_EIO;
+    const int n = s->nt;
+    size_t m = n ? (size_t)n : 1;
+    double *eic = cr_zalloc(m, sizeof(double)), *bs = cr_zalloc(m, sizeof(double));
+    double *u = cr_zalloc(m, sizeof(double)), *d = cr_zalloc(m, sizeof(double));
+    int *eflag = cr_zalloc(m, sizeof(int));
+    struct cr_lw_result *r = cr_lw_result_new(n);
+    int rc = (eic && bs && u && d && eflag && r) ? CR_OK : CR_ENOMEM;
+    char how[256] = "";
+    if (!rc) {
+#pragma omp parallel for schedule(static)
+        for (int i = 0; i < n; i++) {
+            eflag[i] = cr_eic_find(s->energy, s->flux + (size_t)i * (size_t)s->ne, s->e_lo, s->e_hi, s->ne, &o->eic,
+                                   &eic[i]);
+            double x[3] = {s->x[i], s->y[i], s->z[i]}, b[3];
+            if (x[0] == CR_LW_FILL || x[1] == CR_LW_FILL || x[2] == CR_LW_FILL) {
+                bs[i] = CR_LW_FILL;
+                continue;
+            }
+            cr_dipole_field(o->b_e, x, b);
+            bs[i] = sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2]);
+        }
+        rc = poleward_speed(s, o->speed_source, u, how, sizeof how, spec_path, log);
+    }
+    if (!rc) {
+        if (o->d_traced) rc = traced_lengths(s, o, d, log);
+        else
+            for (int i = 0; i < n; i++) d[i] = o->lw.d;
+    }
+    int nvalid = 0;
+    if (!rc) {
+        /* The estimator takes one d per pass: the median of the traced
+         * lengths over spectra that have a cutoff (constant d: that value). */
+        struct cr_lockwood_inp lwi = o->lw;
+        if (o->d_traced) {
+            double *tmp = cr_zalloc(m, sizeof(double));
+            int k = 0;
+            for (int i = 0; tmp && i < n; i++)
+                if (d[i] != CR_LW_FILL && eflag[i] == CR_EIC_OK) tmp[k++] = d[i];
+            if (k == 0)
+                for (int i = 0; tmp && i < n; i++)
+                    if (d[i] != CR_LW_FILL) tmp[k++] = d[i];
+            if (!tmp || k == 0) rc = tmp ? CR_EDOMAIN : CR_ENOMEM;
+            else {
+                /* insertion sort: n is a few hundred */
+                for (int a = 1; a < k; a++)
+                    for (int b = a; b > 0 && tmp[b - 1] > tmp[b]; b--) {
+                        double t = tmp[b];
+                        tmp[b] = tmp[b - 1];
+                        tmp[b - 1] = t;
+                    }
+                lwi.d = k % 2 ? tmp[k / 2] : 0.5 * (tmp[k / 2 - 1] + tmp[k / 2]);
+                for (int i = 0; i < n; i++) d[i] = lwi.d;
+                cr_info(log, "%s: traced field-line length d = %.2f R_E (median over the pass)", spec_path, lwi.d);
+            }
+            free(tmp);
+        }
+        struct cr_lockwood *lw = rc ? NULL : cr_lockwood_new(&lwi);
+        if (!rc && !lw) rc = CR_ECONFIG;
+        if (!rc) {
+            struct cr_lw_series in = {.n = n, .t_s = s->time, .e_ic = eic, .b_s = bs, .u = u};
+            int r2 = cr_lockwood_run(lw, &in, r);
+            if (r2 && r2 != CR_EDOMAIN) rc = r2;
+            nvalid = cr_lw_result_count_valid(r);
+        }
+        cr_lockwood_release(lw);
+    }
+    if (!rc) rc = write_rate(out_path, spec_path, s, eic, eflag, bs, u, d, r, o, how, cfg, log);
+    if (!rc) {
+        int neic = 0;
+        for (int i = 0; i < n; i++) neic += eflag[i] == CR_EIC_OK;
+        cr_info(log, "%s: %d spectra, %d with a cutoff, %d rate estimates -> %s", spec_path, n, neic, nvalid, out_path);
+        if (nvalid == 0) cr_warn(log, "%s: no rate estimate (no dispersion found in this pass)", spec_path);
+    }
+    free(eic);
+    free(bs);
+    free(u);
+    free(d);
+    free(eflag);
+    cr_lw_result_release(r);
+    cr_lw_spec_release(s);
+    return rc;
+}
+
+int cr_cmd_rate(struct cr_cmd_ctx *ctx)
+{
+    const struct cr_config *cfg = ctx->cfg;
+    struct rate_opts o = {0};
+    o.quantity = cr_config_choice_name(cfg, "rate", "quantity");
+    o.eic.method = cr_config_choice(cfg, "rate", "eic_method") == 1 ? CR_EIC_PEAK : CR_EIC_THRESHOLD;
+    o.eic.fraction = cr_config_real(cfg, "rate", "eic_fraction");
+    o.eic.interp = (enum cr_eic_interp)cr_config_choice(cfg, "rate", "eic_interp");
+    o.eic.min_peak = cr_config_real(cfg, "rate", "min_peak");
+    o.lw.d = cr_config_real(cfg, "rate", "d");
+    o.lw.d_err_frac = cr_config_real(cfg, "rate", "d_err_frac");
+    o.lw.v_conv = cr_config_real(cfg, "rate", "v_conv");
+    o.lw.b_mp = cr_config_real(cfg, "rate", "b_mp");
+    o.lw.mapping_ratio = cr_config_choice(cfg, "rate", "mapping") == 1 ? cr_config_real(cfg, "rate", "mapping_ratio") : 0;
+    o.lw.smooth_window = (int)cr_config_int(cfg, "rate", "smooth_window");
+    o.lw.deriv_window = (int)cr_config_int(cfg, "rate", "deriv_window");
+    o.lw.step_dex = cr_config_real(cfg, "rate", "step_dex");
+    o.lw.log = ctx->log;
+    o.speed_source = cr_config_choice(cfg, "rate", "speed_source");
+    o.d_traced = cr_config_choice(cfg, "rate", "d_source") == 1;
+    o.b_e = cr_config_real(cfg, "rate", "dipole_b_e");
+    o.b_uniform_z = cr_config_real(cfg, "rate", "b_uniform_z");
+    if (o.lw.smooth_window % 2 == 0 || o.lw.deriv_window % 2 == 0) {
+        cr_error(ctx->log, "rate.smooth_window = %d, rate.deriv_window = %d: both must be odd (centred windows)",
+                 o.lw.smooth_window, o.lw.deriv_window);
+        return CR_ECONFIG;
+    }
+    /* validate once before touching files */
+    struct cr_lockwood *check = cr_lockwood_new(&o.lw);
+    if (!check) return CR_ECONFIG;
+    cr_lockwood_release(check);
+
+    int n = 0;
+    char **inputs = cr_rate_inputs(cfg, ctx->run_dir, &n, ctx->log);
+    if (!inputs) return CR_ENOMEM;
+    if (n == 0) {
+        cr_error(ctx->log, "cusprate rate: no spectrogram in %s (run `cusprate fly` first, or name files in "
+                           "rate.spectrograms)", ctx->run_dir);
+        cr_lw_free_list(inputs);
+        return CR_ECONFIG;
+    }
+    int rc = CR_OK;
+    for (int k = 0; k < n && !rc; k++) {
+        if (!cr_file_exists(inputs[k])) {
+            cr_error(ctx->log, "cusprate rate: %s does not exist", inputs[k]);
+            rc = CR_ECONFIG;
+            break;
+        }
+        char out[4096];
+        if (cr_rate_output_for(inputs[k], ctx->run_dir, out, sizeof out)) {
+            rc = CR_EIO;
+            break;
+        }
+        rc = rate_one(inputs[k], out, &o, cfg, ctx->log);
+    }
+    cr_lw_free_list(inputs);
+    return rc;
+}

@@ -1,0 +1,451 @@
+/* cr_pipeline.c — `cusprate pipeline`: mhd -> flux -> particles -> fly ->
+ * rate -> report, each stage dispatched by name through cr_commands and
+ * skipped when up to date (see cr_pipeline.h). */
+#include "cr_pipeline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/cr_common.h"
+#include "../core/cr_file.h"
+#include "cr_lockwood_io.h"
+
+const struct cr_key cr_pipeline_keys[] = {
+    {.section = "pipeline", .name = "flybys", .type = CR_KEY_STRING, .unit = "", .def = "",
+     .doc = "comma-separated flyby files (relative to this INI file's folder) flown by the fly stage"},
+    {.section = "pipeline", .name = "stages", .type = CR_KEY_STRING, .unit = "",
+     .def = "mhd, flux, particles, fly, rate, report",
+     .doc = "stages to consider, from mhd, flux, particles, fly, rate, report (always run in that order)"},
+    {.section = "pipeline", .name = "force", .type = CR_KEY_BOOL, .unit = "", .def = "no",
+     .doc = "run every stage even when its outputs are up to date"},
+    CR_KEY_END,
+};
+
+enum { ST_MHD, ST_FLUX, ST_PARTICLES, ST_FLY, ST_RATE, ST_REPORT, ST_N };
+static const char *const stage_names[ST_N] = {"mhd", "flux", "particles", "fly", "rate", "report"};
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+struct plist {
+    char **p;
+    int n, cap;
+};
+
+static int plist_add(struct plist *l, const char *path)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 8;
+        char **g = realloc(l->p, (size_t)cap * sizeof *g);
+        if (!g) return CR_ENOMEM;
+        l->p = g;
+        l->cap = cap;
+    }
+    l->p[l->n] = cr_strdup(path);
+    return l->p[l->n++] ? CR_OK : CR_ENOMEM;
+}
+
+static void plist_free(struct plist *l)
+{
+    for (int k = 0; k < l->n; k++) free(l->p[k]);
+    free(l->p);
+    memset(l, 0, sizeof *l);
+}
+
+static void plist_add_list(struct plist *l, char **list)
+{
+    for (char **q = list; q && *q; q++) plist_add(l, *q);
+}
+
+static const struct cr_command *find_command(const char *name)
+{
+    for (int i = 0; i < cr_ncommands; i++)
+        if (!strcmp(cr_commands[i].name, name)) return &cr_commands[i];
+    return NULL;
+}
+
+static int schema_has(const char *section, const char *name)
+{
+    for (int t = 0; t < cr_nschema_tables; t++)
+        for (const struct cr_key *k = cr_schema_tables[t]; k->name; k++)
+            if (!strcmp(k->section, section) && !strcmp(k->name, name)) return 1;
+    return 0;
+}
+
+static void stem_of(const char *path, char *buf, size_t n)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(buf, n, "%s", base);
+    char *dot = strrchr(buf, '.');
+    if (dot && dot != buf) *dot = '\0';
+}
+
+/* The resolved configuration restricted to the sections a command reads
+ * ([run] left out: threads, logging and the folder do not change results).
+ * Caller frees. */
+static char *config_stamp(const struct cr_config *cfg, const struct cr_command *cmd)
+{
+    char *all = cr_config_to_ini(cfg);
+    if (!all) return NULL;
+    size_t n = strlen(all);
+    char *out = cr_zalloc(n + 1, 1);
+    if (!out) {
+        free(all);
+        return NULL;
+    }
+    int keep = 0, every = !cmd || !cmd->sections || !cmd->sections[0];
+    size_t o = 0;
+    for (char *line = all; *line;) {
+        char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) + 1 : strlen(line);
+        if (line[0] == '[') {
+            char sec[128] = "";
+            const char *close = memchr(line, ']', len);
+            if (close && (size_t)(close - line - 1) < sizeof sec) {
+                memcpy(sec, line + 1, (size_t)(close - line - 1));
+                sec[close - line - 1] = '\0';
+            }
+            keep = 0;
+            if (strcmp(sec, "run")) {
+                if (every) keep = 1;
+                else
+                    for (const char *const *s = cmd->sections; *s; s++)
+                        if (!strcmp(*s, sec)) keep = 1;
+            }
+        }
+        /* comment lines (the header naming the file) are not part of the stamp */
+        if (keep && line[0] != ';' && line[0] != '#') {
+            memcpy(out + o, line, len);
+            o += len;
+        }
+        line += len;
+    }
+    out[o] = '\0';
+    free(all);
+    return out;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *s = malloc(cap);
+    while (s) {
+        if (n + 2048 > cap) {
+            char *g = realloc(s, cap *= 2);
+            if (!g) {
+                free(s);
+                s = NULL;
+                break;
+            }
+            s = g;
+        }
+        size_t got = fread(s + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+    }
+    fclose(f);
+    if (s) s[n] = '\0';
+    return s;
+}
+
+static int write_stamp(const char *path, const char *text, const struct cr_log *log)
+{
+    char tmp[4200];
+    if (cr_tmp_name(path, tmp, sizeof tmp)) return CR_EIO;
+    FILE *f = fopen(tmp, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f)) {
+        if (f) remove(tmp);
+        cr_warn(log, "pipeline: cannot write %s", path);
+        return CR_EIO;
+    }
+    return cr_commit_file(tmp, path, log);
+}
+
+/* ---- one stage ------------------------------------------------------------------ */
+
+struct stage_run {
+    const char *label;           /* "fly noon_tracers" */
+    const char *command;         /* command name */
+    struct plist in, out;        /* files */
+    struct cr_cmd_ctx ctx;       /* context to run it with */
+    char stamp_path[4700];
+};
+
+enum { R_UPTODATE, R_RAN, R_UNAVAILABLE, R_FAILED, R_NOT_REACHED };
+static const char *const result_names[] = {"up to date", "ran", "UNAVAILABLE", "FAILED", "not reached"};
+
+/* Why a stage must run ("" when up to date). */
+static void stale_reason(const struct stage_run *s, const char *stamp, char *why, size_t n)
+{
+    why[0] = '\0';
+    if (s->out.n == 0) {
+        snprintf(why, n, "its outputs are not known before it runs");
+        return;
+    }
+    time_t oldest_out = 0;
+    for (int k = 0; k < s->out.n; k++) {
+        time_t t = cr_file_mtime(s->out.p[k]);
+        if (t == 0) {
+            snprintf(why, n, "%.3000s is missing", s->out.p[k]);
+            return;
+        }
+        if (oldest_out == 0 || t < oldest_out) oldest_out = t;
+    }
+    for (int k = 0; k < s->in.n; k++) {
+        time_t t = cr_file_mtime(s->in.p[k]);
+        if (t == 0) {
+            snprintf(why, n, "input %.3000s is missing", s->in.p[k]);
+            return;
+        }
+        if (t > oldest_out) {
+            snprintf(why, n, "%.3000s is newer than its output", s->in.p[k]);
+            return;
+        }
+    }
+    /* outputs made outside the pipeline (no stamp) are taken as they are */
+    char *old = read_file(s->stamp_path);
+    if (old && strcmp(old, stamp)) snprintf(why, n, "its configuration changed");
+    free(old);
+}
+
+static int run_stage(struct stage_run *s, int force, const struct cr_log *log, int *result)
+{
+    const struct cr_command *cmd = find_command(s->command);
+    char *stamp = config_stamp(s->ctx.cfg, cmd);
+    if (!stamp) return CR_ENOMEM;
+    char why[4200];
+    stale_reason(s, stamp, why, sizeof why);
+    if (force && !why[0]) snprintf(why, sizeof why, "pipeline.force = yes");
+    if (!why[0]) {
+        cr_info(log, "pipeline: %s: up to date, skipped", s->label);
+        *result = R_UPTODATE;
+        free(stamp);
+        return CR_OK;
+    }
+    if (!cmd) {
+        cr_error(log,
+                 "pipeline: stage %s must run (%s) but is not available in this build: there is no `cusprate %s` "
+                 "command. Provide its output by other means or build the stage; stopping here.",
+                 s->label, why, s->command);
+        *result = R_UNAVAILABLE;
+        free(stamp);
+        return CR_ERR;
+    }
+    cr_info(log, "pipeline: %s: running (%s)", s->label, why);
+    int rc = cmd->run(&s->ctx);
+    if (rc) {
+        cr_error(log, "pipeline: stage %s failed (%s)", s->label, cr_status_name(rc));
+        *result = R_FAILED;
+    } else {
+        *result = R_RAN;
+        write_stamp(s->stamp_path, stamp, log);
+    }
+    free(stamp);
+    return rc;
+}
+
+/* ---- the command ------------------------------------------------------------------ */
+
+static int parse_stages(const char *text, int *want, const struct cr_log *log)
+{
+    for (int k = 0; k < ST_N; k++) want[k] = 0;
+    char *copy = cr_strdup(text ? text : "");
+    if (!copy) return CR_ENOMEM;
+    char *save = NULL;
+    int rc = CR_OK;
+    for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+        int found = 0;
+        for (int k = 0; k < ST_N; k++)
+            if (!strcmp(tok, stage_names[k])) want[k] = found = 1;
+        if (!found) {
+            cr_error(log, "pipeline.stages: unknown stage '%s' (allowed: mhd, flux, particles, fly, rate, report)", tok);
+            rc = CR_ECONFIG;
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+static int split_flybys(const struct cr_config *cfg, struct plist *l, const struct cr_log *log)
+{
+    const char *text = cr_config_string(cfg, "pipeline", "flybys");
+    char *copy = cr_strdup(text ? text : "");
+    if (!copy) return CR_ENOMEM;
+    char *save = NULL;
+    int rc = CR_OK;
+    for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ' || *tok == '\t' || *tok == '\n') tok++;
+        size_t len = strlen(tok);
+        while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t' || tok[len - 1] == '\n')) tok[--len] = '\0';
+        if (!len) continue;
+        char path[4096];
+        if (cr_path_join(path, sizeof path, cr_config_dir(cfg), tok)) rc = CR_ECONFIG;
+        else if (!cr_file_exists(path)) {
+            cr_error(log, "pipeline.flybys: %s does not exist", path);
+            rc = CR_ECONFIG;
+        } else rc = plist_add(l, path);
+    }
+    free(copy);
+    return rc;
+}
+
+int cr_cmd_pipeline(struct cr_cmd_ctx *ctx)
+{
+    const struct cr_log *log = ctx->log;
+    struct cr_config *cfg = ctx->cfg;
+    int want[ST_N];
+    int rc = parse_stages(cr_config_string(cfg, "pipeline", "stages"), want, log);
+    if (rc) return rc;
+    const int force = cr_config_bool(cfg, "pipeline", "force");
+    struct plist flybys = {0};
+    rc = split_flybys(cfg, &flybys, log);
+    if (rc) {
+        plist_free(&flybys);
+        return rc;
+    }
+    if (want[ST_FLY] && flybys.n == 0)
+        cr_warn(log, "pipeline: no flyby files in pipeline.flybys: the fly stage has nothing to do");
+    if ((rc = cr_mkdir_p(ctx->run_dir, log))) {
+        plist_free(&flybys);
+        return rc;
+    }
+    char stamps[4200], p[4400];
+    snprintf(stamps, sizeof stamps, "%.4096s/.pipeline", ctx->run_dir);
+    if ((rc = cr_mkdir_p(stamps, log))) {
+        plist_free(&flybys);
+        return rc;
+    }
+    char mhd[4200], flux[4200], parts[4200], index[4300];
+    snprintf(mhd, sizeof mhd, "%s/mhd.h5", ctx->run_dir);
+    snprintf(flux, sizeof flux, "%s/flux.nc", ctx->run_dir);
+    snprintf(parts, sizeof parts, "%s/particles.h5", ctx->run_dir);
+    snprintf(index, sizeof index, "%s/report/index.md", ctx->run_dir);
+    const char *ini = ctx->ini_path;
+
+    /* summary rows */
+    enum { MAXROWS = 64 };
+    char row_label[MAXROWS][300];
+    int row_result[MAXROWS], nrow = 0, stopped = 0;
+
+#define ROW(label_, result_)                                                          \
+    do {                                                                              \
+        if (nrow < MAXROWS) {                                                         \
+            snprintf(row_label[nrow], sizeof row_label[nrow], "%s", (label_));         \
+            row_result[nrow++] = (result_);                                           \
+        }                                                                             \
+    } while (0)
+
+    for (int st = 0; st < ST_N && !rc; st++) {
+        if (!want[st]) continue;
+        if (st == ST_FLY) {
+            for (int f = 0; f < flybys.n && !rc; f++) {
+                struct stage_run s = {.command = "fly"};
+                struct cr_config *fc = cr_config_new_all(log);
+                if (!fc) {
+                    rc = CR_ENOMEM;
+                    break;
+                }
+                /* the run file, then the flyby file over it */
+                rc = ini ? cr_config_load(fc, ini) : CR_OK;
+                if (!rc) rc = cr_config_load(fc, flybys.p[f]);
+                if (!rc) rc = cr_config_check_required(fc);
+                char name[256];
+                if (!rc) {
+                    const char *nm = schema_has("flyby", "name") ? cr_config_string(fc, "flyby", "name") : "";
+                    if (nm && *nm) snprintf(name, sizeof name, "%s", nm);
+                    else stem_of(flybys.p[f], name, sizeof name);
+                    char label[300];
+                    snprintf(label, sizeof label, "fly %s", name);
+                    s.label = label;
+                    s.ctx = *ctx;
+                    s.ctx.cfg = fc;
+                    s.ctx.ini_path = flybys.p[f];
+                    s.ctx.argc = 0;
+                    s.ctx.argv = NULL;
+                    plist_add(&s.in, parts);
+                    plist_add(&s.in, flybys.p[f]);
+                    snprintf(p, sizeof p, "%s/%s.spectrogram.nc", ctx->run_dir, name);
+                    plist_add(&s.out, p);
+                    snprintf(s.stamp_path, sizeof s.stamp_path, "%s/fly_%s.ini", stamps, name);
+                    int res = R_NOT_REACHED;
+                    rc = run_stage(&s, force, log, &res);
+                    ROW(label, res);
+                }
+                plist_free(&s.in);
+                plist_free(&s.out);
+                cr_config_release(fc);
+            }
+            continue;
+        }
+        struct stage_run s = {.label = stage_names[st], .command = stage_names[st], .ctx = *ctx};
+        s.ctx.argc = 0;
+        s.ctx.argv = NULL;
+        snprintf(s.stamp_path, sizeof s.stamp_path, "%s/%s.ini", stamps, stage_names[st]);
+        char **list = NULL;
+        int nl = 0;
+        switch (st) {
+        case ST_MHD:
+            plist_add(&s.out, mhd);
+            break;
+        case ST_FLUX:
+            plist_add(&s.in, mhd);
+            plist_add(&s.out, flux);
+            break;
+        case ST_PARTICLES:
+            plist_add(&s.in, mhd);
+            plist_add(&s.out, parts);
+            break;
+        case ST_RATE:
+            list = cr_rate_inputs(cfg, ctx->run_dir, &nl, log);
+            plist_add_list(&s.in, list);
+            for (int k = 0; k < nl; k++) {
+                char out[4200];
+                if (cr_rate_output_for(list[k], ctx->run_dir, out, sizeof out) == CR_OK) plist_add(&s.out, out);
+            }
+            cr_lw_free_list(list);
+            if (nl == 0) plist_add(&s.in, "<no spectrogram in the run folder>");
+            break;
+        case ST_REPORT:
+            plist_add(&s.in, flux);
+            list = cr_lw_list_dir(ctx->run_dir, ".rate.nc", &nl);
+            plist_add_list(&s.in, list);
+            cr_lw_free_list(list);
+            plist_add(&s.out, index);
+            break;
+        default:
+            break;
+        }
+        int res = R_NOT_REACHED;
+        rc = run_stage(&s, force, log, &res);
+        ROW(stage_names[st], res);
+        plist_free(&s.in);
+        plist_free(&s.out);
+    }
+    if (rc) stopped = 1;
+
+    /* what was not reached */
+    int seen_fail = 0;
+    for (int st = 0; st < ST_N; st++) {
+        if (!want[st]) continue;
+        int listed = 0;
+        for (int r = 0; r < nrow; r++)
+            if (!strncmp(row_label[r], stage_names[st], strlen(stage_names[st]))) listed = 1;
+        if (!listed && stopped) {
+            seen_fail = 1;
+            ROW(stage_names[st], R_NOT_REACHED);
+        }
+    }
+    (void)seen_fail;
+    printf("pipeline summary (%s):\n", ctx->run_dir);
+    for (int r = 0; r < nrow; r++) printf("  %-32s %s\n", row_label[r], result_names[row_result[r]]);
+    if (!rc && want[ST_REPORT]) printf("report: %s (and index.html)\n", index);
+    fflush(stdout);
+#undef ROW
+    plist_free(&flybys);
+    return rc;
+}
