@@ -237,7 +237,7 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
     if (inp.dtheta_deg == 0) inp.dtheta_deg = 1.0;
     if (inp.nphi == 0) inp.nphi = 360;
     if (inp.sigma_p == 0) inp.sigma_p = 10.0;
-    if (inp.tol == 0) inp.tol = 1e-10;
+    if (inp.tol == 0) inp.tol = 1e-9;
     if (inp.krylov == 0) inp.krylov = 60;
     if (inp.max_restarts == 0) inp.max_restarts = 2000;
     double r_iono = 1.0 + inp.altitude_km / CR_RE_KM;

@@ -85,7 +85,7 @@ struct cr_iono_inp {
     int vertical_field;  /* 1: take sin I = 1 (no dip tensor); 0: dipole dip angle */
     int corotation;      /* 1: add the corotation potential to Phi and the drift */
     int no_outflow;      /* 1: cr_iono_drift() removes an outward radial drift component */
-    double tol;          /* GMRES relative residual ||Ax-b||/||b||; 0 -> 1e-10 */
+    double tol;          /* GMRES relative residual ||Ax-b||/||b||; 0 -> 1e-9 */
     int krylov;          /* GMRES restart length; 0 -> 60 */
     int max_restarts;    /* GMRES restarts before giving up; 0 -> 2000 */
     int gmres_only;      /* 1: start GMRES from the previous potential only, without the

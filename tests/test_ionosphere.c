@@ -297,6 +297,15 @@ Test(ionosphere, region1_cpcp_closed_form_and_sign)
     cr_assert_lt(phi[qmin], 0);
     cr_assert_float_eq(mlt_max, 6.0, 0.3, "potential maximum at MLT %.2f (dawn = 6)", mlt_max);
     cr_assert_float_eq(mlt_min, 18.0, 0.3, "potential minimum at MLT %.2f (dusk = 18)", mlt_min);
+    /* the polar-cap flow is anti-sunward in both hemispheres (the dipole field points along -z over both
+     * poles): above each pole at the inner boundary v_x < 0 and the flow is nearly along x */
+    for (int h = 0; h < 2; h++) {
+        double x[3] = {0.01, 0.0, h == 0 ? 2.0 : -2.0}, E[3], v[3];
+        cr_assert_eq(cr_iono_drift(io, x, E, v), CR_OK);
+        cr_assert_lt(v[0], 0, "hemisphere %d: v = (%g, %g, %g) km/s", h, v[0], v[1], v[2]);
+        cr_assert_lt(fabs(v[1]), 0.05 * fabs(v[0]));
+        cr_assert_gt(E[1], 0, "dawn-to-dusk electric field over the cap");
+    }
     /* both hemispheres were given the same pattern: same potential */
     cr_assert_float_eq(cr_iono_cpcp(io, CR_IONO_SOUTH), cr_iono_cpcp(io, CR_IONO_NORTH),
                        1e-9 * cr_iono_cpcp(io, CR_IONO_NORTH));
