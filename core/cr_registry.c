@@ -20,6 +20,10 @@ int cr_cmd_pipeline(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_pipeline_keys[];
 static const char *const sec_pipeline[] = {NULL};
 static const char *const sec_all[] = {NULL};
+int cr_cmd_flux(struct cr_cmd_ctx *ctx);
+int cr_bench_flux(struct cr_cmd_ctx *ctx);
+extern const struct cr_key cr_flux_keys[];
+static const char *const sec_flux[] = {"run", "flux", NULL};
 int cr_cmd_grid(struct cr_cmd_ctx *ctx);
 int cr_bench_grid(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_grid_keys[];
@@ -68,6 +72,13 @@ const struct cr_command cr_commands[] = {
      "file in [pipeline] flybys with the run file's configuration under the flyby file's. A stage that must run but "
      "is not in this build is reported and stops the pipeline. Prints a summary and where the report is.",
      sec_pipeline, 1, cr_cmd_pipeline},
+    {"flux", "FILE.ini", "reconnected-flux accounting: opened/closed flux per MLT bin from field-line topology",
+     "Traces field lines from an MLat x MLT footpoint grid on the inner boundary in every [flux] interval's two "
+     "states (the MHD slices of <run>/mhd.h5, or an analytic dipole + uniform field), classifies them closed / open "
+     "/ solar wind, and writes <run>/flux.nc: newly opened and closed flux per MLT bin and hemisphere [Wb], rates "
+     "[kWb/min, kV], electric fields along the ionospheric boundary and the X-line [mV/m] with those lengths, open "
+     "flux, boundary latitude and the topology maps (see reconnection/README.md).",
+     sec_flux, 1, cr_cmd_flux},
 };
 const int cr_ncommands = (int)CR_ARRAY_LEN(cr_commands);
 
@@ -81,6 +92,7 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_rate_keys,
     cr_report_keys,
     cr_pipeline_keys,
+    cr_flux_keys,
 };
 const int cr_nschema_tables = (int)CR_ARRAY_LEN(cr_schema_tables);
 
@@ -89,6 +101,7 @@ const struct cr_bench cr_benches[] = {
     {"grid", "point locations per second on the LFM D grid along a random walk (1 thread)", cr_bench_grid},
     {"ionosphere", "ionosphere potential solves per second on the 1 deg x 1 deg grid (direct start + GMRES)",
      cr_bench_ionosphere},
+    {"flux", "field-line traces per second and one full topology map (dipole + 5 nT southward field)", cr_bench_flux},
     {NULL, NULL, NULL} /* sentinel: keep last */
 };
 const int cr_nbenches = (int)CR_ARRAY_LEN(cr_benches) - 1;

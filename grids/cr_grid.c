@@ -652,6 +652,29 @@ struct cr_grid *cr_grid_new_from_corners(int ni, int nj, int nk, const double *x
             rmin = fmin(rmin, sqrt(x[m] * x[m] + y[m] * y[m] + z[m] * z[m]));
         }
     spec.r_inner = rmin;
+    if (lfm) {
+        /* extents of the outer shell (x_sun, x_tail, r_side), widened to the
+         * smallest egg of two half-spheroids that holds every outer corner */
+        double xs = 0.0, xt = 0.0, rs = 0.0, grow = 1.0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int k = 0; k <= nk; k++)
+                for (int j = 0; j <= nj; j++) {
+                    size_t m = CIN(ni, j, k);
+                    double rho = hypot(y[m], z[m]);
+                    if (pass == 0) {
+                        xs = fmax(xs, x[m]);
+                        xt = fmax(xt, -x[m]);
+                        rs = fmax(rs, rho);
+                    } else if (xs > 0 && xt > 0 && rs > 0) {
+                        double ex = x[m] / (x[m] >= 0 ? xs : xt), er = rho / rs;
+                        grow = fmax(grow, sqrt(ex * ex + er * er));
+                    }
+                }
+        grow *= 1.0 + 1e-9;
+        spec.x_sun = xs * grow;
+        spec.x_tail = xt * grow;
+        spec.r_side = rs * grow;
+    }
     struct cr_grid *g = cr_zalloc(1, sizeof *g);
     if (!g) return NULL;
     g->spec = spec;

@@ -83,7 +83,8 @@ struct cr_footgrid *cr_footgrid_new(const struct cr_footgrid_inp *inp)
     const struct cr_log *log = inp->log;
     const struct cr_footgrid_inp *p = inp;
     if (!(p->mlat_min >= 0 && p->mlat_max <= 90 && p->mlat_max > p->mlat_min) || !(p->dlat > 0) ||
-        !(p->dmlt > 0) || p->sub_lat < 1 || p->sub_mlt < 1 || p->coarse_lat < 1 || p->coarse_mlt < 1 ||
+        !(p->dmlt > 0) || p->sub_lat < 1 || p->sub_mlt < 1 || p->coarse_lat < 1 || p->coarse_mlt < 1 || p->edge_bisect < 0 ||
+        p->edge_bisect > 40 ||
         !(p->r_iono > 0) || !(p->r_foot > 0)) {
         cr_error(log,
                  "footpoint grid: need 0 <= mlat_min < mlat_max <= 90, dlat > 0, dmlt > 0, refinement and "
@@ -233,6 +234,7 @@ void cr_topomap_release(struct cr_topomap *m)
     for (int h = 0; h < 2; h++) {
         free(m->topo[h]);
         free(m->flux[h]);
+        free(m->frac[h]);
         free(m->ocb[h]);
     }
     free(m);
@@ -330,6 +332,91 @@ static int classify_cells(const struct cr_footgrid *g, const struct cr_fieldline
     return rc;
 }
 
+/* Step 3 of the map: wherever a closed atom and an open atom are neighbours
+ * in latitude, bisect the boundary between their centres (at the column's
+ * MLT) edge_bisect times and give the atom the boundary cuts its open
+ * fraction; every other atom is 1 (open) or 0. */
+struct pair {
+    int hemi, ia, ja;
+    double lat; /* bisected boundary [deg] */
+};
+
+static int edge_fractions(struct cr_topomap *m, const struct cr_fieldline_inp *tin, double t)
+{
+    const struct cr_footgrid *g = m->grid;
+    const int nal = g->nal, nam = g->nam, nb = g->p.edge_bisect;
+    const size_t na = (size_t)nal * (size_t)nam;
+    for (int h = 0; h < 2; h++)
+        for (size_t q = 0; q < na; q++) m->frac[h][q] = cr_topo_is_open(m->topo[h][q]) ? 1.0 : 0.0;
+    if (nb == 0) return CR_OK;
+    struct pair *pr = NULL;
+    size_t np = 0, cap = 0;
+    for (int h = 0; h < 2; h++)
+        for (int ia = 0; ia + 1 < nal; ia++)
+            for (int ja = 0; ja < nam; ja++) {
+                int a = m->topo[h][(size_t)ia * nam + ja], b = m->topo[h][(size_t)(ia + 1) * nam + ja];
+                if (!((a == CR_TOPO_CLOSED && cr_topo_is_open(b)) || (cr_topo_is_open(a) && b == CR_TOPO_CLOSED)))
+                    continue;
+                if (np == cap) {
+                    cap = cap ? 2 * cap : 1024;
+                    struct pair *n2 = realloc(pr, cap * sizeof *n2);
+                    if (!n2) {
+                        free(pr);
+                        return CR_ENOMEM;
+                    }
+                    pr = n2;
+                }
+                pr[np++] = (struct pair){h, ia, ja, NAN};
+            }
+    int rc = CR_OK;
+    long n = (long)np;
+#pragma omp parallel
+    {
+        struct cr_fieldline *fl = cr_fieldline_new(tin);
+        if (!fl) {
+#pragma omp atomic write
+            rc = CR_ENOMEM;
+        }
+#pragma omp for schedule(dynamic, 4)
+        for (long q = 0; q < n; q++) {
+            if (!fl) continue;
+            struct pair *p = &pr[q];
+            int lower = m->topo[p->hemi][(size_t)p->ia * nam + p->ja];
+            double lo = g->lat_iono[p->ia], hi = g->lat_iono[p->ia + 1];
+            for (int it = 0; it < nb; it++) {
+                double mid = 0.5 * (lo + hi), x[3];
+                cr_footgrid_point(g, p->hemi, mid, g->mlt[p->ja], x);
+                int v = cr_topo_point(fl, t, x, NULL);
+                if (v == lower || (cr_topo_is_open(v) && cr_topo_is_open(lower))) lo = mid;
+                else if (v == CR_TOPO_CLOSED || cr_topo_is_open(v)) hi = mid;
+                else break; /* undetermined in between: keep the bracket */
+            }
+            p->lat = 0.5 * (lo + hi);
+        }
+        cr_fieldline_release(fl);
+    }
+    m->ntraces += n * nb; /* at most; a bisection stops early only at an undetermined line */
+    if (!rc) {
+        for (size_t q = 0; q < np; q++) {
+            const struct pair *p = &pr[q];
+            double edge = g->p.mlat_min + (p->ia + 1) * g->dlat_a;
+            int lower_open = cr_topo_is_open(m->topo[p->hemi][(size_t)p->ia * nam + p->ja]);
+            /* the part of the atom beyond the boundary takes the other side's topology */
+            if (p->lat < edge) {
+                double part = (edge - p->lat) / g->dlat_a; /* of the lower atom, on the upper side */
+                m->frac[p->hemi][(size_t)p->ia * nam + p->ja] += lower_open ? -part : part;
+            } else {
+                double part = (p->lat - edge) / g->dlat_a; /* of the upper atom, on the lower side */
+                m->frac[p->hemi][(size_t)(p->ia + 1) * nam + p->ja] += lower_open ? part : -part;
+            }
+        }
+        for (int h = 0; h < 2; h++)
+            for (size_t q = 0; q < na; q++) m->frac[h][q] = fmin(1.0, fmax(0.0, m->frac[h][q]));
+    }
+    free(pr);
+    return rc;
+}
+
 int cr_topomap_compute(const struct cr_footgrid *g, const struct cr_field *f, double t,
                        const struct cr_fieldline_inp *trace, struct cr_topomap **out)
 {
@@ -354,9 +441,10 @@ int cr_topomap_compute(const struct cr_footgrid *g, const struct cr_field *f, do
     for (int h = 0; h < 2; h++) {
         m->topo[h] = cr_zalloc(na, 1);
         m->flux[h] = cr_zalloc(na, sizeof(double));
+        m->frac[h] = cr_zalloc(na, sizeof(double));
         m->ocb[h] = cr_zalloc((size_t)g->nam, sizeof(double));
         cell[h] = malloc(ncell);
-        if (!m->topo[h] || !m->flux[h] || !m->ocb[h] || !cell[h]) rc = CR_ENOMEM;
+        if (!m->topo[h] || !m->flux[h] || !m->frac[h] || !m->ocb[h] || !cell[h]) rc = CR_ENOMEM;
         else memset(cell[h], T_UNSET, ncell);
     }
     /* every footpoint must be inside the field's domain */
@@ -424,6 +512,8 @@ int cr_topomap_compute(const struct cr_footgrid *g, const struct cr_field *f, do
             rc = CR_EDOMAIN;
         }
     }
+    /* boundaries between latitude neighbours: bisect, open fractions */
+    if (!rc) rc = edge_fractions(m, &tin, t);
     /* open-closed boundary per atom column, undetermined counts */
     if (!rc) {
         for (int h = 0; h < 2; h++) {
@@ -437,7 +527,17 @@ int cr_topomap_compute(const struct cr_footgrid *g, const struct cr_field *f, do
                         low = ia;
                         break;
                     }
-                m->ocb[h][ja] = low < 0 ? NAN : g->p.mlat_min + low * g->dlat_a;
+                if (low < 0) {
+                    m->ocb[h][ja] = NAN;
+                    continue;
+                }
+                double edge = g->p.mlat_min + low * g->dlat_a;
+                if (low > 0 && m->topo[h][(size_t)(low - 1) * nam + ja] == CR_TOPO_CLOSED) {
+                    /* the fractions place the boundary inside the pair */
+                    double f_lo = m->frac[h][(size_t)(low - 1) * nam + ja], f_hi = m->frac[h][(size_t)low * nam + ja];
+                    edge += g->dlat_a * (f_lo > 0 ? -f_lo : 1.0 - f_hi);
+                }
+                m->ocb[h][ja] = edge;
             }
         }
     }
@@ -458,8 +558,8 @@ double cr_topomap_flux_of(const struct cr_topomap *m, int hemi, int topo)
     size_t na = (size_t)g->nal * (size_t)g->nam;
     double s = 0.0;
     for (size_t q = 0; q < na; q++) {
-        int v = m->topo[hemi][q];
-        if (topo == -2 ? cr_topo_is_open(v) : v == topo) s += m->flux[hemi][q];
+        if (topo == -2) s += m->frac[hemi][q] * m->flux[hemi][q];
+        else if (m->topo[hemi][q] == topo) s += m->flux[hemi][q];
     }
     return s;
 }

@@ -28,9 +28,13 @@
  *      one cell and the new corners are traced, down to single cells;
  *   2. every cell with a 4-neighbour of a different topology (or itself
  *      undetermined) is refined: its sub_lat x sub_mlt atoms are traced one
- *      by one; the atoms of the other cells take the cell's topology.
- * So the open-closed boundary is resolved to dlat/sub_lat in latitude at the
- * cost of tracing only near it. A closed island smaller than a coarse block
+ *      by one; the atoms of the other cells take the cell's topology;
+ *   3. wherever a closed atom and an open atom are neighbours in latitude,
+ *      the boundary between them is bisected edge_bisect times along the
+ *      column's central MLT and the atom it cuts is counted open by the
+ *      fraction of its latitude extent on the open side (frac).
+ * So the open-closed boundary is resolved to dlat/sub_lat/2^(edge_bisect+1)
+ * in latitude at the cost of tracing only near it. A closed island smaller than a coarse block
  * with four agreeing corners is missed; coarse_lat = coarse_mlt = 1 traces
  * every cell. The traces run in parallel (OpenMP, dynamic schedule); every
  * trace is independent of the others, so results do not depend on the
@@ -72,6 +76,7 @@ struct cr_footgrid_inp {
     double dmlt;               /* [h] cell size in MLT (24 / dmlt must be an integer) */
     int sub_lat, sub_mlt;      /* atoms per cell (>= 1) */
     int coarse_lat, coarse_mlt;/* coarse lattice stride in cells (>= 1) */
+    int edge_bisect;           /* bisections placing a boundary inside its atom pair (0 = whole atoms) */
     double r_iono;             /* [R_E] radius where MLat is given */
     double r_foot;             /* [R_E] footpoint sphere (the inner boundary) */
     const struct cr_log *log;
@@ -106,8 +111,11 @@ struct cr_topomap {
     double time;           /* [s] */
     signed char *topo[2];  /* [hemi][ia * nam + ja] topology code */
     double *flux[2];       /* [hemi][atom] |B_r| A [Wb] */
-    double *ocb[2];        /* [hemi][ja] |MLat| of the open-closed boundary at the ionosphere [deg]: the
-                              equatorward edge of the most equatorward open atom; NaN where none is open */
+    double *frac[2];       /* [hemi][atom] open fraction: 1 open, 0 closed (or undetermined / solar wind),
+                              in between for an atom that a bisected boundary cuts */
+    double *ocb[2];        /* [hemi][ja] |MLat| of the open-closed boundary at the ionosphere [deg]: below the
+                              most equatorward open atom (bisected when edge_bisect > 0, else that atom's
+                              equatorward edge); NaN where none is open */
     long ntraces;          /* field lines traced */
     long nundetermined[2]; /* undetermined atoms per hemisphere */
     double wall;           /* [s] wall time of cr_topomap_compute */
@@ -122,8 +130,8 @@ int cr_topomap_compute(const struct cr_footgrid *g, const struct cr_field *f, do
 
 void cr_topomap_release(struct cr_topomap *m);
 
-/* Total flux [Wb] of atoms with topology `topo` in hemisphere hemi (pass
- * -2 for "open" of either kind). */
+/* Total flux [Wb] of atoms with topology `topo` in hemisphere hemi; pass
+ * -2 for the open flux (sum of frac |B_r| A, boundary fractions included). */
 double cr_topomap_flux_of(const struct cr_topomap *m, int hemi, int topo);
 
 /* The open-closed boundary at MLT mlt [h] in hemisphere hemi, bisected in

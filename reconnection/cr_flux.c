@@ -1,0 +1,209 @@
+/* cr_flux.c — reconnected-flux accounting between topology maps, boundary
+ * lengths at the ionosphere and along the X-line (see cr_flux.h). */
+#include "cr_flux.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/cr_common.h"
+#include "../core/cr_units.h"
+
+int cr_flux_nbins(const struct cr_footgrid *g, double mlt_bin, const struct cr_log *log, int *nbin)
+{
+    *nbin = 0;
+    double nb = 24.0 / mlt_bin, per = mlt_bin / g->dmlt_a;
+    if (!(mlt_bin > 0) || fabs(nb - floor(nb + 0.5)) > 1e-6 || fabs(per - floor(per + 0.5)) > 1e-6 || per < 0.5) {
+        cr_error(log,
+                 "flux: the MLT bin (%g h) must divide 24 h and hold a whole number of footpoint columns "
+                 "(column width %g h)",
+                 mlt_bin, g->dmlt_a);
+        return CR_ECONFIG;
+    }
+    *nbin = (int)floor(nb + 0.5);
+    return CR_OK;
+}
+
+static int bin_of(const struct cr_footgrid *g, int ja, double mlt_bin, int nbin)
+{
+    int b = (int)floor(g->mlt[ja] / mlt_bin);
+    return b < 0 ? 0 : b >= nbin ? nbin - 1 : b;
+}
+
+void cr_flux_state_release(struct cr_flux_state *s)
+{
+    if (!s) return;
+    for (int h = 0; h < 2; h++) {
+        free(s->ocb[h]);
+        free(s->l_iono[h]);
+        free(s->l_xline[h]);
+        free(s->xline[h]);
+    }
+    free(s->xline_mlt);
+    free(s);
+}
+
+/* Great-circle distance [m] between (lat, mlt) points on a sphere of radius
+ * r [R_E]; latitudes in degrees, MLT in hours. */
+static double arc(double r, double la, double ma, double lb, double mb)
+{
+    double p1 = la * CR_DEG, p2 = lb * CR_DEG, dl = (mb - ma) * 15.0 * CR_DEG;
+    double s1 = sin(0.5 * (p2 - p1)), s2 = sin(0.5 * dl);
+    double h = s1 * s1 + cos(p1) * cos(p2) * s2 * s2;
+    return 2.0 * r * CR_RE_M * asin(sqrt(fmin(1.0, h)));
+}
+
+int cr_flux_state_new(const struct cr_topomap *m, const struct cr_field *f, const struct cr_flux_opts *o,
+                      struct cr_flux_state **out)
+{
+    const struct cr_footgrid *g = m->grid;
+    const struct cr_log *log = g->p.log;
+    *out = NULL;
+    int nbin;
+    if (cr_flux_nbins(g, o->mlt_bin, log, &nbin)) return CR_ECONFIG;
+    if (o->xline_samples < 0 || o->ocb_bisect < 0) {
+        cr_error(log, "flux: xline_samples and ocb_bisect must be >= 0");
+        return CR_ECONFIG;
+    }
+    struct cr_flux_state *s = cr_zalloc(1, sizeof *s);
+    if (!s) return CR_ENOMEM;
+    s->time = m->time;
+    s->nbin = nbin;
+    s->nx = nbin * o->xline_samples;
+    int rc = CR_OK;
+    for (int h = 0; h < 2 && !rc; h++) {
+        s->ocb[h] = cr_zalloc((size_t)nbin, sizeof(double));
+        s->l_iono[h] = cr_zalloc((size_t)nbin, sizeof(double));
+        s->l_xline[h] = cr_zalloc((size_t)nbin, sizeof(double));
+        s->xline[h] = cr_zalloc((size_t)(3 * s->nx + 1), sizeof(double));
+        if (!s->ocb[h] || !s->l_iono[h] || !s->l_xline[h] || !s->xline[h]) rc = CR_ENOMEM;
+    }
+    s->xline_mlt = cr_zalloc((size_t)s->nx + 1, sizeof(double));
+    if (!s->xline_mlt) rc = CR_ENOMEM;
+    if (rc) {
+        cr_flux_state_release(s);
+        return rc;
+    }
+    const int nam = g->nam;
+    for (int h = 0; h < 2; h++) {
+        s->open_flux[h] = cr_topomap_flux_of(m, h, -2);
+        s->undetermined_flux[h] = cr_topomap_flux_of(m, h, CR_TOPO_UNDETERMINED);
+        /* boundary latitude per bin: mean over the bin's columns */
+        double *sum = cr_zalloc((size_t)nbin, sizeof(double));
+        int *cnt = cr_zalloc((size_t)nbin, sizeof(int));
+        if (!sum || !cnt) {
+            free(sum);
+            free(cnt);
+            cr_flux_state_release(s);
+            return CR_ENOMEM;
+        }
+        const double *ocb = m->ocb[h];
+        for (int ja = 0; ja < nam; ja++) {
+            int b = bin_of(g, ja, o->mlt_bin, nbin);
+            if (isfinite(ocb[ja])) {
+                sum[b] += ocb[ja];
+                cnt[b]++;
+            }
+        }
+        for (int b = 0; b < nbin; b++) {
+            s->ocb[h][b] = cnt[b] ? sum[b] / cnt[b] : NAN;
+            s->l_iono[h][b] = 0.0;
+        }
+        /* boundary length at the ionosphere: each segment between two
+         * neighbouring columns is shared half-and-half by their bins */
+        for (int ja = 0; ja < nam; ja++) {
+            int jb = (ja + 1) % nam;
+            if (!isfinite(ocb[ja]) || !isfinite(ocb[jb])) continue;
+            double len = arc(g->p.r_iono, ocb[ja], g->mlt[ja], ocb[jb], g->mlt[jb]);
+            s->l_iono[h][bin_of(g, ja, o->mlt_bin, nbin)] += 0.5 * len;
+            s->l_iono[h][bin_of(g, jb, o->mlt_bin, nbin)] += 0.5 * len;
+        }
+        for (int b = 0; b < nbin; b++)
+            if (!cnt[b]) s->l_iono[h][b] = NAN;
+        free(sum);
+        free(cnt);
+    }
+    /* X-line points: bisect the boundary, trace the last closed line to its
+     * minimum |B| */
+    for (int e = 0; e < s->nx; e++) s->xline_mlt[e] = e * (o->mlt_bin / o->xline_samples);
+    if (s->nx > 0) {
+        struct cr_fieldline_inp tin = o->trace;
+        tin.field = f;
+        tin.r_inner = g->p.r_foot;
+        const int nx = s->nx;
+#pragma omp parallel
+        {
+            struct cr_fieldline *fl = cr_fieldline_new(&tin);
+#pragma omp for schedule(dynamic, 1)
+            for (int q = 0; q < 2 * nx; q++) {
+                int h = q / nx, e = q % nx;
+                double *p = s->xline[h] + 3 * e;
+                p[0] = p[1] = p[2] = NAN;
+                double lc, lo;
+                if (!fl || cr_topomap_ocb_bisect(m, fl, h, s->xline_mlt[e], o->ocb_bisect, &lc, &lo) != CR_OK)
+                    continue;
+                double x[3];
+                cr_footgrid_point(g, h, lc, s->xline_mlt[e], x);
+                struct cr_fl_target_info ti;
+                if (cr_fieldline_length_to(fl, m->time, x, 0, CR_FL_TO_BMIN, &ti) == CR_OK &&
+                    ti.end.why == CR_FL_INNER)
+                    memcpy(p, ti.x, 3 * sizeof *p);
+            }
+            cr_fieldline_release(fl);
+        }
+    }
+    for (int h = 0; h < 2; h++)
+        for (int b = 0; b < nbin; b++) {
+            if (s->nx == 0) {
+                s->l_xline[h][b] = NAN;
+                continue;
+            }
+            double len = 0.0;
+            for (int k = 0; k < o->xline_samples; k++) {
+                int e = b * o->xline_samples + k, e2 = (e + 1) % s->nx;
+                const double *p = s->xline[h] + 3 * e, *q = s->xline[h] + 3 * e2;
+                double d = sqrt((q[0] - p[0]) * (q[0] - p[0]) + (q[1] - p[1]) * (q[1] - p[1]) +
+                                (q[2] - p[2]) * (q[2] - p[2]));
+                len += d; /* NaN propagates when a point is missing */
+            }
+            s->l_xline[h][b] = len * CR_RE_M;
+        }
+    *out = s;
+    return CR_OK;
+}
+
+int cr_flux_transitions(const struct cr_topomap *a, const struct cr_topomap *b, double mlt_bin, int nbin,
+                        double *opened[2], double *closed[2])
+{
+    const struct cr_footgrid *g = a->grid;
+    if (b->grid != g) {
+        const struct cr_footgrid *h = b->grid;
+        if (h->nal != g->nal || h->nam != g->nam || h->p.mlat_min != g->p.mlat_min || h->dlat_a != g->dlat_a) {
+            cr_error(g->p.log, "flux: the two topology maps are on different footpoint grids");
+            return CR_ECONFIG;
+        }
+    }
+    int nb;
+    if (cr_flux_nbins(g, mlt_bin, g->p.log, &nb) || nb != nbin) return CR_ECONFIG;
+    const int nam = g->nam;
+    const size_t na = (size_t)g->nal * (size_t)nam;
+    for (int h = 0; h < 2; h++) {
+        memset(opened[h], 0, (size_t)nbin * sizeof(double));
+        memset(closed[h], 0, (size_t)nbin * sizeof(double));
+        const signed char *ta = a->topo[h], *tb = b->topo[h];
+        const double *fa = a->frac[h], *fb = b->frac[h];
+        for (size_t q = 0; q < na; q++) {
+            int va = ta[q], vb = tb[q];
+            /* only atoms determined (closed or open) in both maps take part */
+            if (!(va == CR_TOPO_CLOSED || cr_topo_is_open(va)) || !(vb == CR_TOPO_CLOSED || cr_topo_is_open(vb)))
+                continue;
+            double df = fb[q] - fa[q];
+            if (df == 0.0) continue;
+            double w = 0.5 * (a->flux[h][q] + b->flux[h][q]);
+            int bin = bin_of(g, (int)(q % (size_t)nam), mlt_bin, nbin);
+            if (df > 0) opened[h][bin] += df * w;
+            else closed[h][bin] -= df * w;
+        }
+    }
+    return CR_OK;
+}

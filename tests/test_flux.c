@@ -1,0 +1,375 @@
+/* test_flux.c — reconnected-flux accounting: the flux opened between two
+ * states of the dipole + uniform field of known open flux (B0 = 5 nT then
+ * 6 nT), the boundary lengths at the ionosphere and along the X-line (the
+ * null ring), `cusprate flux` end to end on the analytic ramp and on a
+ * synthetic D-grid mhd.h5, and exit status 2 with a clear message on bad
+ * input. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <netcdf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/cr_common.h"
+#include "../core/cr_file.h"
+#include "../core/cr_units.h"
+#include "../grids/cr_field.h"
+#include "../reconnection/cr_flux.h"
+#include "helpers.h"
+#include "test_flux_mhdfile.h"
+
+#define B_E 30000.0
+
+int flux_test_write_dgrid(const char *path, double b0); /* test_fieldline_mhd.c */
+
+static double pc_lat(double b0)
+{
+    double rn = cbrt(B_E / b0);
+    return 90.0 - asin(sqrt(3.0 * b0 * rn * rn / (2.0 * B_E + b0))) / CR_DEG;
+}
+
+static double open_flux(double b0)
+{
+    return 3.0 * CR_PI * CR_RE_M * CR_RE_M * pow(B_E * CR_NT, 2.0 / 3.0) * pow(b0 * CR_NT, 1.0 / 3.0);
+}
+
+/* Great-circle distance [m] on the sphere r = 1 R_E between two points of
+ * latitude lat [deg] dphi [rad] apart in longitude. */
+static double gc(double lat, double dphi)
+{
+    double c = cos(lat * CR_DEG);
+    return 2.0 * CR_RE_M * asin(c * sin(0.5 * dphi));
+}
+
+static struct cr_topomap *map_for(const struct cr_footgrid *g, double b0)
+{
+    double bu[3] = {0, 0, -b0};
+    struct cr_field *f = cr_field_dipole_uniform_new(B_E, bu, NULL, 1.0, 0.0);
+    struct cr_fieldline_inp tin = {.eps_abs = 1e-7, .eps_rel = 1e-7, .r_outer = 60.0};
+    struct cr_topomap *m = NULL;
+    cr_assert_eq(cr_topomap_compute(g, f, 0.0, &tin, &m), CR_OK);
+    cr_field_release(f);
+    return m;
+}
+
+Test(flux, opened_between_5_and_6_nT)
+{
+    /* 0.25 deg cells split 8-fold at the boundary: 0.03125 deg atoms; 1 h
+     * columns (the field is axisymmetric, every column is the same) */
+    struct cr_footgrid_inp gi = {.mlat_min = 60, .mlat_max = 90, .dlat = 0.25, .dmlt = 1.0, .sub_lat = 8,
+                                 .sub_mlt = 1, .coarse_lat = 4, .coarse_mlt = 2, .r_iono = 1.0, .r_foot = 1.0};
+    struct cr_footgrid *g = cr_footgrid_new(&gi);
+    cr_assert_not_null(g);
+    struct cr_topomap *a = map_for(g, 5.0), *b = map_for(g, 6.0);
+    const int nbin = 12;
+    double o[2][12], c[2][12];
+    double *op[2] = {o[0], o[1]}, *cl[2] = {c[0], c[1]};
+    cr_assert_eq(cr_flux_transitions(a, b, 2.0, nbin, op, cl), CR_OK);
+    double l5 = pc_lat(5.0), l6 = pc_lat(6.0), want = open_flux(6.0) - open_flux(5.0);
+    for (int h = 0; h < 2; h++) {
+        double tot = 0.0;
+        for (int k = 0; k < nbin; k++) {
+            tot += o[h][k];
+            cr_assert_eq(c[h][k], 0.0, "a stronger southward field only opens flux");
+        }
+        /* every bin the same (axisymmetric; identical columns) */
+        for (int k = 0; k < nbin; k++) cr_assert(fabs(o[h][k] - tot / nbin) <= 1e-9 * tot, "bin %d", k);
+        /* discrete expectation: the atoms whose centres lie between the two
+         * analytic boundaries, with the mean weights; atoms within tracing
+         * tolerance (2e-3 deg) of a boundary may go either way */
+        double disc = 0.0, amb = 0.0, row5 = 0.0, row6 = 0.0;
+        for (int ia = 0; ia < g->nal; ia++) {
+            double la = g->lat_iono[ia], lo = la - 0.5 * g->dlat_a, hi = la + 0.5 * g->dlat_a;
+            for (int ja = 0; ja < g->nam; ja++) {
+                double w = 0.5 * (a->flux[h][ia * g->nam + ja] + b->flux[h][ia * g->nam + ja]);
+                if (lo <= l5 && l5 < hi) row5 += w;
+                if (lo <= l6 && l6 < hi) row6 += w;
+                if (fabs(la - l5) < 2e-3 || fabs(la - l6) < 2e-3) amb += w;
+                else if (la > l6 && la < l5) disc += w;
+            }
+        }
+        cr_assert(fabs(tot - disc) <= amb + 1e-9 * tot, "hemi %d: %.6g Wb vs discrete %.6g Wb", h, tot, disc);
+        /* footpoint-grid accuracy against the analytic 39.6 MWb: counting an
+         * atom by its centre misplaces each of the two boundaries by at most
+         * half an atom, i.e. at most half the flux of the atom row holding it */
+        double bound = 0.5 * (row5 + row6);
+        cr_assert(fabs(tot - want) <= bound, "hemi %d: opened %.3f MWb, analytic %.3f MWb, bound %.3f MWb", h,
+                  tot / 1e6, want / 1e6, bound / 1e6);
+        cr_assert(bound < 0.06 * want, "the bound itself is %.1f %%", 100 * bound / want);
+        cr_log_msg(NULL, CR_LEVEL_INFO, "flux 5 -> 6 nT, hemisphere %d: opened %.3f MWb, analytic %.3f MWb (%+.2f %%), "
+                   "grid bound %.3f MWb", h, tot / 1e6, want / 1e6, 100 * (tot - want) / want, bound / 1e6);
+        /* flux balance: open(t1) - open(t0) = opened - closed, up to the change
+         * of |B_r| at r = 1 between the states (B0 / 2 B_E ~ 2e-5 of it) */
+        double d_open = cr_topomap_flux_of(b, h, -2) - cr_topomap_flux_of(a, h, -2);
+        cr_assert(fabs(d_open - tot) < 1e-4 * open_flux(6.0), "balance %g vs %g", d_open, tot);
+    }
+    /* boundary lengths */
+    struct cr_flux_opts o2 = {.mlt_bin = 2.0, .ocb_bisect = 14, .xline_samples = 1,
+                              .trace = {.eps_abs = 1e-9, .eps_rel = 1e-9, .r_outer = 60.0}};
+    double bu[3] = {0, 0, -5.0};
+    struct cr_field *f5 = cr_field_dipole_uniform_new(B_E, bu, NULL, 1.0, 0.0);
+    struct cr_flux_state *s = NULL;
+    cr_assert_eq(cr_flux_state_new(a, f5, &o2, &s), CR_OK);
+    cr_assert_eq(s->nbin, 12);
+    double rn = cbrt(B_E / 5.0);
+    for (int h = 0; h < 2; h++) {
+        for (int k = 0; k < 12; k++) {
+            /* ionosphere: two 15 deg chords at the column boundary latitude,
+             * which sits on an atom edge within 0.03125 deg of 73.3 deg:
+             * dL/L = tan(lat) dlat <= 0.18 %, so 0.3 % */
+            double li = 2.0 * gc(l5, 15.0 * CR_DEG);
+            cr_assert(fabs(s->l_iono[h][k] - li) < 3e-3 * li, "L_iono %g km vs %g km", s->l_iono[h][k] / 1e3,
+                      li / 1e3);
+            cr_assert(fabs(s->ocb[h][k] - l5) <= g->dlat_a + 1e-9);
+            /* X-line: the last closed lines of neighbouring bin edges pass the
+             * null ring r_n = 18.17 R_E 30 deg apart: chord 2 r_n sin(15 deg).
+             * The boundary is bisected to 0.03125 / 2^14 deg; the line that far
+             * inside the separatrix has its smallest |B| within ~0.1 R_E of the
+             * null (|B| rises linearly away from it), so 1 % on the chord */
+            double lx = 2.0 * rn * sin(15.0 * CR_DEG) * CR_RE_M;
+            cr_assert(fabs(s->l_xline[h][k] - lx) < 0.01 * lx, "L_xline %g km vs %g km", s->l_xline[h][k] / 1e3,
+                      lx / 1e3);
+            if (k == 0)
+                cr_log_msg(NULL, CR_LEVEL_INFO, "B0 = 5 nT, hemisphere %d: L_iono %.2f km (%.2f), L_xline %.1f km (%.1f)",
+                           h, s->l_iono[h][k] / 1e3, li / 1e3, s->l_xline[h][k] / 1e3, lx / 1e3);
+            const double *p = s->xline[h] + 3 * k;
+            double r = sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
+            cr_assert(fabs(r - rn) < 0.1 && fabs(p[2]) < 0.1, "X-line point r %g (r_n %g) z %g", r, rn, p[2]);
+            double mlt = 12.0 + atan2(p[1], p[0]) / (15.0 * CR_DEG);
+            cr_assert(fabs(remainder(mlt - s->xline_mlt[k], 24.0)) < 0.05, "X-line point at MLT %g (%g)", mlt,
+                      s->xline_mlt[k]);
+        }
+        cr_assert(fabs(s->open_flux[h] - open_flux(5.0)) < 0.005 * open_flux(5.0));
+    }
+    cr_flux_state_release(s);
+    cr_field_release(f5);
+    /* with the boundary bisected inside the atom pairs (6 times: to 1/128 of
+     * an atom) the count is continuous in the boundary position: the error
+     * bound drops from half an atom row to 1/128 of one per boundary */
+    struct cr_footgrid_inp gb = gi;
+    gb.edge_bisect = 6;
+    struct cr_footgrid *g6 = cr_footgrid_new(&gb);
+    struct cr_topomap *a6 = map_for(g6, 5.0), *b6 = map_for(g6, 6.0);
+    cr_assert_eq(cr_flux_transitions(a6, b6, 2.0, nbin, op, cl), CR_OK);
+    for (int h = 0; h < 2; h++) {
+        double tot = 0.0, row = 0.0;
+        for (int k = 0; k < nbin; k++) tot += o[h][k];
+        for (int ja = 0; ja < g6->nam; ja++) {
+            int ia = (int)((l5 - gi.mlat_min) / g6->dlat_a);
+            row += a6->flux[h][ia * g6->nam + ja];
+        }
+        double bound = 2.0 * row / 128.0 + 1e-4 * want;
+        cr_assert(fabs(tot - want) <= bound, "bisected: opened %.4f MWb vs %.4f (bound %.4f)", tot / 1e6, want / 1e6,
+                  bound / 1e6);
+        cr_log_msg(NULL, CR_LEVEL_INFO, "flux 5 -> 6 nT, boundary bisected 6x, hemisphere %d: opened %.4f MWb (%+.3f %%)",
+                   h, tot / 1e6, 100 * (tot - want) / want);
+        /* the boundary latitude follows: within 1/128 atom + tracing tolerance */
+        for (int ja = 0; ja < g6->nam; ja++)
+            cr_assert(fabs(a6->ocb[h][ja] - l5) < g6->dlat_a / 128 + 1e-4, "ocb %.6f vs %.6f", a6->ocb[h][ja], l5);
+    }
+    cr_topomap_release(a6);
+    cr_topomap_release(b6);
+    cr_footgrid_release(g6);
+    /* bins that do not fit the columns are refused */
+    cr_assert_eq(cr_flux_transitions(a, b, 0.7, 34, op, cl), CR_ECONFIG);
+    cr_topomap_release(a);
+    cr_topomap_release(b);
+    cr_footgrid_release(g);
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
+static void lin_zero(const double c[3], double t, double B[3], double V[3], double *D, void *ctx)
+{
+    (void)c;
+    (void)t;
+    (void)ctx;
+    B[0] = B[1] = 0.0;
+    B[2] = -5.0;
+    V[0] = V[1] = V[2] = 0.0;
+    *D = 1.0;
+}
+
+static double nc_sum(int nc, const char *name, size_t n, double *buf)
+{
+    int v;
+    cr_assert_eq(nc_inq_varid(nc, name, &v), NC_NOERR, "variable %s", name);
+    cr_assert_eq(nc_get_var_double(nc, v, buf), NC_NOERR);
+    double s = 0;
+    for (size_t q = 0; q < n; q++) s += buf[q];
+    return s;
+}
+
+static void nc_units(int nc, const char *name, const char *want)
+{
+    int v;
+    char u[64] = "";
+    size_t len = 0;
+    cr_assert_eq(nc_inq_varid(nc, name, &v), NC_NOERR, "variable %s", name);
+    cr_assert_eq(nc_inq_attlen(nc, v, "units", &len), NC_NOERR, "%s has units", name);
+    cr_assert(len < sizeof u);
+    nc_get_att_text(nc, v, "units", u);
+    u[len] = '\0';
+    cr_assert_str_eq(u, want, "%s units", name);
+}
+
+Test(flux, cli_analytic_ramp)
+{
+    char dir[256], ini[512], args[2048], out[16384], path[600];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(ini, sizeof ini, "%s/ramp.ini", dir);
+    /* two 60 s intervals, Bz -5 -> -5.5 -> -6 nT; coarse MLT (axisymmetric) */
+    helper_write_file(ini, "[run]\ndir = out\n[flux]\nsource = analytic\nt_start = 0\nt_end = 120\ninterval = 60\n"
+                           "bz_start = -5\nbz_end = -6\nmlat_min = 60\ndlat = 0.25\ndmlt = 1\nrefine_lat = 8\n"
+                           "mlt_bin = 2\n");
+    snprintf(args, sizeof args, "flux %s", ini);
+    int st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 0, "exit %d:\n%s", st, out);
+    snprintf(path, sizeof path, "%s/out/flux.nc", dir);
+    int nc;
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR, "%s", path);
+    char conv[32] = "";
+    nc_get_att_text(nc, NC_GLOBAL, "Conventions", conv);
+    cr_assert(!strncmp(conv, "CF-1.8", 6));
+    size_t nt, nb, nh, nmap;
+    int d;
+    nc_inq_dimid(nc, "time", &d);
+    nc_inq_dimlen(nc, d, &nt);
+    nc_inq_dimid(nc, "mlt", &d);
+    nc_inq_dimlen(nc, d, &nb);
+    nc_inq_dimid(nc, "hemisphere", &d);
+    nc_inq_dimlen(nc, d, &nh);
+    nc_inq_dimid(nc, "map_time", &d);
+    nc_inq_dimlen(nc, d, &nmap);
+    cr_assert(nt == 2 && nb == 12 && nh == 2 && nmap == 3, "dims %zu %zu %zu %zu", nt, nb, nh, nmap);
+    double buf[64], buf2[64];
+    double opened = nc_sum(nc, "opened_flux", 48, buf);
+    double closed = nc_sum(nc, "closed_flux", 48, buf2);
+    cr_assert_eq(closed, 0.0);
+    /* both hemispheres, both intervals: 2 (Phi(6) - Phi(5)). Atoms of 0.03125
+     * deg with the boundary bisected 4 more times (the default): each of the
+     * four boundary positions is placed within 1/32 of an atom row (0.07 MWb
+     * against 19.8 MWb per interval and hemisphere), so 1 % */
+    double want = 2.0 * (open_flux(6.0) - open_flux(5.0));
+    cr_assert(fabs(opened - want) < 0.01 * want, "opened %g MWb vs %g", opened / 1e6, want / 1e6);
+    /* rates are the fluxes over 60 s: kV = Wb / 60 s / 1e3, kWb/min = 60 kV */
+    double kv = nc_sum(nc, "opening_rate_kV", 48, buf2);
+    cr_assert(fabs(kv - opened / 60.0 / 1e3) < 1e-9 * kv);
+    double kwb = nc_sum(nc, "opening_rate", 48, buf2);
+    cr_assert(fabs(kwb - 60.0 * kv) < 1e-9 * kwb);
+    /* open flux at each interval start: Phi(5), Phi(5.5) per hemisphere */
+    nc_sum(nc, "open_flux", 4, buf);
+    cr_assert(fabs(buf[0] - open_flux(5.0)) < 0.005 * open_flux(5.0));
+    cr_assert(fabs(buf[2] - open_flux(5.5)) < 0.005 * open_flux(5.5));
+    /* boundary latitude, south negative */
+    nc_sum(nc, "ocb_mlat", 48, buf);
+    cr_assert(fabs(buf[0] - pc_lat(5.0)) < 0.25 && fabs(buf[12] + pc_lat(5.0)) < 0.25, "%g %g", buf[0], buf[12]);
+    nc_units(nc, "opened_flux", "Wb");
+    nc_units(nc, "opening_rate", "kWb/min");
+    nc_units(nc, "opening_rate_kV", "kV");
+    nc_units(nc, "E_iono", "mV/m");
+    nc_units(nc, "L_iono", "km");
+    nc_units(nc, "E_xline", "mV/m");
+    nc_units(nc, "L_xline", "km");
+    nc_units(nc, "ocb_mlat", "degrees_north");
+    nc_units(nc, "mlt", "h");
+    nc_units(nc, "time", "s");
+    /* E_iono = rate / L_iono (V/m -> mV/m) */
+    double e[48], l[48], r[48];
+    nc_sum(nc, "E_iono", 48, e);
+    nc_sum(nc, "L_iono", 48, l);
+    nc_sum(nc, "opening_rate_kV", 48, r);
+    cr_assert(fabs(e[3] - r[3] * 1e3 / (l[3] * 1e3) * 1e3) < 1e-9 * e[3]);
+    int v;
+    cr_assert_eq(nc_inq_varid(nc, "topology", &v), NC_NOERR, "the maps are stored");
+    nc_close(nc);
+    helper_rm_rf(dir);
+}
+
+Test(flux, cli_mhd_dgrid, .timeout = 120)
+{
+    char dir[256], ini[512], args[2048], out[16384], path[600];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/out/mhd.h5", dir);
+    char od[600];
+    snprintf(od, sizeof od, "%s/out", dir);
+    cr_assert_eq(cr_mkdir_p(od, NULL), 0);
+    cr_assert_eq(flux_test_write_dgrid(path, 10.0), CR_OK);
+    snprintf(ini, sizeof ini, "%s/d.ini", dir);
+    helper_write_file(ini, "[run]\ndir = out\n[flux]\nmlat_min = 62\ndlat = 0.25\ndmlt = 2\nmlt_bin = 4\n"
+                           "xline_samples = 0\n");
+    snprintf(args, sizeof args, "flux %s", ini);
+    int st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 0, "exit %d:\n%s", st, out);
+    snprintf(path, sizeof path, "%s/out/flux.nc", dir);
+    int nc;
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR);
+    double buf[64];
+    /* two identical slices (0 and 60 s): nothing opens or closes */
+    cr_assert_eq(nc_sum(nc, "opened_flux", 12, buf), 0.0);
+    cr_assert_eq(nc_sum(nc, "closed_flux", 12, buf), 0.0);
+    nc_sum(nc, "open_flux", 2, buf);
+    double want = open_flux(10.0);
+    cr_assert(fabs(buf[0] - want) < 0.005 * want && fabs(buf[1] - want) < 0.005 * want, "open flux %g %g MWb",
+              buf[0] / 1e6, buf[1] / 1e6);
+    nc_close(nc);
+    helper_rm_rf(dir);
+}
+
+Test(flux, cli_bad_input_exit_2)
+{
+    char dir[256], ini[512], args[2048], out[16384], path[600];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    /* no mhd.h5 */
+    snprintf(ini, sizeof ini, "%s/a.ini", dir);
+    helper_write_file(ini, "[run]\ndir = out\n");
+    snprintf(args, sizeof args, "flux %s", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "mhd.h5") && strstr(out, "not found"), "%s", out);
+    /* broken files */
+    const int ni = 3, nj = 3, nk = 2;
+    size_t n = (size_t)(ni + 1) * (nj + 1) * (nk + 1);
+    double X[64], Y[64], Z[64];
+    cr_assert(n <= 64);
+    for (int k = 0; k <= nk; k++)
+        for (int j = 0; j <= nj; j++)
+            for (int i = 0; i <= ni; i++) {
+                size_t m = ((size_t)k * (nj + 1) + j) * (ni + 1) + i;
+                X[m] = 4.0 + i;
+                Y[m] = -1.5 + j;
+                Z[m] = -1.0 + k;
+            }
+    const double times[2] = {0.0, 60.0};
+    const int flaws[3] = {SYNTH_BAD_Y_SHAPE, SYNTH_BAD_BZ_SHAPE, SYNTH_NO_BZ_LAST};
+    const char *msg[3] = {"'Y' has shape", "'Step#1/Bz' has shape", "'Step#1/Bz' is missing"};
+    for (int q = 0; q < 3; q++) {
+        snprintf(path, sizeof path, "%s/bad%d.h5", dir, q);
+        cr_assert_eq(synth_write(path, ni, nj, nk, X, Y, Z, NULL, 2, times, lin_zero, NULL, flaws[q]), CR_OK);
+        /* (a path cannot be a command-line override: it holds '/') */
+        char text[1024];
+        snprintf(text, sizeof text, "[run]\ndir = out\n[flux]\nmhd_file = %s\n", path);
+        helper_write_file(ini, text);
+        snprintf(args, sizeof args, "flux %s", ini);
+        cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "flaw %d:\n%s", flaws[q], out);
+        cr_assert(strstr(out, msg[q]), "flaw %d: %s", flaws[q], out);
+    }
+    /* a missing slice: states to 120 s, slices only to 60 s */
+    snprintf(path, sizeof path, "%s/ok.h5", dir);
+    cr_assert_eq(synth_write(path, ni, nj, nk, X, Y, Z, NULL, 2, times, lin_zero, NULL, SYNTH_OK), CR_OK);
+    char text[1024];
+    snprintf(text, sizeof text, "[run]\ndir = out\n[flux]\nmhd_file = %s\n", path);
+    helper_write_file(ini, text);
+    snprintf(args, sizeof args, "flux %s flux.t_end=120", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "slices from 0 s to 60 s"), "%s", out);
+    /* a bin that does not divide the day, and a bad value */
+    snprintf(args, sizeof args, "flux %s flux.source=analytic flux.mlt_bin=0.7", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "MLT bin"), "%s", out);
+    snprintf(args, sizeof args, "flux %s flux.interval=-5", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    snprintf(path, sizeof path, "%s/out/flux.nc", dir);
+    cr_assert(!cr_file_exists(path), "nothing written on errors");
+    helper_rm_rf(dir);
+}
