@@ -32,6 +32,10 @@ int cr_cmd_wind(struct cr_cmd_ctx *ctx);
 int cr_bench_ionosphere(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_wind_keys[], cr_ionosphere_keys[];
 static const char *const sec_wind[] = {"run", "wind", NULL};
+int cr_cmd_particles(struct cr_cmd_ctx *ctx);
+int cr_bench_particles(struct cr_cmd_ctx *ctx);
+extern const struct cr_key cr_particles_keys[];
+static const char *const sec_particles[] = {"run", "particles", NULL};
 
 const struct cr_command cr_commands[] = {
     {"config", "FILE.ini", "print the fully resolved configuration with units and docs",
@@ -79,6 +83,12 @@ const struct cr_command cr_commands[] = {
      "[kWb/min, kV], electric fields along the ionospheric boundary and the X-line [mV/m] with those lengths, open "
      "flux, boundary latitude and the topology maps (see reconnection/README.md).",
      sec_flux, 1, cr_cmd_flux},
+    {"particles", "FILE.ini", "trace magnetosheath protons into the cusp and collect them at a satellite altitude",
+     "Injects protons in the dayside magnetosheath (found from <run>/mhd.h5, or a box/shell in an analytic field), "
+     "10-100 eV in the plasma frame and weighted to a Maxwellian, traces them (relativistic Boris full orbit <-> "
+     "guiding centre) through the time-interpolated fields, maps those crossing the collection sphere down the "
+     "dipole to the satellite altitude and writes <run>/particles.h5 (see particles/README.md).",
+     sec_particles, 1, cr_cmd_particles},
 };
 const int cr_ncommands = (int)CR_ARRAY_LEN(cr_commands);
 
@@ -93,6 +103,7 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_report_keys,
     cr_pipeline_keys,
     cr_flux_keys,
+    cr_particles_keys,
 };
 const int cr_nschema_tables = (int)CR_ARRAY_LEN(cr_schema_tables);
 
@@ -102,6 +113,8 @@ const struct cr_bench cr_benches[] = {
     {"ionosphere", "ionosphere potential solves per second on the 1 deg x 1 deg grid (direct start + GMRES)",
      cr_bench_ionosphere},
     {"flux", "field-line traces per second and one full topology map (dipole + 5 nT southward field)", cr_bench_flux},
+    {"particles", "test-particle steps per second per core: Boris in the dipole and through D-grid MHD interpolation",
+     cr_bench_particles},
     {NULL, NULL, NULL} /* sentinel: keep last */
 };
 const int cr_nbenches = (int)CR_ARRAY_LEN(cr_benches) - 1;

@@ -354,7 +354,7 @@ struct cr_push_work *cr_push_work_new(const struct cr_push *p)
     w->step = gsl_odeiv2_step_alloc(gsl_odeiv2_step_rk8pd, 4);
     w->ctl = gsl_odeiv2_control_standard_new(p->inp.gc_atol, p->inp.gc_rtol, 1.0, 0.0);
     w->ev = gsl_odeiv2_evolve_alloc(4);
-    w->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    w->rng = gsl_rng_alloc(gsl_rng_taus2);
     if (!w->step || !w->ctl || !w->ev || !w->rng) {
         cr_push_work_release(w);
         return NULL;
