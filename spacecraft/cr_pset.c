@@ -87,10 +87,18 @@ int cr_pset_read(const char *path, const struct cr_log *log, struct cr_pset **ou
             goto done;
         }
     }
-    /* every value must be usable: report the first bad one */
+    /* every value must be usable: report the first bad one. A pitch angle
+       of NaN (the tracer's mark for an unknown field) makes the particle
+       unusable but not the file: it is given weight 0 and counted. */
+    size_t nan_pitch = 0;
     for (size_t j = 0; j < p->n; j++) {
         const char *bad = NULL;
         double v = 0;
+        if (isnan(p->pitch[j])) {
+            p->pitch[j] = 90.0;
+            p->weight[j] = 0.0;
+            nan_pitch++;
+        }
         if (!isfinite(p->t[j])) { bad = "t"; v = p->t[j]; }
         else if (!(fabs(p->mlat[j]) <= 90)) { bad = "mlat"; v = p->mlat[j]; }
         else if (!(p->mlt[j] >= 0 && p->mlt[j] <= 24)) { bad = "mlt"; v = p->mlt[j]; }
@@ -103,6 +111,8 @@ int cr_pset_read(const char *path, const struct cr_log *log, struct cr_pset **ou
             goto done;
         }
     }
+    if (nan_pitch)
+        cr_warn(log, "%s: %zu collected particle(s) without a pitch angle (NaN) are ignored", path, nan_pitch);
     double alt;
     if (cr_h5_read_attr_double(f, ".", "altitude_km", &alt) == CR_OK && alt >= 0) {
         p->altitude_km = alt;
@@ -141,9 +151,10 @@ int cr_pset_write(const struct cr_pset *p, const char *path, const char *weight_
     hid_t g = H5Gcreate2(root, "collected", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hid_t gl = H5Gcreate2(root, "lost", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0 || gl < 0) rc = CR_EIO;
-    rc |= cr_h5_attr_string(g, "status_codes", "0 = collected at the satellite altitude");
+    rc |= cr_h5_attr_string(root, "status_codes", "1 = collected at the satellite altitude (synthetic set)");
     int *status = cr_zalloc(p->n, sizeof(int));
     if (!status) rc = CR_ENOMEM;
+    for (size_t i = 0; status && i < p->n; i++) status[i] = 1;
     hsize_t dims[1] = {(hsize_t)p->n}, zero[1] = {0};
     struct { const char *name; const double *d; const char *u; const char *desc; } ds[] = {
         {"t", p->t, "s", "time the proton reaches the satellite altitude"},

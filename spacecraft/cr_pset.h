@@ -29,13 +29,14 @@ struct cr_pset {
 struct cr_pset *cr_pset_new(size_t n);
 
 /* Read group `collected` of a particles.h5 file. CR_ECONFIG when the file is
- * missing or malformed (a message names the file and dataset), CR_ENOMEM. */
+ * missing or malformed (a message names the file and dataset), CR_ENOMEM.
+ * Particles whose pitch angle is NaN (unknown field) get weight 0 (warned). */
 int cr_pset_read(const char *path, const struct cr_log *log, struct cr_pset **out);
 
 /* Write a particles.h5 file (group `collected`, root attributes) with the
  * provenance of cfg (may be NULL). Fields not held by the set (start
  * position and time, start energy, status) are written as the arrival
- * values / status 0. `weight_description` is recorded as given. */
+ * values / status 1 (collected). `weight_description` is recorded as given. */
 int cr_pset_write(const struct cr_pset *p, const char *path, const char *weight_description,
                   const struct cr_config *cfg, const struct cr_log *log);
 
