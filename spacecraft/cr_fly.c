@@ -29,8 +29,12 @@ int cr_bench_fly(struct cr_cmd_ctx *ctx);
 const struct cr_key cr_flyby_keys[] = {
     {.section = "flyby", .name = "name", .type = CR_KEY_STRING, .unit = "", .def = "",
      .doc = "flyby name: output <run>/<name>.spectrogram.nc (default: the flyby file's stem)"},
+    {.section = "flyby", .name = "run", .type = CR_KEY_PATH, .unit = "", .def = "",
+     .doc = "run folder holding particles.h5 and receiving the spectrogram (used unless [run] dir is set or the "
+            "pipeline gives the run)"},
     {.section = "flyby", .name = "particles", .type = CR_KEY_PATH, .unit = "", .def = "",
-     .doc = "particles.h5 to fly through (default: <run dir>/particles.h5); outputs go next to it unless [run] dir is set"},
+     .doc = "particles.h5 to fly through (default: <run folder>/particles.h5); outputs go next to it unless a run "
+            "folder is given"},
     {.section = "flyby", .name = "instrument", .type = CR_KEY_STRING, .unit = "", .def = "",
      .doc = "instrument name (file <name>.ini in instrument_dir, <flyby folder>/instruments or runs/instruments) "
             "or path to an instrument file; empty: inline [instrument] only"},
@@ -315,20 +319,30 @@ int cr_cmd_fly(struct cr_cmd_ctx *ctx)
     int rc = load_instrument(cfg, log, &icfg, &ins);
     if (rc) return rc;
 
-    /* where: particles file and output folder */
-    char out_dir[4096], pfile[4096], name[256];
-    int run_set = cr_config_is_set(cfg, "run", "dir");
+    /* where: the run folder is the one the caller chose (the pipeline passes
+       its own), else [run] dir, else flyby.run; flyby.particles names the
+       particle file explicitly (outputs then go next to it when no run folder
+       is given); else <run folder>/particles.h5 */
+    char out_dir[4096], pfile[4096], name[256], resolved[4096];
+    cr_run_dir_resolve(cfg, ctx->ini_path, resolved, sizeof resolved);
+    const char *run_key = cr_config_path(cfg, "flyby", "run");
+    const char *run = ctx->run_dir;
+    int have_run = strcmp(resolved, ctx->run_dir) != 0 || cr_config_is_set(cfg, "run", "dir");
+    if (!have_run && *run_key) {
+        run = run_key;
+        have_run = 1;
+    }
     if (cr_config_is_set(cfg, "flyby", "particles")) {
         snprintf(pfile, sizeof pfile, "%s", cr_config_path(cfg, "flyby", "particles"));
-        if (run_set) snprintf(out_dir, sizeof out_dir, "%s", ctx->run_dir);
+        if (have_run) snprintf(out_dir, sizeof out_dir, "%s", run);
         else {
             const char *slash = strrchr(pfile, '/');
             if (slash) snprintf(out_dir, sizeof out_dir, "%.*s", (int)(slash - pfile), pfile);
             else snprintf(out_dir, sizeof out_dir, ".");
         }
     } else {
-        snprintf(out_dir, sizeof out_dir, "%s", ctx->run_dir);
-        if (cr_path_join(pfile, sizeof pfile, ctx->run_dir, "particles.h5")) {
+        snprintf(out_dir, sizeof out_dir, "%s", run);
+        if (cr_path_join(pfile, sizeof pfile, run, "particles.h5")) {
             rc = CR_ECONFIG;
             goto done;
         }
@@ -337,8 +351,8 @@ int cr_cmd_fly(struct cr_cmd_ctx *ctx)
     else if (ctx->ini_path) stem_of(ctx->ini_path, name, sizeof name);
     else snprintf(name, sizeof name, "flyby");
     if (!cr_file_exists(pfile)) {
-        cr_error(log, "%s: particle file %s not found (set flyby.particles, or [run] dir to the run folder that holds "
-                      "particles.h5; run `cusprate particles` first)", file, pfile);
+        cr_error(log, "%s: particle file %s not found (set flyby.run or [run] dir to the run folder that holds "
+                      "particles.h5, or flyby.particles; run `cusprate particles` first)", file, pfile);
         rc = CR_ECONFIG;
         goto done;
     }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/cr_cli.h"
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
 #include "../core/cr_units.h"
@@ -275,6 +276,43 @@ Test(spacecraft_cli, empty_particle_file)
     for (int i = 0; i < 17 * 19; i++) cr_assert_eq(c[i], 0.0);
     nc_close(nc);
     helper_rm_rf(dir);
+}
+
+/* The run folder: flyby.run (relative to the flyby file) when standalone;
+ * the caller's folder when the pipeline passes one, whatever flyby.run says. */
+int cr_cmd_fly(struct cr_cmd_ctx *ctx);
+Test(spacecraft_cli, run_folder_resolution)
+{
+    char dir[256], other[256], out[16384], path[1200], text[2048];
+    make_run(dir, sizeof dir);
+    cr_assert_eq(helper_tmpdir(other, sizeof other), 0);
+    /* standalone: the flyby file lives elsewhere and names the run folder */
+    snprintf(path, sizeof path, "%s/f.ini", other);
+    snprintf(text, sizeof text,
+             "[flyby]\nrun = %s\ninstrument = dmsp_ssj\ninstrument_dir = %s/runs/instruments\nstart_mlat = 73\n"
+             "end_mlat = 77\nstep_time = 1.8\nlaunch_time = 110\n",
+             dir, helper_root());
+    helper_write_file(path, text);
+    cr_assert_eq(helper_run_cli(strcat(strcpy(text, "fly "), path), out, sizeof out), 0, "%s", out);
+    snprintf(path, sizeof path, "%s/f.spectrogram.nc", dir);
+    cr_assert(cr_file_exists(path), "spectrogram written into flyby.run: %s", out);
+    /* pipeline-like caller: its run folder wins over flyby.run */
+    snprintf(path, sizeof path, "%s/g.ini", other);
+    snprintf(text, sizeof text,
+             "[flyby]\nrun = nowhere\ninstrument = dmsp_ssj\ninstrument_dir = %s/runs/instruments\nstart_mlat = 73\n"
+             "end_mlat = 77\nstep_time = 1.8\nlaunch_time = 110\n",
+             helper_root());
+    helper_write_file(path, text);
+    struct cr_config *cfg = cr_config_new_all(&quiet);
+    cr_assert_eq(cr_config_load(cfg, path), CR_OK);
+    struct cr_cmd_ctx ctx = {.cfg = cfg, .log = &quiet, .ini_path = path};
+    snprintf(ctx.run_dir, sizeof ctx.run_dir, "%s", dir);
+    cr_assert_eq(cr_cmd_fly(&ctx), CR_OK);
+    cr_config_release(cfg);
+    snprintf(path, sizeof path, "%s/g.spectrogram.nc", dir);
+    cr_assert(cr_file_exists(path), "spectrogram written into the caller's run folder");
+    helper_rm_rf(dir);
+    helper_rm_rf(other);
 }
 
 /* The shipped flyby and instrument files are valid configurations. */
