@@ -7,10 +7,12 @@
  * Metrics (see grids/README.md for the derivations):
  *  - face-area vector of a bilinear face with corners p0..p3 in cyclic order:
  *    A = 1/2 (p2 - p0) x (p3 - p1) (the vector area of the closed corner
- *    loop, 1/2 sum p_m x p_{m+1}); the six faces of a hexahedron close
- *    exactly in exact arithmetic because every edge is shared by two faces
- *    traversed in opposite senses (cf. Kershaw 1981, J. Comput. Phys. 39,
- *    375; the same formula in GAMERA, Zhang et al. 2019, ApJS 244, 20, sec. 2);
+ *    loop, 1/2 sum p_m x p_{m+1}, equal to the integral of the bilinear
+ *    patch's normal); the six faces of a hexahedron close exactly in exact
+ *    arithmetic because every edge is shared by two faces traversed in
+ *    opposite senses. This is the metric of the LFM/GAMERA finite-volume
+ *    codes (Lyon, Fedder & Mobarry 2004, JASTP 66, 1333; Zhang et al. 2019,
+ *    ApJS 244, 20);
  *  - volume by the divergence theorem, V = 1/3 sum_f (m_f - r_ref) . A_f with
  *    m_f the mean of the face's four corners: for a bilinear face the flux of
  *    the position vector is exactly m_f . A_f, so V is the exact volume of the

@@ -91,6 +91,11 @@ struct cr_grid {
     struct cr_grid_aux *aux;   /* private: per-grid data for point location (cr_grid_locate.c) */
 };
 
+/* LFM: the azimuthal index facing column k across the axis; the axis ring
+ * cells (i, 0, k) and (i, 0, cr_grid_axis_k(g, k)) (likewise j = nj - 1) are
+ * mirror images, and ghost cell (i, -1-m, k) is cell (i, m, cr_grid_axis_k(g, k)). */
+static inline int cr_grid_axis_k(const struct cr_grid *g, int k) { return (((k + g->nk / 2) % g->nk) + g->nk) % g->nk; }
+
 #define CR_GIDX(g, i, j, k) \
     ((size_t)((i) + (g)->ng) + (g)->sj * (size_t)((j) + (g)->ng) + (g)->sk * (size_t)((k) + (g)->ng))
 
@@ -122,11 +127,14 @@ int cr_grid_spec_preset(struct cr_grid_spec *spec, const char *name);
  * cell volumes converge to. Zero fields of spec take their defaults. */
 double cr_grid_lfm_volume(const struct cr_grid_spec *spec);
 
-/* Point location. `hint` (may be NULL or hold -1) is a cell index triple to
- * start from (e.g. the previous result along an orbit) and is updated.
- * On success fills cell (i,j,k) and local coordinates (u,v,w) in [0,1]^3 of
- * the trilinear map, returns CR_OK; CR_EDOMAIN if the point is outside the
- * active grid. */
+/* Point location. The hint is `loc` itself: if loc->(i,j,k) is an active
+ * cell (e.g. the previous result along an orbit) the search walks from it
+ * (and starts Newton from loc->(u,v,w) when they are in [0,1]); set
+ * loc->i = -1 for no hint. On success fills cell (i,j,k) and local
+ * coordinates (u,v,w) in [0,1]^3 of the trilinear map, returns CR_OK;
+ * CR_EDOMAIN if the point is outside the active grid (or not finite), and
+ * loc is then left unchanged. Points in a periodic direction of a box grid
+ * are wrapped into the box first. Thread-safe (g is read only). */
 struct cr_grid_loc {
     int i, j, k;
     double u, v, w;

@@ -360,3 +360,51 @@ Test(grid_locate, interpolation_reproduces_linear_fields)
         cr_grid_release(g);
     }
 }
+
+/* A grid rebuilt from its own active corners (as read from a GAMERA-layout
+ * file) is recognised as LFM, has the same active metrics, and locates
+ * every point in the same cell. */
+Test(grid_locate, lfm_from_corners_locates_alike)
+{
+    struct cr_grid_spec s = {.log = &quiet_log};
+    cr_assert_eq(cr_grid_spec_preset(&s, "D"), CR_OK);
+    s.ni = 16;
+    s.nj = 12;
+    s.nk = 16;
+    s.dr_focus = 0.0;
+    struct cr_grid *g = cr_grid_new(&s);
+    cr_assert_not_null(g);
+    size_t nc = (size_t)(g->ni + 1) * (g->nj + 1) * (g->nk + 1);
+    double *x = malloc(nc * sizeof(double)), *y = malloc(nc * sizeof(double)), *z = malloc(nc * sizeof(double));
+    size_t n = 0;
+    for (int k = 0; k <= g->nk; k++)
+        for (int j = 0; j <= g->nj; j++)
+            for (int i = 0; i <= g->ni; i++, n++) {
+                size_t m = CR_GIDX(g, i, j, k);
+                x[n] = g->x[m];
+                y[n] = g->y[m];
+                z[n] = g->z[m];
+            }
+    struct cr_grid *h = cr_grid_new_from_corners(g->ni, g->nj, g->nk, x, y, z, &quiet_log);
+    cr_assert_not_null(h);
+    cr_assert_eq(h->kind, CR_GRID_LFM);
+    for (int k = 0; k < g->nk; k++)
+        for (int j = 0; j < g->nj; j++)
+            for (int i = 0; i < g->ni; i++) cr_assert_eq(g->vol[CR_GIDX(g, i, j, k)], h->vol[CR_GIDX(h, i, j, k)]);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 21);
+    for (int q = 0; q < 20000; q++) {
+        double p[3], rad = exp(log(1.5) + (log(350.0) - log(1.5)) * gsl_rng_uniform(r));
+        sph(rad, acos(1 - 2 * gsl_rng_uniform(r)), 2 * CR_PI * gsl_rng_uniform(r), p);
+        struct cr_grid_loc a = {.i = -1}, b = {.i = -1};
+        int ra = cr_grid_locate(g, p, &a), rb = cr_grid_locate(h, p, &b);
+        cr_assert_eq(ra, rb, "point %d", q);
+        if (ra == CR_OK) cr_assert(a.i == b.i && a.j == b.j && a.k == b.k, "point %d", q);
+    }
+    gsl_rng_free(r);
+    free(x);
+    free(y);
+    free(z);
+    cr_grid_release(h);
+    cr_grid_release(g);
+}
