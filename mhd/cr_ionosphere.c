@@ -42,7 +42,7 @@ const struct cr_key cr_ionosphere_keys[] = {
      .doc = "add the corotation potential (drift Omega x r) to the inner-boundary flow"},
     {.section = "ionosphere", .name = "no_outflow", .type = CR_KEY_BOOL, .unit = "", .def = "yes",
      .doc = "remove an outward radial component of the E x B drift imposed at the inner boundary"},
-    {.section = "ionosphere", .name = "tol", .type = CR_KEY_REAL, .unit = "", .def = "1e-9", .min = 1e-15,
+    {.section = "ionosphere", .name = "tol", .type = CR_KEY_REAL, .unit = "", .def = "1e-9", .min = 1e-14,
      .max = 1e-2, .doc = "GMRES relative residual tolerance"},
     {.section = "ionosphere", .name = "krylov", .type = CR_KEY_INT, .unit = "", .def = "60", .min = 5, .max = 1000,
      .doc = "GMRES restart length (Krylov subspace dimension)"},
@@ -1019,10 +1019,10 @@ int cr_bench_ionosphere(struct cr_cmd_ctx *ctx)
     inp.log = ctx->log;
     int rc = bench_case("uniform conductance (configured grid)", &inp, 10);
     struct cr_iono_inp g = inp;
-    g.dtheta_deg = 2.0;
-    g.nphi = 180;
+    g.dtheta_deg = 3.0;
+    g.nphi = 120;
     g.gmres_only = 1;
-    if (!rc) rc = bench_case("GMRES alone, 2 deg x 2 deg", &g, 3);
+    if (!rc) rc = bench_case("GMRES alone (no direct start), 3 deg x 3 deg", &g, 2);
     struct cr_iono_inp hh = inp;
     hh.sigma_h = 10.0;
     if (!rc) rc = bench_case("with Hall 10 S and dip tensor (configured grid)", &hh, 10);
