@@ -582,7 +582,7 @@ int cr_cmd_particles(struct cr_cmd_ctx *ctx)
         cr_field_release(f);
         return CR_ECONFIG;
     }
-    if (inp.r_sat >= inp.push.r_collect) {
+    if (inp.push.r_collect > 0 && inp.r_sat >= inp.push.r_collect) {
         cr_error(ctx->log, "particles.altitude %.0f km is above the collection sphere (%g R_E)",
                  (inp.r_sat - 1.0) * CR_RE_KM, inp.push.r_collect);
         cr_field_release(f);

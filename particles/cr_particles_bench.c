@@ -176,8 +176,8 @@ int cr_bench_particles(struct cr_cmd_ctx *ctx)
     struct cr_field *dip = cr_field_dipole_new(30000.0, 1.0);
     struct cr_push_inp in = {.field = dip, .scheme = CR_PUSH_FO_ONLY, .fo_dt_gyro = 0.05};
     struct cr_push *p = cr_push_new(&in);
-    const long n = 512;
-    double(*x)[3] = cr_zalloc((size_t)n, sizeof *x), (*v)[3] = cr_zalloc((size_t)n, sizeof *v);
+    const long n = 512, nm = 4096;
+    double(*x)[3] = cr_zalloc((size_t)nm, sizeof *x), (*v)[3] = cr_zalloc((size_t)nm, sizeof *v);
     if (!dip || !p || !x || !v) {
         cr_push_release(p);
         cr_field_release(dip);
@@ -215,8 +215,8 @@ int cr_bench_particles(struct cr_cmd_ctx *ctx)
             struct cr_field *f = cr_field_mhd_field(m);
             struct cr_push_inp im = {.field = f, .scheme = CR_PUSH_FO_ONLY, .fo_dt_gyro = 0.05};
             p = cr_push_new(&im);
-            start_points(n, 4.0, 8.0, 1e3, p, x, v);
-            report("full orbit, MHD D grid (space + time interp.)", p, n, x, v, 0.0, 5.0, 0);
+            start_points(nm, 4.0, 8.0, 1e3, p, x, v);
+            report("full orbit, MHD D grid (space + time interp.)", p, nm, x, v, 0.0, 5.0, 0);
             cr_push_release(p);
         }
         if (m) cr_field_mhd_release(m);
