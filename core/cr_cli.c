@@ -102,11 +102,21 @@ static void command_help(const struct cr_command *c, const struct cr_log *log)
     cr_config_release(cfg);
 }
 
+/* "section.key=value": identifier, dot, identifier, '=' (value may hold anything). */
+static int is_ident_char(char c, int first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (!first && c >= '0' && c <= '9');
+}
+
 static int is_override(const char *a)
 {
-    const char *eq = strchr(a, '=');
-    const char *dot = strchr(a, '.');
-    return eq && dot && dot < eq && !strchr(a, '/');
+    const char *p = a;
+    if (!is_ident_char(*p, 1)) return 0;
+    while (is_ident_char(*p, 0)) p++;
+    if (*p++ != '.') return 0;
+    if (!is_ident_char(*p, 1)) return 0;
+    while (is_ident_char(*p, 0)) p++;
+    return *p == '=';
 }
 
 static int run_command(const struct cr_command *c, int argc, char **argv, struct cr_log *log)

@@ -180,6 +180,11 @@ Test(cli, bad_input_classes_exit_2)
         struct stat sb;
         cr_assert(stat(outdir, &sb) != 0, "case %zu: output folder was created", c);
     }
+    /* an override with a path value is an override, not a positional argument */
+    char out0[8192], cmd0[1024];
+    snprintf(cmd0, sizeof cmd0, "config /dev/null run.dir=%s/elsewhere", dir);
+    cr_assert_eq(helper_run_cli(cmd0, out0, sizeof out0), 0, "%s", out0);
+    cr_assert(strstr(out0, "/elsewhere") && strstr(out0, "command line"), "%s", out0);
     char out[8192];
     int st = helper_run_cli("config /nonexistent/file.ini", out, sizeof out);
     cr_assert_eq(st, 2);
