@@ -253,7 +253,7 @@ int cr_lockwood_run(const struct cr_lockwood *lw, const struct cr_lw_series *in,
         }
     }
     const double ln10 = log(10.0);
-    const double d_m = p->d * CR_RE_M;
+    const double d_m_const = p->d * CR_RE_M;
     const double sig_d = p->d_err_frac; /* relative */
     const int hs = p->smooth_window / 2, hd = p->deriv_window / 2;
     /* the window over which the scatter of E_ic is measured: the smoothing
@@ -349,6 +349,7 @@ int cr_lockwood_run(const struct cr_lockwood *lw, const struct cr_lw_series *in,
             fill_missing(out, i);
             continue;
         }
+        const double d_m = (in->d && usable(in->d[i]) && in->d[i] > 0) ? in->d[i] * CR_RE_M : d_m_const;
         const double e_ev = pow(10.0, lsm[i]);
         const double e_j = e_ev * CR_EV_J;
         const double v = sqrt(2.0 * e_j / lw->mass);            /* [m/s] */
@@ -376,7 +377,9 @@ int cr_lockwood_run(const struct cr_lockwood *lw, const struct cr_lw_series *in,
             continue;
         }
         /* B [nT] * V [km/s] = 1e-6 V/m = 1e-3 mV/m */
-        const double ratio = p->mapping_ratio > 0 ? p->mapping_ratio : sqrt(p->b_mp / bs);
+        const double ratio = (in->mapping && usable(in->mapping[i]) && in->mapping[i] > 0)
+                                 ? in->mapping[i]
+                                 : (p->mapping_ratio > 0 ? p->mapping_ratio : sqrt(p->b_mp / bs));
         const double ei = bs * (0.0 - in->u[i]) * 1e-3 / den;
         const double eic = bs * (p->v_conv - in->u[i]) * 1e-3 / den;
         const double rel = sx / fabs(den);

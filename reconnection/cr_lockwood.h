@@ -123,6 +123,8 @@ struct cr_lw_series {
     const double *e_ic; /* low-energy cutoff [eV] or CR_LW_FILL */
     const double *b_s;  /* |B| at the satellite [nT] */
     const double *u;    /* poleward component of the satellite velocity V_s cos(alpha) [km/s] */
+    const double *d;    /* optional per-spectrum field-line length [R_E] (NULL or CR_LW_FILL: inp->d) */
+    const double *mapping; /* optional per-spectrum L_i/L' (NULL or CR_LW_FILL: from inp) */
 };
 
 /* Results, n entries each (allocated by cr_lw_result_new). Every rate field

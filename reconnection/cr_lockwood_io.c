@@ -18,6 +18,7 @@
 #include "../core/cr_nc.h"
 #include "../core/cr_units.h"
 #include "../grids/cr_field.h"
+#include "../grids/cr_field_mhd.h"
 #include "../grids/cr_fieldline.h"
 
 /* ---- the [rate] keys ------------------------------------------------------ */
@@ -52,24 +53,35 @@ const struct cr_key cr_rate_keys[] = {
             "windows do not reach across it; 0 = off"},
     {.section = "rate", .name = "d_source", .type = CR_KEY_CHOICE, .unit = "", .def = "constant",
      .choices = "constant|traced",
-     .doc = "field-line length X-line -> satellite: the constant d, or traced from the satellite to the "
-            "minimum of |B| in the analytic dipole + uniform field (b_uniform_z)"},
+     .doc = "field-line length X-line -> satellite: the constant d, or traced from the satellite to the minimum of "
+            "|B| along its field line in trace_field (median over the spectra of the 5 youngest lines)"},
     {.section = "rate", .name = "d", .type = CR_KEY_REAL, .unit = "R_E", .def = "15", .min = 0, .max = 1000,
      .flags = CR_KEY_MIN_OPEN, .doc = "field-line length from the X-line to the satellite (d_source = constant)"},
     {.section = "rate", .name = "d_err_frac", .type = CR_KEY_REAL, .unit = "", .def = "0.2", .min = 0, .max = 1,
      .flags = CR_KEY_RANGED, .doc = "1-sigma uncertainty of d as a fraction of d"},
-    {.section = "rate", .name = "b_uniform_z", .type = CR_KEY_REAL, .unit = "nT", .def = "-5", .min = -1000,
-     .max = 0, .flags = CR_KEY_MAX_OPEN,
-     .doc = "uniform southward field added to the dipole for d_source = traced (REFERENCES section 3)"},
     {.section = "rate", .name = "dipole_b_e", .type = CR_KEY_REAL, .unit = "nT", .def = "30000", .min = 0,
-     .max = 1e6, .flags = CR_KEY_MIN_OPEN, .doc = "equatorial surface field of the dipole giving B_s at the satellite"},
+     .max = 1e6, .flags = CR_KEY_MIN_OPEN,
+     .doc = "equatorial surface field of the dipole giving B_s at the satellite (below the MHD inner boundary)"},
     {.section = "rate", .name = "mapping", .type = CR_KEY_CHOICE, .unit = "", .def = "sqrt_b",
-     .choices = "sqrt_b|constant",
-     .doc = "L_i/L' from the satellite to the magnetopause: sqrt(b_mp/B_s), or mapping_ratio"},
+     .choices = "sqrt_b|constant|traced",
+     .doc = "L_i/L' from the satellite to the magnetopause: sqrt(b_mp/B_s), mapping_ratio, or measured by tracing "
+            "two field lines map_dmlt apart in MLT to their |B| minima in trace_field"},
     {.section = "rate", .name = "b_mp", .type = CR_KEY_REAL, .unit = "nT", .def = "50", .min = 0, .max = 1e5,
      .flags = CR_KEY_MIN_OPEN, .doc = "field B' at the magnetopause end of the field line (mapping = sqrt_b)"},
     {.section = "rate", .name = "mapping_ratio", .type = CR_KEY_REAL, .unit = "", .def = "0.033", .min = 0,
      .max = 1e3, .flags = CR_KEY_MIN_OPEN, .doc = "constant L_i/L' (mapping = constant)"},
+    {.section = "rate", .name = "trace_field", .type = CR_KEY_CHOICE, .unit = "", .def = "mhd",
+     .choices = "mhd|dipole_uniform",
+     .doc = "field traced for d_source/mapping = traced: the MHD slice (mhd_file) at trace_time, or the analytic "
+            "dipole + uniform southward field (b_uniform_z; REFERENCES section 3)"},
+    {.section = "rate", .name = "mhd_file", .type = CR_KEY_STRING, .unit = "", .def = "mhd.h5",
+     .doc = "MHD slices for trace_field = mhd, relative to the run folder"},
+    {.section = "rate", .name = "trace_time", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e9,
+     .flags = CR_KEY_RANGED, .doc = "time of the field traced; -1 = the middle of the pass's spectra with a cutoff"},
+    {.section = "rate", .name = "b_uniform_z", .type = CR_KEY_REAL, .unit = "nT", .def = "-5", .min = -1000,
+     .max = 0, .flags = CR_KEY_MAX_OPEN, .doc = "uniform southward field for trace_field = dipole_uniform"},
+    {.section = "rate", .name = "map_dmlt", .type = CR_KEY_REAL, .unit = "h", .def = "0.01", .min = 0, .max = 1,
+     .flags = CR_KEY_MIN_OPEN, .doc = "MLT separation of the two field lines traced for mapping = traced"},
     {.section = "rate", .name = "v_conv", .type = CR_KEY_REAL, .unit = "km/s", .def = "0.5", .min = -100,
      .max = 100, .doc = "poleward convection speed of the field lines at the satellite (convection-corrected form)"},
     {.section = "rate", .name = "speed_source", .type = CR_KEY_CHOICE, .unit = "", .def = "auto",
@@ -373,8 +385,9 @@ struct rate_opts {
     struct cr_lockwood_inp lw;
     const char *quantity;
     int speed_source;     /* 0 auto, 1 attributes, 2 track */
-    int d_traced;
-    double b_e, b_uniform_z;
+    int d_traced, map_traced, trace_mhd;
+    double b_e, b_uniform_z, trace_time, map_dmlt;
+    const char *mhd_file;
 };
 
 /* Poleward speed of the satellite per sample [km/s]. */
@@ -409,37 +422,128 @@ static int poleward_speed(const struct cr_lw_spec *s, int source, double *u, cha
     return CR_OK;
 }
 
-/* Field-line length from the satellite to the minimum of |B| in the dipole +
- * uniform field, for each sample (grids/cr_fieldline.h). */
-static int traced_lengths(const struct cr_lw_spec *s, const struct rate_opts *o, double *d, const struct cr_log *log)
+int cr_rate_trace(struct cr_fieldline *fl, double t, const double x[3], double dmlt, struct cr_rate_trace_out *out)
 {
-    const double buni[3] = {0, 0, o->b_uniform_z};
-    struct cr_field *f = cr_field_dipole_uniform_new(o->b_e, buni, NULL, 1.0, 0.0);
-    if (!f) return CR_ENOMEM;
-    int rc = CR_OK, ntraced = 0;
-#pragma omp parallel reduction(+ : ntraced)
-    {
-        struct cr_fieldline_inp fi = {.field = f, .r_outer = 200.0, .max_length = 500.0, .log = log};
-        struct cr_fieldline *fl = cr_fieldline_new(&fi);
-#pragma omp for schedule(dynamic, 4)
-        for (int i = 0; i < s->nt; i++) {
-            d[i] = CR_LW_FILL;
-            if (!fl) continue;
-            double x0[3] = {s->x[i], s->y[i], s->z[i]};
-            struct cr_fl_target_info info;
-            if (cr_fieldline_length_to(fl, 0.0, x0, 0, CR_FL_TO_BMIN, &info) == CR_OK && info.length > 0) {
-                d[i] = info.length;
-                ntraced++;
-            }
+    struct cr_fl_target_info a, b;
+    memset(out, 0, sizeof *out);
+    out->d = out->mapping = CR_LW_FILL;
+    int rc = cr_fieldline_length_to(fl, t, x, 0, CR_FL_TO_BMIN, &a);
+    if (rc) return rc;
+    if (!(a.length > 0)) return CR_EDOMAIN;
+    out->d = a.length;
+    out->bmin = a.bmag;
+    memcpy(out->xline, a.x, sizeof out->xline);
+    if (dmlt > 0) {
+        /* the neighbour: the satellite position turned by dmlt about the SM z axis */
+        double phi = dmlt * 15.0 * CR_DEG, c = cos(phi), sn = sin(phi);
+        double x2[3] = {c * x[0] - sn * x[1], sn * x[0] + c * x[1], x[2]};
+        rc = cr_fieldline_length_to(fl, t, x2, 0, CR_FL_TO_BMIN, &b);
+        if (rc) return rc;
+        double li = sqrt((x2[0] - x[0]) * (x2[0] - x[0]) + (x2[1] - x[1]) * (x2[1] - x[1]) + (x2[2] - x[2]) * (x2[2] - x[2]));
+        double lp = sqrt((b.x[0] - a.x[0]) * (b.x[0] - a.x[0]) + (b.x[1] - a.x[1]) * (b.x[1] - a.x[1]) +
+                         (b.x[2] - a.x[2]) * (b.x[2] - a.x[2]));
+        if (!(lp > 0)) return CR_EDOMAIN;
+        out->mapping = li / lp;
+    }
+    return CR_OK;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_of(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_dbl);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+#define CR_LW_NYOUNG 5 /* spectra of the youngest field lines traced for d and L_i/L' */
+
+/* d and/or L_i/L' for the pass, traced in the configured field
+ * (grids/cr_fieldline.h; the MHD slice through grids/cr_field_mhd.h). In a
+ * snapshot only a newly opened field line still passes its reconnection
+ * site (older open lines have convected away: their |B| minimum is far
+ * down the tail), so the lines traced are those of the CR_LW_NYOUNG spectra
+ * with the highest E_ic (the youngest lines, nearest the open-closed
+ * boundary), and the medians of their d and L_i/L' are used for the whole
+ * pass, as the ions of every spectrum entered at that X-line. */
+static int trace_pass(const struct cr_lw_spec *s, const double *eic, const int *eflag, const struct rate_opts *o,
+                      const char *run_dir, double *d, double *map, const struct cr_log *log)
+{
+    /* the youngest lines */
+    int young[CR_LW_NYOUNG], ny = 0;
+    for (int i = 0; i < s->nt; i++) {
+        if (eflag[i] != CR_EIC_OK) continue;
+        int j = ny < CR_LW_NYOUNG ? ny++ : CR_LW_NYOUNG;
+        if (j == CR_LW_NYOUNG) {
+            if (eic[i] <= eic[young[CR_LW_NYOUNG - 1]]) continue;
+            j = CR_LW_NYOUNG - 1;
         }
-        cr_fieldline_release(fl);
+        while (j > 0 && eic[young[j - 1]] < eic[i]) {
+            young[j] = young[j - 1];
+            j--;
+        }
+        young[j] = i;
     }
+    for (int i = 0; i < s->nt; i++) d[i] = map[i] = CR_LW_FILL;
+    if (ny == 0) return CR_OK; /* no cutoff anywhere: nothing to trace, no rate */
+    double t_tr = o->trace_time;
+    if (t_tr < 0) t_tr = s->time[young[0]];
+    struct cr_field *f = NULL;
+    if (o->trace_mhd) {
+        char path[4096];
+        if (cr_path_join(path, sizeof path, run_dir, o->mhd_file)) return CR_ECONFIG;
+        int st = CR_OK;
+        struct cr_field_mhd_inp mi = {.path = path, .b_e = o->b_e, .load = CR_MHD_LOAD_B, .log = log};
+        struct cr_field_mhd *m = cr_field_mhd_new(&mi, &st);
+        if (!m) {
+            cr_error(log, "rate: trace_field = mhd needs %s (set rate.mhd_file, or trace_field = dipole_uniform)", path);
+            return st ? st : CR_ECONFIG;
+        }
+        if ((st = cr_field_mhd_set_time(m, t_tr))) {
+            cr_error(log, "rate: %s has no slices around t = %g s (rate.trace_time)", path, t_tr);
+            cr_field_mhd_release(m);
+            return st;
+        }
+        f = cr_field_mhd_field(m);
+    } else {
+        const double buni[3] = {0, 0, o->b_uniform_z};
+        f = cr_field_dipole_uniform_new(o->b_e, buni, NULL, 1.0, 0.0);
+        if (!f) return CR_ENOMEM;
+    }
+    struct cr_fieldline_inp fi = {.field = f, .r_outer = 200.0, .max_length = 500.0, .log = log};
+    struct cr_fieldline *fl = cr_fieldline_new(&fi);
+    double dv[CR_LW_NYOUNG], mv[CR_LW_NYOUNG];
+    int nd = 0, nm = 0;
+    for (int k = 0; fl && k < ny; k++) {
+        int i = young[k];
+        double x0[3] = {s->x[i], s->y[i], s->z[i]};
+        struct cr_rate_trace_out tr;
+        if (cr_rate_trace(fl, t_tr, x0, o->map_traced ? o->map_dmlt : 0.0, &tr) != CR_OK) continue;
+        dv[nd++] = tr.d;
+        if (o->map_traced && tr.mapping != CR_LW_FILL) mv[nm++] = tr.mapping;
+        cr_debug(log, "rate: trace from t = %g s (E_ic %g eV): d = %g R_E, |B| min %g nT at (%g, %g, %g) R_E", s->time[i],
+                 eic[i], tr.d, tr.bmin, tr.xline[0], tr.xline[1], tr.xline[2]);
+    }
+    cr_fieldline_release(fl);
     cr_field_release(f);
-    if (ntraced == 0) {
-        cr_error(log, "rate.d_source = traced: no field line could be traced from the satellite track");
-        rc = CR_EDOMAIN;
+    if (nd == 0 || (o->map_traced && nm == 0)) {
+        cr_error(log, "rate: no field line could be traced from the satellite to a |B| minimum (%s field at t = %g s)",
+                 o->trace_mhd ? "MHD" : "dipole + uniform", t_tr);
+        return CR_EDOMAIN;
     }
-    return rc;
+    double dm = median_of(dv, nd), mm = nm ? median_of(mv, nm) : CR_LW_FILL;
+    for (int i = 0; i < s->nt; i++) {
+        if (o->d_traced) d[i] = dm;
+        if (o->map_traced) map[i] = mm;
+    }
+    cr_info(log, "rate: traced %d youngest field lines in the %s field at t = %g s: d = %.3g R_E%s", nd,
+            o->trace_mhd ? "MHD slice" : "dipole + uniform", t_tr, dm, o->map_traced ? "" : "");
+    if (o->map_traced) cr_info(log, "rate: traced L_i/L' = %.4g (median of %d)", mm, nm);
+    return CR_OK;
 }
 
 static int put_var(struct cr_nc *f, const char *name, int dim, const char *units, const char *long_name,
@@ -535,11 +639,13 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
         rc |= cr_nc_put_att_double(f, NC_GLOBAL, "smooth_window", o->lw.smooth_window);
         rc |= cr_nc_put_att_double(f, NC_GLOBAL, "deriv_window", o->lw.deriv_window);
         rc |= cr_nc_put_att_double(f, NC_GLOBAL, "step_dex", o->lw.step_dex);
+        const char *fld = o->trace_mhd ? "the MHD slice" : "the dipole + uniform field";
         if (o->d_traced)
             snprintf(buf, sizeof buf,
-                     "traced from the satellite to the minimum of |B| in the dipole (B_E = %g nT) + uniform field "
-                     "(Bz = %g nT); the median over the pass is used",
-                     o->b_e, o->b_uniform_z);
+                     "traced from the satellite to the minimum of |B| along the field line in %s (B_E = %g nT, "
+                     "uniform Bz = %g nT for the analytic field): median over the 5 spectra of the youngest lines "
+                     "(highest E_ic), used for the whole pass",
+                     fld, o->b_e, o->b_uniform_z);
         else
             snprintf(buf, sizeof buf, "constant rate.d = %g R_E", o->lw.d);
         rc |= cr_nc_put_att_text(f, NC_GLOBAL, "d_source", buf);
@@ -547,7 +653,12 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
         rc |= cr_nc_put_att_text(f, NC_GLOBAL, "B_s_source", buf);
         rc |= cr_nc_put_att_text(f, NC_GLOBAL, "U_source", speed_how);
         rc |= cr_nc_put_att_text(f, NC_GLOBAL, "V_c_source", "configured constant rate.v_conv");
-        if (o->lw.mapping_ratio > 0) snprintf(buf, sizeof buf, "constant L_i/L' = %g", o->lw.mapping_ratio);
+        if (o->map_traced)
+            snprintf(buf, sizeof buf,
+                     "L_i/L' measured: two field lines %g h of MLT apart traced to their |B| minima in %s, median "
+                     "over the 5 spectra of the youngest lines, used for the whole pass",
+                     o->map_dmlt, fld);
+        else if (o->lw.mapping_ratio > 0) snprintf(buf, sizeof buf, "constant L_i/L' = %g", o->lw.mapping_ratio);
         else snprintf(buf, sizeof buf, "L_i/L' = sqrt(B'/B_s), B' = %g nT", o->lw.b_mp);
         rc |= cr_nc_put_att_text(f, NC_GLOBAL, "mapping", buf);
         rc |= cr_nc_put_att_double(f, NC_GLOBAL, "v_conv_km_s", o->lw.v_conv);
@@ -585,7 +696,7 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
     return cr_nc_commit(f);
 }
 
-static int rate_one(const char *spec_path, const char *out_path, const struct rate_opts *o,
+static int rate_one(const char *spec_path, const char *out_path, const char *run_dir, const struct rate_opts *o,
                     const struct cr_config *cfg, const struct cr_log *log)
 {
     struct cr_lw_spec *s = cr_lw_spec_read(spec_path, o->quantity, log);
@@ -613,48 +724,27 @@ static int rate_one(const char *spec_path, const char *out_path, const struct ra
         }
         rc = poleward_speed(s, o->speed_source, u, how, sizeof how, spec_path, log);
     }
-    if (!rc) {
-        if (o->d_traced) rc = traced_lengths(s, o, d, log);
-        else
-            for (int i = 0; i < n; i++) d[i] = o->lw.d;
-    }
+    double *map = cr_zalloc(m, sizeof(double));
+    if (!rc && !map) rc = CR_ENOMEM;
+    for (int i = 0; !rc && i < n; i++) d[i] = map[i] = CR_LW_FILL;
+    if (!rc && (o->d_traced || o->map_traced)) rc = trace_pass(s, eic, eflag, o, run_dir, d, map, log);
+    if (!rc && !o->d_traced)
+        for (int i = 0; i < n; i++) d[i] = CR_LW_FILL;
     int nvalid = 0;
     if (!rc) {
-        /* The estimator takes one d per pass: the median of the traced
-         * lengths over spectra that have a cutoff (constant d: that value). */
-        struct cr_lockwood_inp lwi = o->lw;
-        if (o->d_traced) {
-            double *tmp = cr_zalloc(m, sizeof(double));
-            int k = 0;
-            for (int i = 0; tmp && i < n; i++)
-                if (d[i] != CR_LW_FILL && eflag[i] == CR_EIC_OK) tmp[k++] = d[i];
-            if (k == 0)
-                for (int i = 0; tmp && i < n; i++)
-                    if (d[i] != CR_LW_FILL) tmp[k++] = d[i];
-            if (!tmp || k == 0) rc = tmp ? CR_EDOMAIN : CR_ENOMEM;
-            else {
-                /* insertion sort: n is a few hundred */
-                for (int a = 1; a < k; a++)
-                    for (int b = a; b > 0 && tmp[b - 1] > tmp[b]; b--) {
-                        double t = tmp[b];
-                        tmp[b] = tmp[b - 1];
-                        tmp[b - 1] = t;
-                    }
-                lwi.d = k % 2 ? tmp[k / 2] : 0.5 * (tmp[k / 2 - 1] + tmp[k / 2]);
-                for (int i = 0; i < n; i++) d[i] = lwi.d;
-                cr_info(log, "%s: traced field-line length d = %.2f R_E (median over the pass)", spec_path, lwi.d);
-            }
-            free(tmp);
-        }
-        struct cr_lockwood *lw = rc ? NULL : cr_lockwood_new(&lwi);
-        if (!rc && !lw) rc = CR_ECONFIG;
+        struct cr_lockwood *lw = cr_lockwood_new(&o->lw);
+        if (!lw) rc = CR_ECONFIG;
         if (!rc) {
-            struct cr_lw_series in = {.n = n, .t_s = s->time, .e_ic = eic, .b_s = bs, .u = u};
+            struct cr_lw_series in = {.n = n, .t_s = s->time, .e_ic = eic, .b_s = bs, .u = u, .d = d,
+                                      .mapping = o->map_traced ? map : NULL};
             int r2 = cr_lockwood_run(lw, &in, r);
             if (r2 && r2 != CR_EDOMAIN) rc = r2;
             nvalid = cr_lw_result_count_valid(r);
         }
         cr_lockwood_release(lw);
+        /* the d each spectrum used, for the file */
+        for (int i = 0; i < n; i++)
+            if (d[i] == CR_LW_FILL) d[i] = o->lw.d;
     }
     if (!rc) rc = write_rate(out_path, spec_path, s, eic, eflag, bs, u, d, r, o, how, cfg, log);
     if (!rc) {
@@ -668,6 +758,7 @@ static int rate_one(const char *spec_path, const char *out_path, const struct ra
     free(u);
     free(d);
     free(eflag);
+    free(map);
     cr_lw_result_release(r);
     cr_lw_spec_release(s);
     return rc;
@@ -687,6 +778,11 @@ int cr_cmd_rate(struct cr_cmd_ctx *ctx)
     o.lw.v_conv = cr_config_real(cfg, "rate", "v_conv");
     o.lw.b_mp = cr_config_real(cfg, "rate", "b_mp");
     o.lw.mapping_ratio = cr_config_choice(cfg, "rate", "mapping") == 1 ? cr_config_real(cfg, "rate", "mapping_ratio") : 0;
+    o.map_traced = cr_config_choice(cfg, "rate", "mapping") == 2;
+    o.trace_mhd = cr_config_choice(cfg, "rate", "trace_field") == 0;
+    o.trace_time = cr_config_real(cfg, "rate", "trace_time");
+    o.map_dmlt = cr_config_real(cfg, "rate", "map_dmlt");
+    o.mhd_file = cr_config_string(cfg, "rate", "mhd_file");
     o.lw.smooth_window = (int)cr_config_int(cfg, "rate", "smooth_window");
     o.lw.deriv_window = (int)cr_config_int(cfg, "rate", "deriv_window");
     o.lw.step_dex = cr_config_real(cfg, "rate", "step_dex");
@@ -726,7 +822,7 @@ int cr_cmd_rate(struct cr_cmd_ctx *ctx)
             rc = CR_EIO;
             break;
         }
-        rc = rate_one(inputs[k], out, &o, cfg, ctx->log);
+        rc = rate_one(inputs[k], out, ctx->run_dir, &o, cfg, ctx->log);
     }
     cr_lw_free_list(inputs);
     return rc;

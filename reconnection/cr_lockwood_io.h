@@ -8,6 +8,7 @@
 #include "../core/cr_cli.h"
 #include "../core/cr_config.h"
 #include "../core/cr_log.h"
+#include "../grids/cr_fieldline.h"
 #include "cr_lockwood.h"
 
 /* One spectrogram as the estimator needs it. Arrays owned by the struct. */
@@ -33,6 +34,21 @@ struct cr_lw_spec {
  * on error. */
 struct cr_lw_spec *cr_lw_spec_read(const char *path, const char *quantity, const struct cr_log *log);
 void cr_lw_spec_release(struct cr_lw_spec *s);
+
+/* Field-line length and mapping from one satellite position, traced in
+ * any field (grids/cr_fieldline.h): d = arc length from x to the minimum of
+ * |B| along the line in the direction leaving Earth (the X-line of a newly
+ * opened line); with dmlt > 0 also L_i/L' = |x2 - x| / |x2' - x'|, where x2
+ * is x turned by dmlt [h] of MLT about the SM z axis and the primes are the
+ * two lines' |B| minima (the merging-gap length at the satellite over the
+ * X-line length it maps to). CR_OK, or the tracer's status. */
+struct cr_rate_trace_out {
+    double d;        /* [R_E] */
+    double mapping;  /* L_i/L' (CR_LW_FILL unless dmlt > 0) */
+    double xline[3]; /* |B| minimum [R_E] */
+    double bmin;     /* |B| there [nT] */
+};
+int cr_rate_trace(struct cr_fieldline *fl, double t, const double x[3], double dmlt, struct cr_rate_trace_out *out);
 
 /* The [rate] schema table (registered in core/cr_registry.c). */
 extern const struct cr_key cr_rate_keys[];

@@ -14,6 +14,8 @@
 #include "../core/cr_common.h"
 #include "../core/cr_config.h"
 #include "../core/cr_units.h"
+#include "../grids/cr_field.h"
+#include "../grids/cr_fieldline.h"
 #include "../reconnection/cr_lockwood.h"
 #include "../reconnection/cr_lockwood_io.h"
 #include "helpers.h"
@@ -433,5 +435,93 @@ Test(lockwood, bursts_tracers)
     cr_assert_eq(ngap, 0);
     free_rate(&r);
     synth_truth_free(&tr);
+    helper_rm_rf(dir);
+}
+
+/* d and L_i/L' traced in the dipole + uniform southward field (REFERENCES.md
+ * section 3, B0 = 5 nT: null ring at r_n = (B_E/B0)^(1/3) = 18.17 R_E). A
+ * satellite just poleward of the polar-cap boundary is on a newly opened line
+ * that passes by the null ring: its |B| minimum (the X-line) must lie there;
+ * by axial symmetry an MLT offset maps to the same angle at the minimum, so
+ * L_i/L' = (r_s sin theta_s) / rho_min exactly. */
+Test(lockwood, traced_d_and_mapping_dipole_uniform)
+{
+    const double b_e = 30000.0, b0 = 5.0, buni[3] = {0, 0, -b0};
+    struct cr_field *f = cr_field_dipole_uniform_new(b_e, buni, NULL, 1.0, 0.0);
+    cr_assert_not_null(f);
+    struct cr_fieldline_inp fi = {.field = f, .r_outer = 200.0, .max_length = 500.0, .log = &quiet_log};
+    struct cr_fieldline *fl = cr_fieldline_new(&fi);
+    cr_assert_not_null(fl);
+    const double r_n = cbrt(b_e / b0), r_s = 1.0 + 590.0 / CR_RE_KM;
+    const double s2 = 3 * b0 * r_n * r_n / (r_s * r_s * (2 * b_e / (r_s * r_s * r_s) + b0));
+    const double th_pc = asin(sqrt(s2)); /* boundary colatitude at the satellite's radius */
+    for (int k = 0; k < 3; k++) {
+        double th = th_pc - (0.005 + 0.005 * k) * CR_DEG; /* just poleward (north) */
+        double x[3] = {r_s * sin(th), 0.0, r_s * cos(th)};
+        struct cr_rate_trace_out tr;
+        cr_assert_eq(cr_rate_trace(fl, 0.0, x, 0.01, &tr), CR_OK);
+        double rho = sqrt(tr.xline[0] * tr.xline[0] + tr.xline[1] * tr.xline[1]);
+        double rr = sqrt(rho * rho + tr.xline[2] * tr.xline[2]);
+        fprintf(stderr,
+                "[lockwood] traced from %.3f deg poleward of the boundary: d = %.2f R_E, |B|min %.3f nT at r = %.2f R_E "
+                "(null ring %.2f), z = %.2f; L_i/L' = %.5f (symmetry %.5f; sqrt(50 nT/B_s) would give %.5f)\n",
+                (th_pc - th) / CR_DEG, tr.d, tr.bmin, rr, r_n, tr.xline[2], tr.mapping, r_s * sin(th) / rho,
+                sqrt(50.0 / (b_e * sqrt(1 + 3 * cos(th) * cos(th)) / (r_s * r_s * r_s))));
+        /* the X-line is the null ring: within 1 R_E (the line passes the null at a
+         * distance that shrinks with the offset from the boundary) */
+        cr_assert(fabs(rr - r_n) < 1.0 && fabs(tr.xline[2]) < 1.0, "X-line at r %g z %g", rr, tr.xline[2]);
+        cr_assert_lt(tr.bmin, 0.5 * b0, "a |B| minimum near the null, %g nT", tr.bmin);
+        /* the field-line length is at least the straight distance to the X-line */
+        double dx = sqrt((tr.xline[0] - x[0]) * (tr.xline[0] - x[0]) + (tr.xline[2] - x[2]) * (tr.xline[2] - x[2]));
+        cr_assert(tr.d >= dx && tr.d < 2 * dx, "d %g vs straight distance %g", tr.d, dx);
+        /* mapping: axial symmetry, to the tracer's accuracy */
+        cr_assert(fabs(tr.mapping / (r_s * sin(th) / rho) - 1) < 1e-4, "L_i/L' %g vs %g", tr.mapping,
+                  r_s * sin(th) / rho);
+    }
+    cr_fieldline_release(fl);
+    cr_field_release(f);
+}
+
+/* The rate command with d and the mapping traced from the youngest field
+ * lines of the pass (dipole + 5 nT field: the satellite near the polar-cap
+ * boundary is on lines passing the null ring, 15-40 R_E away; L_i/L' between
+ * the symmetry values for the null ring and for 3 r_n); one value for the
+ * pass; with trace_field = mhd and no mhd.h5 the command stops with a
+ * configuration error. */
+Test(lockwood, rate_with_traced_d_and_mapping)
+{
+    char dir[1024], path[2048];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/traced.spectrogram.nc", dir);
+    struct synth_inp p = steady_inp(SYNTH_DMSP);
+    p.mlat_ocb = 72.6; /* near the 5 nT polar-cap boundary at 840 km */
+    cr_assert_eq(synth_write(path, &p, NULL), 0);
+    cr_assert_eq(run_rate(dir, "[rate]\nd_source = traced\nmapping = traced\ntrace_field = dipole_uniform\n"), CR_OK);
+    snprintf(path, sizeof path, "%s/traced.rate.nc", dir);
+    int ncid, dim, id;
+    size_t n;
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &ncid), NC_NOERR);
+    nc_inq_dimid(ncid, "time", &dim);
+    nc_inq_dimlen(ncid, dim, &n);
+    double *d = get_var(ncid, "d", (int)n), *map = get_var(ncid, "mapping_ratio", (int)n);
+    int *flag = calloc(n, sizeof *flag);
+    nc_inq_varid(ncid, "flag", &id);
+    nc_get_var_int(ncid, id, flag);
+    nc_close(ncid);
+    int k = 0;
+    double dmin = 1e9, dmax = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!usable_flag(flag[i])) continue;
+        k++;
+        dmin = CR_MIN(dmin, d[i]), dmax = CR_MAX(dmax, d[i]);
+        cr_assert(d[i] > 15 && d[i] < 40, "d %g R_E", d[i]);
+        double rs = 1.0 + 840.0 / CR_RE_KM, rn = cbrt(30000.0 / 5.0);
+        cr_assert(map[i] > rs * 0.2 / (3 * rn) && map[i] < rs * 0.4 / rn, "L_i/L' %g", map[i]);
+    }
+    fprintf(stderr, "[lockwood] traced d for the pass: %.3f R_E (%d estimates)\n", dmin, k);
+    cr_assert_gt(k, 40);
+    cr_assert_eq(dmin, dmax, "one d for the pass");
+    free(d), free(map), free(flag);
+    cr_assert_eq(run_rate(dir, "[rate]\nd_source = traced\n"), CR_ECONFIG, "trace_field = mhd needs mhd.h5");
     helper_rm_rf(dir);
 }
