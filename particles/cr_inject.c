@@ -52,6 +52,8 @@ static void sample_region(const struct cr_inject *inj, gsl_rng *r, double x[3])
     x[2] = rr * st * sin(ps);
 }
 
+static int is_sheath(const struct cr_inject *inj, const struct cr_field_sample *s);
+
 struct cr_inject *cr_inject_new(const struct cr_inject_inp *inp, int *status)
 {
     int dummy;
@@ -128,6 +130,30 @@ struct cr_inject *cr_inject_new(const struct cr_inject_inp *inp, int *status)
         }
         cr_info(log, "particles: sheath criteria with n_sw = %.3g /cc, V_sw = %.4g km/s (D > %.3g /cc, |V| < %.4g km/s, Vx < 0)",
                 inj->n_sw, inj->v_sw, q->density_factor * inj->n_sw, q->speed_factor * inj->v_sw);
+        /* is there any sheath in the search region at the first start time? */
+        gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+        if (!r) {
+            *status = CR_ENOMEM;
+            goto fail;
+        }
+        gsl_rng_set(r, 271828);
+        long found = 0, k;
+        for (k = 0; k < 20000 && !found; k++) {
+            double x[3];
+            struct cr_field_sample sx;
+            sample_region(inj, r, x);
+            if (cr_field_eval(q->field, q->t_start, x, &sx) == CR_OK && is_sheath(inj, &sx)) found = 1;
+        }
+        gsl_rng_free(r);
+        if (!found) {
+            cr_error(log,
+                     "particles: no point of the search region (r = %g..%g R_E within %g deg of +X) meets the sheath "
+                     "criteria at t = %g s in %ld tries: check particles.source_radii, source_cone and the "
+                     "sheath_* factors, or use a box/shell source",
+                     q->r_min, q->r_max, q->cone_deg, q->t_start, k);
+            *status = CR_ECONFIG;
+            goto fail;
+        }
     }
     if (q->density <= 0 && q->kind != CR_SOURCE_SHEATH) {
         /* the source density comes from the field: it must have one */

@@ -91,9 +91,10 @@ struct cr_injected {
 struct cr_inject;
 
 /* Checks the input, measures n_sw and V_sw at the probe when needed (the
- * field must be valid at t_start). NULL with a logged reason (*status =
- * CR_ECONFIG for bad settings or a source without density, CR_EDOMAIN when
- * the probe is outside the field). */
+ * field must be valid at t_start) and, for the sheath, that some of the
+ * search region meets the criteria at t_start. NULL with a logged reason
+ * (*status = CR_ECONFIG for bad settings, a source without density, a probe
+ * outside the field or no sheath found; CR_ENOMEM). */
 struct cr_inject *cr_inject_new(const struct cr_inject_inp *inp, int *status);
 void cr_inject_release(struct cr_inject *inj);
 

@@ -383,7 +383,7 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
     if (out->n_injected == 0) {
         cr_error(log, "particles: no start point found in the source region in %ld tries (source = %s)", out->tries,
                  ii.kind == CR_SOURCE_SHEATH ? "sheath: check the criteria and the search region" : "box/shell");
-        rc = CR_EDOMAIN;
+        rc = CR_ECONFIG;
         goto done;
     }
     out->weight_scale = cr_inject_weight_scale(inj, out->n_injected, out->tries);

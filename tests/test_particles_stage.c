@@ -278,6 +278,15 @@ Test(particles_stage, sheath_criteria_select_the_sheath)
     cr_assert_lt(fabs(scale * nok / vsec - 1.0), 4.0 * sig / p_true, "source volume %.4e vs %.4e cm^3",
                  scale * nok, vsec);
     cr_inject_release(inj);
+    /* a search region with no sheath in it (all solar wind) is refused at once */
+    in.r_min = 14.0;
+    FILE *devnull0 = fopen("/dev/null", "w");
+    struct cr_log quiet0 = {.level = CR_LEVEL_ERROR, .stream = devnull0};
+    in.log = &quiet0;
+    cr_assert_null(cr_inject_new(&in, &st));
+    cr_assert_eq(st, CR_ECONFIG);
+    fclose(devnull0);
+    in.r_min = 8.0;
     /* a field without density cannot feed the sheath source */
     struct cr_field *dip = cr_field_dipole_new(30000, 2);
     in.field = dip;
