@@ -506,7 +506,8 @@ int cr_cmd_flux(struct cr_cmd_ctx *ctx)
     int rc = source_open(ctx, &fc, &src);
     if (rc) return rc;
     if (fc.grid.r_foot == 0) fc.grid.r_foot = src.field->r_inner;
-    if (fc.r_outer > 0) fc.opts.trace.r_outer = fc.r_outer;
+    /* analytic: r_outer (60 R_E by default) ends open lines; MHD: the grid's edge */
+    fc.opts.trace.r_outer = fc.r_outer > 0 ? fc.r_outer : 1e30;
     struct cr_footgrid *g = cr_footgrid_new(&fc.grid);
     int nbin = 0;
     if (!g || cr_flux_nbins(g, fc.opts.mlt_bin, log, &nbin)) {
@@ -790,8 +791,11 @@ int cr_bench_flux(struct cr_cmd_ctx *ctx)
             printf("flux: synthetic D-grid slice (48 x 48 x 64 cells) written and loaded in %.2f s\n", cr_wtime() - t0);
             const struct cr_field *fm = cr_field_mhd_field(m);
             struct cr_fieldline_inp tm = fc.opts.trace;
+            tm.r_outer = fc.r_outer > 0 ? fc.r_outer : 1e30; /* the grid's edge ends open lines */
             rc = bench_traces(&tm, fm, fm->r_inner, "D-grid MHD slice");
-            if (!rc) rc = bench_map(&fc, fm, fm->r_inner, b0, "D-grid MHD slice");
+            struct flux_cfg fd = fc;
+            fd.r_outer = tm.r_outer;
+            if (!rc) rc = bench_map(&fd, fm, fm->r_inner, b0, "D-grid MHD slice");
         }
         cr_field_mhd_release(m);
         remove(path);

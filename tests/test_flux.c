@@ -13,6 +13,7 @@
 
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
+#include "../core/cr_sys.h"
 #include "../core/cr_units.h"
 #include "../grids/cr_field.h"
 #include "../reconnection/cr_flux.h"
@@ -175,6 +176,46 @@ Test(flux, opened_between_5_and_6_nT)
     cr_assert_eq(cr_flux_transitions(a, b, 0.7, 34, op, cl), CR_ECONFIG);
     cr_topomap_release(a);
     cr_topomap_release(b);
+    cr_footgrid_release(g);
+}
+
+Test(flux, map_independent_of_thread_count)
+{
+    /* every footpoint's trace is independent of the others, so the map (and
+     * its bisected fractions) must be bit-identical on 1 and 2 threads */
+    struct cr_footgrid_inp gi = {.mlat_min = 65, .mlat_max = 85, .dlat = 0.5, .dmlt = 0.5, .sub_lat = 4,
+                                 .sub_mlt = 2, .coarse_lat = 3, .coarse_mlt = 3, .edge_bisect = 3, .r_iono = 1.0,
+                                 .r_foot = 1.0};
+    struct cr_footgrid *g = cr_footgrid_new(&gi);
+    /* a tilted uniform field breaks the axial symmetry: the boundary is not a
+     * latitude circle, so many cells and pairs are refined */
+    double bu[3] = {2.0, 3.0, -6.0};
+    struct cr_field *f = cr_field_dipole_uniform_new(B_E, bu, NULL, 1.0, 0.0);
+    struct cr_fieldline_inp tin = {.eps_abs = 1e-7, .eps_rel = 1e-7, .r_outer = 60.0};
+    int nt0 = cr_max_threads();
+    struct cr_topomap *m[2] = {NULL, NULL};
+    for (int q = 0; q < 2; q++) {
+        cr_set_threads(q + 1);
+        cr_assert_eq(cr_topomap_compute(g, f, 0.0, &tin, &m[q]), CR_OK);
+    }
+    cr_set_threads(nt0);
+    size_t na = (size_t)g->nal * g->nam;
+    for (int h = 0; h < 2; h++) {
+        cr_assert_eq(memcmp(m[0]->topo[h], m[1]->topo[h], na), 0, "topology differs between thread counts");
+        cr_assert_eq(memcmp(m[0]->frac[h], m[1]->frac[h], na * sizeof(double)), 0, "fractions differ");
+        cr_assert_eq(memcmp(m[0]->flux[h], m[1]->flux[h], na * sizeof(double)), 0, "weights differ");
+    }
+    cr_assert_eq(m[0]->ntraces, m[1]->ntraces);
+    /* the boundary varies with MLT here (a test that the refinement follows it) */
+    double lo = 90, hi = 0;
+    for (int ja = 0; ja < g->nam; ja++) {
+        lo = fmin(lo, m[0]->ocb[0][ja]);
+        hi = fmax(hi, m[0]->ocb[0][ja]);
+    }
+    cr_assert(hi - lo > 0.5, "boundary from %g to %g deg", lo, hi);
+    cr_topomap_release(m[0]);
+    cr_topomap_release(m[1]);
+    cr_field_release(f);
     cr_footgrid_release(g);
 }
 
