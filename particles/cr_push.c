@@ -513,6 +513,18 @@ static int advance_gc(const struct cr_push *p, struct cr_push_work *w, struct cr
             memcpy(y, y0, sizeof y);
             h *= 0.25;
             if (h < 1e-9 * (1.0 + fabs(t))) {
+                if (!w->prm.domain && p->inp.scheme == CR_PUSH_AUTO) {
+                    /* the guiding-centre expansion broke down (B*_par <= 0,
+                     * a null): continue in full orbit */
+                    memcpy(pt->x, y, 3 * sizeof(double));
+                    pt->u[0] = y[3];
+                    pt->t = t;
+                    if (cr_push_to_fo(p, pt, gyrophase(w, pt)) == CR_OK) {
+                        pt->nswitch++;
+                        switched = 1;
+                        break;
+                    }
+                }
                 pt->status = w->prm.domain ? CR_PST_OUTFLOW : CR_PST_FAILED;
                 break;
             }
