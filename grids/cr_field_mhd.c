@@ -151,6 +151,63 @@ static int check_shape(const struct cr_field_mhd *m, const char *name, const hsi
     return CR_OK;
 }
 
+/* The dipole strength from the background field Bx0, By0, Bz0 [nT] at the
+ * cell centres, when the file has it: least squares b_e = sum(B0 . d) /
+ * sum(d . d) with d the dipole of unit strength at each centroid, accepted
+ * when the relative residual is below 1 % (the background is a dipole).
+ * 1 when fitted, 0 when not (b_e unchanged), -1 out of memory. */
+static int fit_dipole(struct cr_field_mhd *m, int nk, int nj, int ni)
+{
+    const hsize_t celld[3] = {(hsize_t)nk, (hsize_t)nj, (hsize_t)ni};
+    static const char *const bn[3] = {"Bx0", "By0", "Bz0"};
+    for (int q = 0; q < 3; q++) {
+        int rank;
+        hsize_t dims[8];
+        if (H5Lexists(m->fid, bn[q], H5P_DEFAULT) <= 0) return 0;
+        if (cr_h5_shape(m->fid, bn[q], &rank, dims, m->path, NULL) || rank != 3 || dims[0] != celld[0] ||
+            dims[1] != celld[1] || dims[2] != celld[2])
+            return 0;
+    }
+    size_t n = (size_t)nk * nj * ni;
+    double *b[3];
+    int ok = 1;
+    for (int q = 0; q < 3; q++) {
+        b[q] = malloc(n * sizeof(double));
+        if (!b[q]) ok = -1;
+    }
+    for (int q = 0; q < 3 && ok == 1; q++)
+        if (cr_h5_read_doubles(m->fid, bn[q], b[q], n, m->path, NULL)) ok = 0;
+    if (ok == 1) {
+        const struct cr_grid *g = m->grid;
+        double bd = 0.0, dd = 0.0, bb = 0.0;
+        for (int k = 0; k < nk; k++)
+            for (int j = 0; j < nj; j++)
+                for (int i = 0; i < ni; i++) {
+                    size_t c = CR_GIDX(g, i, j, k), f = ((size_t)k * nj + j) * ni + i;
+                    double x[3] = {g->cx[c], g->cy[c], g->cz[c]}, d[3];
+                    cr_dipole_field(1.0, x, d);
+                    for (int q = 0; q < 3; q++) {
+                        bd += b[q][f] * d[q];
+                        dd += d[q] * d[q];
+                        bb += b[q][f] * b[q][f];
+                    }
+                }
+        double be = dd > 0 ? bd / dd : 0.0;
+        /* sum |B0 - be d|^2 (round-off can make it slightly negative for an exact dipole) */
+        double res2 = fmax(0.0, bb - 2.0 * be * bd + be * be * dd);
+        if (be > 0 && bb > 0 && sqrt(res2 / bb) < 0.01) {
+            m->b_e = be;
+            m->base.b_e = be;
+        } else {
+            ok = 0;
+            cr_warn(m->log, "%s: the background field Bx0, By0, Bz0 is not a dipole (residual %.2g); using b_e = %g nT",
+                    m->path, bb > 0 ? sqrt(res2 / bb) : 0.0, m->b_e);
+        }
+    }
+    for (int q = 0; q < 3; q++) free(b[q]);
+    return ok;
+}
+
 struct cr_field_mhd *cr_field_mhd_new(const struct cr_field_mhd_inp *inp, int *status)
 {
     int st_dummy;
@@ -232,6 +289,14 @@ struct cr_field_mhd *cr_field_mhd_new(const struct cr_field_mhd_inp *inp, int *s
     const struct cr_grid *g = m->grid;
     m->lfm = g->kind == CR_GRID_LFM;
     m->split = m->lfm;
+    if (!(inp->b_e > 0) && m->lfm) {
+        int fit = fit_dipole(m, nk, nj, ni);
+        if (fit < 0) {
+            cr_field_mhd_release(m);
+            *status = CR_ENOMEM;
+            return NULL;
+        }
+    }
     /* inner boundary: smallest radius of the i = 0 corners, and how far the
      * faceted shell dips below it (face centres) */
     double rmin = INFINITY, rface = INFINITY;

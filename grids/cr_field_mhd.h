@@ -12,7 +12,11 @@
  * (cr_grid_locate) and B, V, D are interpolated trilinearly between the
  * eight surrounding cell centres (cr_grid_interp_cell), in each of the two
  * slices that bracket t, then linearly in time. E = -V x B [mV/m]
- * (ideal MHD). Inside the inner boundary (r < r_inner) the field is the
+ * (ideal MHD). On a spherical (LFM-style) grid B is interpolated as its
+ * deviation from the dipole of strength b_e (taken at the cell centroids) and
+ * the dipole is added back analytically at the point, so the steep 1/r^3
+ * field near the inner boundary is not smeared by the coarse cells there (the
+ * background-field split of GAMERA/LFM). Inside the inner boundary (r < r_inner) the field is the
  * dipole with E = V = 0 (sample.inside = 1); beyond the grid eval returns
  * CR_EDOMAIN. Ghost cells for the interpolation next to the boundaries are
  * filled from the active cells: across the axis of an LFM grid from the cell
@@ -39,7 +43,9 @@ enum { CR_MHD_LOAD_B = 1, CR_MHD_LOAD_V = 2, CR_MHD_LOAD_D = 4, CR_MHD_LOAD_ALL 
 
 struct cr_field_mhd_inp {
     const char *path;          /* mhd.h5 */
-    double b_e;                /* [nT] dipole inside the inner boundary; 0 = 30000 */
+    double b_e;                /* [nT] dipole equatorial surface field (inside the inner boundary, and the part
+                                  split off B on spherical grids); 0 = fitted to the file's background field
+                                  Bx0, By0, Bz0 when it has one and it is a dipole, else 30000 */
     double r_inner;            /* [R_E] inner boundary; 0 = the smallest radius of the i = 0 corners */
     int load;                  /* CR_MHD_LOAD_* bits; 0 = all (B, V and D) */
     const struct cr_log *log;

@@ -77,7 +77,7 @@ const struct cr_key cr_flux_keys[] = {
     {.section = "flux", .name = "save_maps", .type = CR_KEY_BOOL, .unit = "", .def = "yes",
      .doc = "store every topology map (compressed) in flux.nc"},
     {.section = "flux", .name = "b_e", .type = CR_KEY_REAL, .unit = "nT", .def = "30000", .min = 0, .max = 1e6,
-     .flags = MINO, .doc = "dipole equatorial surface field (analytic source; inside the MHD inner boundary)"},
+     .flags = MINO, .doc = "dipole equatorial surface field (analytic source; MHD: default fitted to the file's Bx0..Bz0)"},
     {.section = "flux", .name = "bz_start", .type = CR_KEY_REAL, .unit = "nT", .def = "-5", .min = -1000,
      .max = 1000, .doc = "analytic source: uniform Bz at t_start"},
     {.section = "flux", .name = "bz_end", .type = CR_KEY_REAL, .unit = "nT", .def = "-6", .min = -1000, .max = 1000,
@@ -463,7 +463,9 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
         return CR_ECONFIG;
     }
     int st = CR_OK;
-    struct cr_field_mhd_inp in = {.path = path, .b_e = fc->b_e, .load = CR_MHD_LOAD_B, .log = log};
+    /* b_e from the file's background field unless [flux] b_e is given */
+    double be = cr_config_is_set(ctx->cfg, "flux", "b_e") ? fc->b_e : 0.0;
+    struct cr_field_mhd_inp in = {.path = path, .b_e = be, .load = CR_MHD_LOAD_B, .log = log};
     src->mhd = cr_field_mhd_new(&in, &st);
     if (!src->mhd) return st ? st : CR_ECONFIG;
     int ns = cr_field_mhd_nslices(src->mhd);
@@ -478,8 +480,10 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
         return CR_ECONFIG;
     }
     src->field = cr_field_mhd_field(src->mhd);
-    snprintf(src->desc, sizeof src->desc, "MHD slices from %s (%d slices, %g..%g s), total B interpolated", path, ns,
-             first, last);
+    snprintf(src->desc, sizeof src->desc,
+             "MHD slices from %s (%d slices, %g..%g s), total B interpolated (as the deviation from a dipole of "
+             "B_E = %.6g nT on spherical grids)",
+             path, ns, first, last, src->field->b_e);
     return CR_OK;
 }
 

@@ -386,7 +386,7 @@ Test(flux, cli_bad_input_exit_2)
     const char *msg[3] = {"'Y' has shape", "'Step#1/Bz' has shape", "'Step#1/Bz' is missing"};
     for (int q = 0; q < 3; q++) {
         snprintf(path, sizeof path, "%s/bad%d.h5", dir, q);
-        cr_assert_eq(synth_write(path, ni, nj, nk, X, Y, Z, NULL, 2, times, lin_zero, NULL, flaws[q]), CR_OK);
+        cr_assert_eq(mhdfile_write(path, ni, nj, nk, X, Y, Z, NULL, NULL, 2, times, lin_zero, NULL, flaws[q]), CR_OK);
         /* (a path cannot be a command-line override: it holds '/') */
         char text[1024];
         snprintf(text, sizeof text, "[run]\ndir = out\n[flux]\nmhd_file = %s\n", path);
@@ -397,7 +397,7 @@ Test(flux, cli_bad_input_exit_2)
     }
     /* a missing slice: states to 120 s, slices only to 60 s */
     snprintf(path, sizeof path, "%s/ok.h5", dir);
-    cr_assert_eq(synth_write(path, ni, nj, nk, X, Y, Z, NULL, 2, times, lin_zero, NULL, SYNTH_OK), CR_OK);
+    cr_assert_eq(mhdfile_write(path, ni, nj, nk, X, Y, Z, NULL, NULL, 2, times, lin_zero, NULL, SYNTH_OK), CR_OK);
     char text[1024];
     snprintf(text, sizeof text, "[run]\ndir = out\n[flux]\nmhd_file = %s\n", path);
     helper_write_file(ini, text);

@@ -13,7 +13,7 @@
 #include "../core/cr_h5.h"
 
 /* Cell values at centre c [R_E] and time t [s]. */
-typedef void (*synth_fill_fn)(const double c[3], double t, double B[3], double V[3], double *D, void *ctx);
+typedef void (*mhdfile_fill_fn)(const double c[3], double t, double B[3], double V[3], double *D, void *ctx);
 
 enum {
     SYNTH_OK = 0,
@@ -25,10 +25,12 @@ enum {
 
 /* Corners (nk+1, nj+1, ni+1) C order; nslices slices at times[]. Cell
  * values are taken at centres C[3 * cell] (cell = (k nj + j) ni + i) when
- * given, else at the mean of the cell's corners. Returns CR_OK or an error. */
-static inline int synth_write(const char *path, int ni, int nj, int nk, const double *X, const double *Y,
-                              const double *Z, const double *C, int nslices, const double *times, synth_fill_fn fill,
-                              void *ctx, int flaw)
+ * given, else at the mean of the cell's corners. B0 (3 arrays of cell
+ * values, may be NULL) is written as the background field Bx0, By0, Bz0.
+ * Returns CR_OK or an error. */
+static inline int mhdfile_write(const char *path, int ni, int nj, int nk, const double *X, const double *Y,
+                              const double *Z, const double *C, const double *const *B0, int nslices,
+                              const double *times, mhdfile_fill_fn fill, void *ctx, int flaw)
 {
     struct cr_h5 *f = cr_h5_create(path, NULL, NULL);
     if (!f) return CR_EIO;
@@ -39,6 +41,12 @@ static inline int synth_write(const char *path, int ni, int nj, int nk, const do
     rc |= cr_h5_write_doubles(root, "Y", 3, cdy, Y, "R_E", "corner y (SM)", NULL);
     rc |= cr_h5_write_doubles(root, "Z", 3, cd, Z, "R_E", "corner z (SM)", NULL);
     size_t n = (size_t)ni * nj * nk;
+    if (B0) {
+        hsize_t bd[3] = {(hsize_t)nk, (hsize_t)nj, (hsize_t)ni};
+        rc |= cr_h5_write_doubles(root, "Bx0", 3, bd, B0[0], "nT", "background field", NULL);
+        rc |= cr_h5_write_doubles(root, "By0", 3, bd, B0[1], "nT", "background field", NULL);
+        rc |= cr_h5_write_doubles(root, "Bz0", 3, bd, B0[2], "nT", "background field", NULL);
+    }
     double *v[7];
     for (int q = 0; q < 7; q++) v[q] = malloc(n * sizeof(double));
     static const char *const nm[7] = {"Bx", "By", "Bz", "Vx", "Vy", "Vz", "D"};
