@@ -196,12 +196,11 @@ static void stale_reason(const struct stage_run *s, const char *stamp, char *why
         }
         if (oldest_out == 0 || t < oldest_out) oldest_out = t;
     }
+    /* an input that does not exist is not one this run uses (an analytic field
+     * instead of mhd.h5); a stage that needs it says so when it runs */
     for (int k = 0; k < s->in.n; k++) {
         time_t t = cr_file_mtime(s->in.p[k]);
-        if (t == 0) {
-            snprintf(why, n, "input %.3000s is missing", s->in.p[k]);
-            return;
-        }
+        if (t == 0) continue;
         if (t > oldest_out) {
             snprintf(why, n, "%.3000s is newer than its output", s->in.p[k]);
             return;
@@ -408,7 +407,6 @@ int cr_cmd_pipeline(struct cr_cmd_ctx *ctx)
                 if (cr_rate_output_for(list[k], ctx->run_dir, out, sizeof out) == CR_OK) plist_add(&s.out, out);
             }
             cr_lw_free_list(list);
-            if (nl == 0) plist_add(&s.in, "<no spectrogram in the run folder>");
             break;
         case ST_REPORT:
             plist_add(&s.in, flux);
