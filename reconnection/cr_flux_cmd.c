@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/cr_common.h"
@@ -742,14 +743,16 @@ static int bench_map(const struct flux_cfg *fc, const struct cr_field *f, double
     struct cr_fieldline_inp tin = fc->opts.trace;
     if (fc->r_outer > 0) tin.r_outer = fc->r_outer;
     struct cr_topomap *m = NULL;
+    clock_t c0 = clock();
     int rc = cr_topomap_compute(g, f, 0.0, &tin, &m);
+    double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC; /* all threads */
     if (!rc) {
         double want = 3.0 * CR_PI * CR_RE_M * CR_RE_M * pow(fc->b_e * CR_NT, 2.0 / 3.0) * pow(b0 * CR_NT, 1.0 / 3.0);
         printf("flux: %s: topology map of %d x %d cells x 2 hemispheres (%.0f sub-footpoints, %g deg x %g h, "
-               "refined %d x %d) in %.2f s wall on %d thread(s), %ld traces (%.1f %% of the cells); open flux N %.1f "
-               "S %.1f MWb (analytic %.1f); undetermined %ld + %ld\n",
+               "refined %d x %d) in %.2f s wall (%.2f s CPU) on %d thread(s), %ld traces (%.1f %% of the cells); "
+               "open flux N %.1f S %.1f MWb (analytic %.1f); undetermined %ld + %ld\n",
                what, g->nlat, g->nmlt, 2.0 * g->nal * (double)g->nam, gi.dlat, gi.dmlt, gi.sub_lat, gi.sub_mlt,
-               m->wall, cr_max_threads(), m->ntraces, 100.0 * m->ntraces / (2.0 * g->nlat * g->nmlt),
+               m->wall, cpu, cr_max_threads(), m->ntraces, 100.0 * m->ntraces / (2.0 * g->nlat * g->nmlt),
                cr_topomap_flux_of(m, 0, -2) / 1e6, cr_topomap_flux_of(m, 1, -2) / 1e6, want / 1e6,
                m->nundetermined[0], m->nundetermined[1]);
     }
