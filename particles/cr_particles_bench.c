@@ -191,8 +191,8 @@ int cr_bench_particles(struct cr_cmd_ctx *ctx)
     /* guiding centre in the dipole (GSL rk8pd, 7 field evaluations per stage) */
     struct cr_push_inp ig = {.field = dip, .scheme = CR_PUSH_GC_ONLY};
     p = cr_push_new(&ig);
-    start_points(64, 3.0, 7.0, 1e4, p, x, v);
-    report("guiding centre, analytic dipole", p, 64, x, v, 0.0, 60.0, 1);
+    start_points(256, 3.0, 7.0, 1e4, p, x, v);
+    report("guiding centre, analytic dipole", p, 256, x, v, 0.0, 120.0, 1);
     cr_push_release(p);
     cr_field_release(dip);
 
