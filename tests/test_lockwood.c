@@ -152,6 +152,37 @@ Test(lockwood, eic_two_populations)
     cr_assert_float_eq(e, 320.0, 1e-9);
 }
 
+/* The edge interpolation on spectra cut sharply inside one channel, whose
+ * edges are the geometric midpoints (E8 is a factor-2 table): the channel
+ * average of a spectrum S cut at E_c is S (hi - E_c)/(hi - lo), so a known
+ * filled fraction q must give E_ic = hi - q (hi - lo) exactly. */
+Test(lockwood, eic_edge_interpolation)
+{
+    struct cr_eic_opts o = {.method = CR_EIC_THRESHOLD, .fraction = 0.1, .interp = CR_EIC_INTERP_EDGE};
+    const double lo = sqrt(40.0 * 80.0), hi = sqrt(80.0 * 160.0); /* the 80 eV channel */
+    double e;
+    /* flat spectrum (100), the 80 eV channel 40 % filled: the walk passes it (40 >= 10)
+     * and stops at the empty 40 eV channel; the cutoff channel is the one above */
+    const double flat[8] = {0, 0, 0, 40, 100, 100, 100, 100};
+    cr_assert_eq(cr_eic_find(E8, flat, NULL, NULL, 8, &o, &e), CR_EIC_OK);
+    cr_assert_float_eq(e, hi - 0.4 * (hi - lo), 1e-9, "got %g", e);
+    /* spectrum rising as E (S = E/10), the 80 eV channel half filled (4 < 10 % of the
+     * 128 peak): the cutoff channel is the first below threshold, S there extrapolated
+     * from 160 and 320 eV (slope 1 in log-log: S = 8) */
+    const double rising[8] = {0, 0, 0, 4, 16, 32, 64, 128};
+    cr_assert_eq(cr_eic_find(E8, rising, NULL, NULL, 8, &o, &e), CR_EIC_OK);
+    cr_assert_float_eq(e, hi - 0.5 * (hi - lo), 1e-9, "got %g", e);
+    /* explicit edges are used when given */
+    double elo[8], ehi[8];
+    for (int k = 0; k < 8; k++) elo[k] = 0.9 * E8[k], ehi[k] = 1.1 * E8[k];
+    cr_assert_eq(cr_eic_find(E8, flat, elo, ehi, 8, &o, &e), CR_EIC_OK);
+    cr_assert_float_eq(e, 88.0 - 0.4 * 16.0, 1e-9, "got %g", e);
+    /* a full cutoff channel puts E_ic at its lower edge */
+    const double full[8] = {0, 0, 0, 100, 100, 100, 100, 100};
+    cr_assert_eq(cr_eic_find(E8, full, NULL, NULL, 8, &o, &e), CR_EIC_OK);
+    cr_assert_float_eq(e, lo, 1e-9, "got %g", e);
+}
+
 Test(lockwood, eic_empty_and_below_range)
 {
     struct cr_eic_opts o = {.method = CR_EIC_THRESHOLD, .fraction = 0.1, .interp = CR_EIC_INTERP_LINEAR};

@@ -216,6 +216,48 @@ Test(report, tiny_run_produces_every_file, .timeout = 120)
     cr_assert(fabs(ratio - 1) < 0.10, "mean ratio %g", ratio);
     cr_assert_eq(corr, CR_LW_FILL, "a constant flux rate has no correlation");
     cr_assert(strstr(md, "n/a"), "index.md shows n/a for the undefined correlation");
+
+    /* the ionospheric convention: E_i mapped down the dipole line to 110 km (E ~ sqrt(B))
+     * against E_iono; the synthetic flux.nc has E_iono = E_xline L_xline / L_iono = 30 E_xline.
+     * Direct computation with the dipole field at the footpoint (cr_dipole_field). */
+    snprintf(args, sizeof args, "report %s/run.ini report.compare=iono report.figures=no", dir);
+    st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 0, "report failed: %s", out);
+    snprintf(path, sizeof path, "%s/report/comparison.nc", dir);
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &ncid), NC_NOERR);
+    double ratio_io = nc_get2(ncid, "mean_ratio", 0, 1);
+    nc_close(ncid);
+    snprintf(path, sizeof path, "%s/noon_tracers.rate.nc", dir);
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &ncid), NC_NOERR);
+    double *ei = calloc(n, sizeof *ei), *bs = calloc(n, sizeof *bs), *lat = calloc(n, sizeof *lat);
+    double *alt = calloc(n, sizeof *alt);
+    to = calloc(n, sizeof *to);
+    flag = calloc(n, sizeof *flag);
+    const char *names[] = {"E_i_conv", "B_s", "mlat", "altitude", "t_o"};
+    double *dst[] = {ei, bs, lat, alt, to};
+    for (int k = 0; k < 5; k++) {
+        cr_assert_eq(nc_inq_varid(ncid, names[k], &id), NC_NOERR, "%s", names[k]);
+        nc_get_var_double(ncid, id, dst[k]);
+    }
+    nc_inq_varid(ncid, "flag", &id);
+    nc_get_var_int(ncid, id, flag);
+    nc_close(ncid);
+    const double r_io = 1.0 + 110.0 / CR_RE_KM;
+    sum = 0;
+    m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (flag[i] & (CR_LW_NO_EIC | CR_LW_FEW_SAMPLES | CR_LW_SINGULAR | CR_LW_NO_BS)) continue;
+        if (!(to[i] >= 0 && to[i] < 3000)) continue;
+        double rs = 1.0 + alt[i] / CR_RE_KM, c2 = cos(lat[i] * CR_DEG) * cos(lat[i] * CR_DEG) * r_io / rs;
+        double x[3] = {r_io * sqrt(c2), 0.0, r_io * sqrt(1 - c2)}, b[3];
+        cr_dipole_field(30000.0, x, b);
+        double bio = sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2]);
+        sum += ei[i] * sqrt(bio / bs[i]) / (30.0 * e_mp);
+        m++;
+    }
+    free(ei), free(bs), free(lat), free(alt), free(to), free(flag);
+    fprintf(stderr, "[report] ionospheric convention: mean ratio %.5f (direct %.5f)\n", ratio_io, sum / m);
+    cr_assert_float_eq(ratio_io, sum / m, 1e-6 * fabs(sum / m));
     helper_rm_rf(dir);
 }
 
