@@ -18,15 +18,6 @@ extern const struct cr_key cr_report_keys[];
 static const char *const sec_report[] = {"run", "report", "rate", NULL};
 int cr_cmd_pipeline(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_pipeline_keys[];
-static const char *const sec_pipeline[] = {NULL};
-int cr_cmd_rate(struct cr_cmd_ctx *ctx);
-extern const struct cr_key cr_rate_keys[];
-static const char *const sec_rate[] = {"run", "rate", NULL};
-int cr_cmd_report(struct cr_cmd_ctx *ctx);
-extern const struct cr_key cr_report_keys[];
-static const char *const sec_report[] = {"run", "report", "rate", NULL};
-int cr_cmd_pipeline(struct cr_cmd_ctx *ctx);
-extern const struct cr_key cr_pipeline_keys[];
 static const char *const sec_pipeline[] = {"run", "pipeline", NULL};
 static const char *const sec_all[] = {NULL};
 int cr_cmd_flux(struct cr_cmd_ctx *ctx);
@@ -98,24 +89,6 @@ const struct cr_command cr_commands[] = {
      "guiding centre) through the time-interpolated fields, maps those crossing the collection sphere down the "
      "dipole to the satellite altitude and writes <run>/particles.h5 (see particles/README.md).",
      sec_particles, 1, cr_cmd_particles},
-    {"rate", "FILE.ini", "Lockwood-Smith reconnection rate from the cusp ion dispersion of each spectrogram",
-     "Reads every <run>/<flyby>.spectrogram.nc (or rate.spectrograms), finds the low-energy cutoff E_ic of each "
-     "spectrum, and writes <run>/<flyby>.rate.nc: reconnection time t_o and the reconnection electric field at the "
-     "satellite and at the magnetopause, Lockwood form and convection-corrected, with 1-sigma uncertainties (see "
-     "reconnection/README.md).",
-     sec_rate, 1, cr_cmd_rate},
-    {"report", "FILE.ini", "compare each flyby's estimated rate with the flux-accounting rate of its MLT sector",
-     "Reads <run>/flux.nc and every <run>/<flyby>.rate.nc and writes <run>/report/: comparison.nc (the estimates at "
-     "their reconnection times, the sector's flux-accounting rate, mean ratio, correlation, RMS difference), index.md "
-     "and index.html, and PNG figures drawn by tools/report.py when Python 3 with matplotlib is available (see "
-     "reconnection/README.md).",
-     sec_report, 1, cr_cmd_report},
-    {"pipeline", "FILE.ini", "run mhd -> flux -> particles -> fly -> rate -> report, skipping up-to-date stages",
-     "Runs every stage in order through the command table, each skipped when its outputs are newer than its inputs "
-     "and the configuration it reads is unchanged ([pipeline] force = yes reruns all). The fly stage runs once per "
-     "file in [pipeline] flybys with the run file's configuration under the flyby file's. A stage that must run but "
-     "is not in this build is reported and stops the pipeline. Prints a summary and where the report is.",
-     sec_pipeline, 1, cr_cmd_pipeline},
 };
 const int cr_ncommands = (int)CR_ARRAY_LEN(cr_commands);
 
@@ -131,9 +104,6 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_pipeline_keys,
     cr_flux_keys,
     cr_particles_keys,
-    cr_rate_keys,
-    cr_report_keys,
-    cr_pipeline_keys,
 };
 const int cr_nschema_tables = (int)CR_ARRAY_LEN(cr_schema_tables);
 
