@@ -4,6 +4,7 @@
  * (0 ok, 2 configuration or input error, 1 other failure). */
 #include "cr_cli.h"
 
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,8 @@ static const struct cr_command bench_command = {
 int cr_cli_main(int argc, char **argv)
 {
     struct cr_log log = {.level = CR_LEVEL_INFO, .stream = stderr};
+    /* GSL's default handler aborts; library code checks GSL's return codes. */
+    gsl_set_error_handler_off();
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return argc < 2 ? 2 : 0;
