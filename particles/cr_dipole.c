@@ -82,9 +82,7 @@ int cr_dipole_travel_time(double L, double lat_from, double lat_to, double v_kms
     gsl_integration_workspace *ws = gsl_integration_workspace_alloc(200);
     if (!ws) return CR_ENOMEM;
     double res = 0, err = 0;
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
     int st = gsl_integration_qags(&fn, a, b, 0.0, 1e-10, 200, ws, &res, &err);
-    gsl_set_error_handler(old);
     gsl_integration_workspace_free(ws);
     if (st && st != GSL_EROUND) return CR_ENUMERIC;
     *t = L * res / vre;
@@ -137,9 +135,7 @@ static double bd_integral(double y, int drift)
     gsl_integration_workspace *ws = gsl_integration_workspace_alloc(200);
     if (!ws) return NAN;
     double res = NAN, err = 0;
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
     int st = gsl_integration_qag(&fn, 0.0, 0.5 * CR_PI, 0.0, 1e-11, 200, GSL_INTEG_GAUSS61, ws, &res, &err);
-    gsl_set_error_handler(old);
     gsl_integration_workspace_free(ws);
     /* Close to the equator (lambda_m -> 0) 1 - B/B_m loses digits near the
      * mirror point and QAG may stop short of 1e-11; accept 1e-7. */

@@ -18,7 +18,10 @@
  *   tau_d ~ 2 pi q b_e R_E^2 / (3 L p v (0.35 + 0.15 y))   (Hamlin et al. 1961).
  * The exact integrals are evaluated with GSL adaptive quadrature (QAG after
  * the substitution lambda = lambda_m sin(phi), which removes the
- * inverse-square-root singularity at the mirror point).
+ * inverse-square-root singularity at the mirror point). The quadratures
+ * report failures as status codes: GSL's default error handler (which aborts)
+ * must be off, as cr_push_new() leaves it (gsl_set_error_handler_off is
+ * global, so it is set once there, outside any parallel region).
  */
 #ifndef CR_DIPOLE_H
 #define CR_DIPOLE_H

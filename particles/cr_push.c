@@ -74,6 +74,9 @@ struct cr_push *cr_push_new(const struct cr_push_inp *inp)
     }
     struct cr_push *p = cr_zalloc(1, sizeof *p);
     if (!p) return NULL;
+    /* GSL failures (integrator, quadrature) come back as status codes; the
+     * default handler would abort the program (library code never aborts) */
+    gsl_set_error_handler_off();
     p->inp = *inp;
     struct cr_push_inp *q = &p->inp;
     if (q->charge == 0) q->charge = 1.0;

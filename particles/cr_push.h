@@ -114,6 +114,8 @@ struct cr_push_inp {
 struct cr_push;      /* parameters (const, shared by threads) */
 struct cr_push_work; /* per-thread scratch (GSL integrator, random generator) */
 
+/* Also turns GSL's aborting error handler off (process-wide; call it outside
+ * parallel regions). */
 struct cr_push *cr_push_new(const struct cr_push_inp *inp);
 void cr_push_release(struct cr_push *p);
 
