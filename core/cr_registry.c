@@ -36,6 +36,10 @@ int cr_cmd_particles(struct cr_cmd_ctx *ctx);
 int cr_bench_particles(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_particles_keys[];
 static const char *const sec_particles[] = {"run", "particles", NULL};
+int cr_cmd_mhd(struct cr_cmd_ctx *ctx);
+int cr_bench_mhd(struct cr_cmd_ctx *ctx);
+extern const struct cr_key cr_mhd_keys[], cr_problem_keys[];
+static const char *const sec_mhd[] = {"run", "grid", "mhd", "problem", NULL};
 
 const struct cr_command cr_commands[] = {
     {"config", "FILE.ini", "print the fully resolved configuration with units and docs",
@@ -48,6 +52,12 @@ const struct cr_command cr_commands[] = {
      "(corner arrays X, Y, Z [R_E], shape (Nk+1, Nj+1, Ni+1), and cell volumes dV [R_E^3], shape (Nk, Nj, Ni)) "
      "and <run>/grid.xmf for ParaView (see grids/README.md).",
      sec_grid, 1, cr_cmd_grid},
+    {"mhd", "FILE.ini", "run an MHD verification problem on the [grid] grid; write mhd.h5 + mhd.xmf",
+     "Runs the [problem] set-up (Brio-Wu, Ryu-Jones 2a, shock tube, linear waves, Orszag-Tang, field loop, blast wave, "
+     "uniform flow) with the constrained-transport solver of mhd/ ([mhd]: HLLD/HLLE, PLM/WENO-Z, VL2/RK2/RK3) and "
+     "writes <run>/mhd.h5 (GAMERA/kaipy layout: corners X Y Z, dV, groups Step#N with D Vx Vy Vz P Bx By Bz Jx Jy Jz "
+     "in code units), <run>/mhd.xmf for ParaView and, for 1-D problems, <run>/mhd_profile.csv (see mhd/README.md).",
+     sec_mhd, 1, cr_cmd_mhd},
     {"fly", "FLYBY.ini", "fly a virtual TRACERS/DMSP-like spacecraft through the collected particles",
      "Reads <run>/particles.h5 (or flyby.particles) and an instrument (runs/instruments/<name>.ini and/or an inline "
      "[instrument] section) and writes <run>/<flyby>.spectrogram.nc (a pair: also <flyby>.sc2.spectrogram.nc): count "
@@ -104,6 +114,8 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_pipeline_keys,
     cr_flux_keys,
     cr_particles_keys,
+    cr_mhd_keys,
+    cr_problem_keys,
 };
 const int cr_nschema_tables = (int)CR_ARRAY_LEN(cr_schema_tables);
 
@@ -115,6 +127,8 @@ const struct cr_bench cr_benches[] = {
     {"flux", "field-line traces per second and one full topology map (dipole + 5 nT southward field)", cr_bench_flux},
     {"particles", "test-particle steps per second per core: Boris in the dipole and through D-grid MHD interpolation",
      cr_bench_particles},
+    {"mhd", "MHD core: cell-updates per second, 3-D HLLD + PLM + CT at 64^3 and 128^3, 1 and all threads",
+     cr_bench_mhd},
     {NULL, NULL, NULL} /* sentinel: keep last */
 };
 const int cr_nbenches = (int)CR_ARRAY_LEN(cr_benches) - 1;

@@ -1,0 +1,293 @@
+/* cr_mhd_io.c — mhd.h5 (GAMERA/kaipy layout), mhd.xmf and the 1-D CSV
+ * profile (see cr_mhd_io.h). */
+#include "cr_mhd_io.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/cr_common.h"
+#include "../core/cr_file.h"
+#include "../core/cr_h5.h"
+#include "../core/cr_version.h"
+
+struct cr_mhd_out {
+    struct cr_h5 *h5;
+    char h5_path[4096], xmf_path[4096], csv_path[4096], csv_tmp[4200];
+    FILE *csv;
+    int nout;
+    double *times;
+    int ntimes_cap;
+    int has_b0;
+    const struct cr_log *log;
+    double *buf[CR_MHD_NOUT];
+    size_t ncell;
+    int ni, nj, nk;
+};
+
+static const char *const var_names[CR_MHD_NOUT] = {"D", "Vx", "Vy", "Vz", "P", "Bx", "By", "Bz", "Jx", "Jy", "Jz"};
+
+static void var_meta(const struct cr_mhd_units *u, int q, const char **units, char *desc, size_t n)
+{
+    static const char *const what[CR_MHD_NOUT] = {
+        "mass density", "velocity x component", "velocity y component", "velocity z component", "gas pressure",
+        "magnetic field x component (total, background included)",
+        "magnetic field y component (total, background included)",
+        "magnetic field z component (total, background included)", "current density x component (curl B)",
+        "current density y component (curl B)", "current density z component (curl B)"};
+    const char *un = q == 0 ? u->density_unit
+                     : q <= 3 ? u->velocity_unit
+                     : q == 4 ? u->pressure_unit
+                     : q <= 7 ? u->bfield_unit
+                              : u->current_unit;
+    *units = un;
+    snprintf(desc, n, "%s at cell centres [%s]", what[q], un);
+}
+
+static double scale_of(const struct cr_mhd_units *u, int q)
+{
+    return q == 0 ? u->density : q <= 3 ? u->velocity : q == 4 ? u->pressure : q <= 7 ? u->bfield : u->current;
+}
+
+/* Active corners (or cells) of a node-sized array into C order. */
+static void pack_corners(const struct cr_grid *g, const double *src, double scale, double *dst)
+{
+    size_t o = 0;
+    for (int k = 0; k <= g->nk; k++)
+        for (int j = 0; j <= g->nj; j++)
+            for (int i = 0; i <= g->ni; i++) dst[o++] = src[CR_GIDX(g, i, j, k)] * scale;
+}
+
+static void pack_cells(const struct cr_grid *g, const double *src, double scale, double *dst)
+{
+    size_t o = 0;
+    for (int k = 0; k < g->nk; k++)
+        for (int j = 0; j < g->nj; j++)
+            for (int i = 0; i < g->ni; i++) dst[o++] = src[CR_GIDX(g, i, j, k)] * scale;
+}
+
+struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp *inp)
+{
+    const struct cr_grid *g = cr_mhd_grid(m);
+    const struct cr_mhd_units *u = cr_mhd_units(m);
+    struct cr_mhd_out *o = cr_zalloc(1, sizeof *o);
+    if (!o) return NULL;
+    o->log = inp->log;
+    if (cr_path_join(o->h5_path, sizeof o->h5_path, inp->dir, "mhd.h5") ||
+        cr_path_join(o->xmf_path, sizeof o->xmf_path, inp->dir, "mhd.xmf") ||
+        cr_path_join(o->csv_path, sizeof o->csv_path, inp->dir, "mhd_profile.csv")) {
+        cr_error(inp->log, "mhd: output folder name too long: %s", inp->dir);
+        free(o);
+        return NULL;
+    }
+    o->ncell = (size_t)g->ni * (size_t)g->nj * (size_t)g->nk;
+    o->ni = g->ni, o->nj = g->nj, o->nk = g->nk;
+    size_t ncorner = (size_t)(g->ni + 1) * (size_t)(g->nj + 1) * (size_t)(g->nk + 1);
+    for (int q = 0; q < CR_MHD_NOUT; q++) {
+        o->buf[q] = malloc((q < 3 ? (ncorner > o->ncell ? ncorner : o->ncell) : o->ncell) * sizeof(double));
+        if (!o->buf[q]) {
+            cr_mhd_out_close(o, 0);
+            return NULL;
+        }
+    }
+    o->h5 = cr_h5_create(o->h5_path, inp->cfg, inp->log);
+    if (!o->h5) {
+        cr_mhd_out_close(o, 0);
+        return NULL;
+    }
+    hid_t root = cr_h5_root(o->h5);
+    int rc = 0;
+    char note[512];
+    snprintf(note, sizeof note, "%s; lengths in %s, times in %s", u->note ? u->note : "", u->length_unit,
+             u->time_unit);
+    rc |= cr_h5_attr_string(root, "mhd_units", note);
+    rc |= cr_h5_attr_string(root, "problem", inp->problem ? inp->problem : "");
+    rc |= cr_h5_attr_double(root, "gamma", cr_mhd_gamma(m));
+    rc |= cr_h5_attr_string(root, "layout",
+                            "GAMERA/kaipy: corners X Y Z (Nk+1, Nj+1, Ni+1), cells (Nk, Nj, Ni), C order, no ghosts; "
+                            "groups Step#N with attribute time");
+    hsize_t dc[3] = {(hsize_t)g->nk + 1, (hsize_t)g->nj + 1, (hsize_t)g->ni + 1};
+    hsize_t dv[3] = {(hsize_t)g->nk, (hsize_t)g->nj, (hsize_t)g->ni};
+    const double *xyz[3] = {g->x, g->y, g->z};
+    const char *cn[3] = {"X", "Y", "Z"};
+    for (int q = 0; q < 3 && !rc; q++) {
+        char desc[256];
+        snprintf(desc, sizeof desc, "%s coordinate of the cell corners [%s]", cn[q], u->length_unit);
+        pack_corners(g, xyz[q], u->length, o->buf[0]);
+        rc |= cr_h5_write_doubles(root, cn[q], 3, dc, o->buf[0], u->length_unit, desc, inp->log);
+    }
+    if (!rc) {
+        char vu[128], desc[256];
+        snprintf(vu, sizeof vu, "(%s)^3", u->length_unit);
+        snprintf(desc, sizeof desc, "cell volumes [%s]", vu);
+        pack_cells(g, g->vol, u->length * u->length * u->length, o->buf[0]);
+        rc |= cr_h5_write_doubles(root, "dV", 3, dv, o->buf[0], vu, desc, inp->log);
+    }
+    double *b0[3] = {o->buf[3], o->buf[4], o->buf[5]};
+    if (!rc && cr_mhd_output_b0(m, b0) == CR_OK) {
+        o->has_b0 = 1;
+        const char *bn[3] = {"Bx0", "By0", "Bz0"};
+        for (int q = 0; q < 3 && !rc; q++) {
+            char desc[256];
+            snprintf(desc, sizeof desc, "background (static) magnetic field %c component at cell centres [%s]",
+                     'x' + q, u->bfield_unit);
+            for (size_t n = 0; n < o->ncell; n++) b0[q][n] *= u->bfield;
+            rc |= cr_h5_write_doubles(root, bn[q], 3, dv, b0[q], u->bfield_unit, desc, inp->log);
+        }
+    }
+    if (rc) {
+        cr_error(inp->log, "mhd: cannot write the grid to %s", o->h5_path);
+        cr_mhd_out_close(o, 0);
+        return NULL;
+    }
+    if (inp->csv) {
+        if (cr_tmp_name(o->csv_path, o->csv_tmp, sizeof o->csv_tmp) || !(o->csv = fopen(o->csv_tmp, "w"))) {
+            cr_error(inp->log, "mhd: cannot create %s", o->csv_path);
+            cr_mhd_out_close(o, 0);
+            return NULL;
+        }
+        fprintf(o->csv, "# %s: mhd profile, problem %s; %s\n", cr_version_full(),
+                inp->problem ? inp->problem : "", note);
+        fprintf(o->csv, "# columns: t [%s], x y z [%s] (cell centroid), rho [%s], vx vy vz [%s], p [%s], "
+                        "bx by bz [%s] (total field)\n",
+                u->time_unit, u->length_unit, u->density_unit, u->velocity_unit, u->pressure_unit, u->bfield_unit);
+        fprintf(o->csv, "t,x,y,z,rho,vx,vy,vz,p,bx,by,bz\n");
+    }
+    return o;
+}
+
+int cr_mhd_out_count(const struct cr_mhd_out *o) { return o->nout; }
+
+int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m)
+{
+    const struct cr_grid *g = cr_mhd_grid(m);
+    const struct cr_mhd_units *u = cr_mhd_units(m);
+    int rc = cr_mhd_output_vars(m, o->buf);
+    if (rc) return rc;
+    for (int q = 0; q < CR_MHD_NOUT; q++) {
+        double s = scale_of(u, q);
+        if (s != 1.0)
+            for (size_t n = 0; n < o->ncell; n++) o->buf[q][n] *= s;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "Step#%d", o->nout);
+    hid_t grp = H5Gcreate2(cr_h5_root(o->h5), name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (grp < 0) {
+        cr_error(o->log, "mhd: cannot create group %s in %s", name, o->h5_path);
+        return CR_EIO;
+    }
+    double t = cr_mhd_time(m) * u->time;
+    rc |= cr_h5_attr_double(grp, "time", t);
+    rc |= cr_h5_attr_string(grp, "time_units", u->time_unit);
+    rc |= cr_h5_attr_int(grp, "cycle", cr_mhd_nstep(m));
+    hsize_t dv[3] = {(hsize_t)g->nk, (hsize_t)g->nj, (hsize_t)g->ni};
+    for (int q = 0; q < CR_MHD_NOUT && !rc; q++) {
+        const char *un;
+        char desc[256];
+        var_meta(u, q, &un, desc, sizeof desc);
+        rc |= cr_h5_write_doubles(grp, var_names[q], 3, dv, o->buf[q], un, desc, o->log);
+    }
+    H5Gclose(grp);
+    if (rc) {
+        cr_error(o->log, "mhd: cannot write %s to %s", name, o->h5_path);
+        return CR_EIO;
+    }
+    H5Fflush(cr_h5_root(o->h5), H5F_SCOPE_LOCAL);
+    if (o->nout >= o->ntimes_cap) {
+        int cap = o->ntimes_cap ? 2 * o->ntimes_cap : 64;
+        double *nt = realloc(o->times, (size_t)cap * sizeof(double));
+        if (!nt) return CR_ENOMEM;
+        o->times = nt;
+        o->ntimes_cap = cap;
+    }
+    o->times[o->nout++] = t;
+    if (o->csv) {
+        size_t n = 0;
+        for (int k = 0; k < g->nk; k++)
+            for (int j = 0; j < g->nj; j++)
+                for (int i = 0; i < g->ni; i++, n++) {
+                    size_t c = CR_GIDX(g, i, j, k);
+                    fprintf(o->csv, "%.9g,%.9g,%.9g,%.9g", t, g->cx[c] * u->length, g->cy[c] * u->length,
+                            g->cz[c] * u->length);
+                    for (int q = 0; q < 8; q++) fprintf(o->csv, ",%.12g", o->buf[q][n]);
+                    fputc('\n', o->csv);
+                }
+        if (ferror(o->csv)) {
+            cr_error(o->log, "mhd: cannot write %s", o->csv_tmp);
+            return CR_EIO;
+        }
+    }
+    return CR_OK;
+}
+
+static int write_xmf(const struct cr_mhd_out *o)
+{
+    char tmp[4200];
+    if (cr_tmp_name(o->xmf_path, tmp, sizeof tmp)) return CR_EIO;
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        cr_error(o->log, "mhd: cannot create %s", o->xmf_path);
+        return CR_EIO;
+    }
+    const char *h5 = strrchr(o->h5_path, '/');
+    h5 = h5 ? h5 + 1 : o->h5_path;
+    int nk = o->nk, nj = o->nj, ni = o->ni;
+    fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- cusprate %s: MHD slices in %s (open this file in ParaView or VisIt) -->\n"
+               "<Xdmf Version=\"2.0\">\n<Domain>\n"
+               "<Grid Name=\"mhd\" GridType=\"Collection\" CollectionType=\"Temporal\">\n",
+            cr_version_full(), h5);
+    for (int s = 0; s < o->nout; s++) {
+        fprintf(f, "  <Grid Name=\"Step#%d\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n", s, o->times[s]);
+        fprintf(f, "    <Topology TopologyType=\"3DSMesh\" NumberOfElements=\"%d %d %d\"/>\n", nk + 1, nj + 1,
+                ni + 1);
+        fprintf(f, "    <Geometry GeometryType=\"X_Y_Z\">\n");
+        const char *cn[3] = {"X", "Y", "Z"};
+        for (int q = 0; q < 3; q++)
+            fprintf(f,
+                    "      <DataItem Dimensions=\"%d %d %d\" NumberType=\"Float\" Precision=\"8\" "
+                    "Format=\"HDF\">%s:/%s</DataItem>\n",
+                    nk + 1, nj + 1, ni + 1, h5, cn[q]);
+        fprintf(f, "    </Geometry>\n");
+        for (int q = 0; q < CR_MHD_NOUT; q++)
+            fprintf(f,
+                    "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
+                    "      <DataItem Dimensions=\"%d %d %d\" NumberType=\"Float\" Precision=\"8\" "
+                    "Format=\"HDF\">%s:/Step#%d/%s</DataItem>\n    </Attribute>\n",
+                    var_names[q], nk, nj, ni, h5, s, var_names[q]);
+        fprintf(f, "  </Grid>\n");
+    }
+    fprintf(f, "</Grid>\n</Domain>\n</Xdmf>\n");
+    int bad = ferror(f);
+    bad |= fclose(f);
+    if (bad) {
+        unlink(tmp);
+        cr_error(o->log, "mhd: cannot write %s", o->xmf_path);
+        return CR_EIO;
+    }
+    return cr_commit_file(tmp, o->xmf_path, o->log);
+}
+
+int cr_mhd_out_close(struct cr_mhd_out *o, int commit)
+{
+    if (!o) return CR_OK;
+    int rc = CR_OK;
+    if (o->csv) {
+        int bad = ferror(o->csv);
+        bad |= fclose(o->csv);
+        o->csv = NULL;
+        if (!commit || bad) unlink(o->csv_tmp);
+        else rc |= cr_commit_file(o->csv_tmp, o->csv_path, o->log);
+        if (bad) rc = CR_EIO;
+    }
+    if (o->h5) {
+        if (commit && !rc) rc |= write_xmf(o);
+        if (commit && !rc) rc |= cr_h5_commit(o->h5);
+        else cr_h5_discard(o->h5);
+        o->h5 = NULL;
+    }
+    for (int q = 0; q < CR_MHD_NOUT; q++) free(o->buf[q]);
+    free(o->times);
+    free(o);
+    return rc ? CR_EIO : CR_OK;
+}

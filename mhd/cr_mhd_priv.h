@@ -1,0 +1,110 @@
+/* cr_mhd_priv.h — the solver's struct body and the functions shared between
+ * its source files (primitives, sweeps, constrained transport, boundaries,
+ * axis). Not for use outside mhd/. */
+#ifndef CR_MHD_PRIV_H
+#define CR_MHD_PRIV_H
+
+#include <stddef.h>
+
+#include "cr_mhd.h"
+
+/* Index ranges [lo, hi] (inclusive) per direction. */
+struct cr_mhd_range {
+    int lo[3], hi[3];
+};
+
+struct cr_mhd {
+    const struct cr_grid *g;
+    const struct cr_log *log;
+    struct cr_mhd_units units;
+    struct cr_mhd_bc bc[6];
+    enum cr_mhd_riemann_kind riemann;
+    enum cr_mhd_recon recon;
+    enum cr_mhd_limiter limiter;
+    enum cr_mhd_integrator integrator;
+    double gamma, cfl, rho_floor, p_floor, boris_c, inv_c2;
+    int n[3];             /* active cells per direction */
+    int active[3];        /* direction has more than one cell */
+    ptrdiff_t stride[3];  /* flat-index strides 1, sj, sk */
+    ptrdiff_t off[3];     /* stride if active, else 0 (inactive directions are uniform) */
+    int ns;               /* reconstruction half-width (cells each side of a face) */
+    struct cr_mhd_range wr; /* cells where primitives are computed */
+
+    /* time integration: U_new = g0 U0 + g1 U + beta dt L(U), stage time t + c dt */
+    int nstages;
+    double g0[3], g1[3], beta[3], c[3];
+    double t;
+    long nstep;
+
+    /* state */
+    double *u[CR_MHD_NCONS], *u0[CR_MHD_NCONS];
+    double *face[3], *face0[3];
+    /* work arrays */
+    double *w[CR_MHD_NPRIM];      /* primitives (B part: evolved field B1 at centres) */
+    double *ecc[3];               /* cell-centred E = -v x B (total B) */
+    double *flux[3][CR_MHD_NCONS];/* face fluxes times |A| (momentum in Cartesian components) */
+    double *eface[3][3];          /* electric field at faces (Cartesian), [dir][comp] */
+    double *mflux[3];             /* CT upwind weight of the low side at faces (from the mass flux) */
+    double *emf[3];               /* E . l on edges */
+    double *minv[6];              /* per cell: inverse of sum_f A_f A_f^T (xx, xy, xz, yy, yz, zz) */
+    /* background field */
+    double *b0c[3];               /* at centroids (NULL = none) */
+    double *b0f[3][3];            /* at face centres */
+    double *j0[3];                /* curl of B0 at centres (only with b0_not_curl_free) */
+    int has_b0, b0_sources;
+    /* axis averaging (LFM) */
+    int axis_rings;
+    /* per-thread scratch for the sweeps */
+    int nscratch;                 /* threads it is allocated for */
+    size_t scratch_len;           /* doubles per thread */
+    double **scratch;
+    /* counters of the current step */
+    long n_rho_floor, n_p_floor;
+    size_t bytes;
+};
+
+/* cr_mhd_prim.c: boundary-filled state -> primitives, E_cc, face data of
+ * inactive directions; floors applied and counted (active cells). */
+int cr_mhd_prims(struct cr_mhd *m);
+
+/* cr_mhd_sweep.c: fluxes of direction d (0, 1, 2) with the given reconstruction. */
+void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon recon, double dt);
+
+/* cr_mhd_prim.c: face data of single-cell directions (after dt is known). */
+void cr_mhd_inactive_faces(struct cr_mhd *m, double dt);
+
+/* cr_mhd_ct.c: edge EMFs (upwinded CT average) and the updates. */
+void cr_mhd_emf(struct cr_mhd *m);
+void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt);
+int cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt);
+
+/* cr_mhd_bc.c: fill every ghost cell and ghost face at time t. */
+int cr_mhd_bc_fill(struct cr_mhd *m, double t);
+int cr_mhd_bc_emf(struct cr_mhd *m, double t);
+int cr_mhd_bc_check(struct cr_mhd *m);
+
+/* cr_mhd_axis.c: ring averaging next to the LFM axis after each stage. */
+int cr_mhd_axis_check(struct cr_mhd *m);
+void cr_mhd_axis_average(struct cr_mhd *m);
+
+/* Per-thread scratch (re)allocation for the current thread count. */
+int cr_mhd_scratch_ensure(struct cr_mhd *m);
+
+/* Cell-centred evolved field from the six face fluxes (least squares). */
+static inline void cr_mhd_cell_b(const struct cr_mhd *m, size_t c, double b[3])
+{
+    const struct cr_grid *g = m->g;
+    double r0 = 0.0, r1 = 0.0, r2 = 0.0;
+    for (int d = 0; d < 3; d++) {
+        size_t h = c + (size_t)m->stride[d];
+        double pl = m->face[d][c], ph = m->face[d][h];
+        r0 += g->area[d][0][c] * pl + g->area[d][0][h] * ph;
+        r1 += g->area[d][1][c] * pl + g->area[d][1][h] * ph;
+        r2 += g->area[d][2][c] * pl + g->area[d][2][h] * ph;
+    }
+    b[0] = m->minv[0][c] * r0 + m->minv[1][c] * r1 + m->minv[2][c] * r2;
+    b[1] = m->minv[1][c] * r0 + m->minv[3][c] * r1 + m->minv[4][c] * r2;
+    b[2] = m->minv[2][c] * r0 + m->minv[4][c] * r1 + m->minv[5][c] * r2;
+}
+
+#endif
