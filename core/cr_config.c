@@ -277,12 +277,15 @@ static int assign(struct entry *e, const char *value_in, const char *dir, int ap
         break;
     }
     case CR_KEY_REALS: {
+        /* tokenise a copy: v itself is stored as the value's text below */
+        char *work = cr_strdup(v);
+        if (!work) { snprintf(why, nwhy, "out of memory"); rc = -1; break; }
         size_t cap = (append ? e->nlist : 0) + 16, n = append ? e->nlist : 0;
         double *list = malloc(cap * sizeof *list);
-        if (!list) { snprintf(why, nwhy, "out of memory"); rc = -1; break; }
+        if (!list) { free(work); snprintf(why, nwhy, "out of memory"); rc = -1; break; }
         if (append && e->nlist) memcpy(list, e->list, e->nlist * sizeof *list);
         char *save = NULL;
-        for (char *tok = strtok_r(v, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+        for (char *tok = strtok_r(work, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
             double d;
             if (parse_real(tok, &d)) { snprintf(why, nwhy, "list item '%s' is not a finite real number", tok); rc = -1; break; }
             if (!in_range(k, d)) { snprintf(why, nwhy, "list item %.17g is out of range", d); rc = -1; break; }
@@ -298,6 +301,7 @@ static int assign(struct entry *e, const char *value_in, const char *dir, int ap
             snprintf(why, nwhy, "%zu values given", n);
             rc = -1;
         }
+        free(work);
         if (rc) { free(list); break; }
         free(e->list);
         e->list = list;

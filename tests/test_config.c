@@ -78,6 +78,7 @@ Test(config, load_string_overrides_and_paths)
     char *txt = cr_config_to_ini(cfg);
     cr_assert_not_null(txt);
     cr_assert(strstr(txt, "[t]\n") && strstr(txt, "n = 50 ;") && strstr(txt, "x = 2.5 ; R_E"), "%s", txt);
+    cr_assert(strstr(txt, "list = 10, 20, 30 40 ; eV"), "every list item is kept in the text: %s", txt);
     free(txt);
     cr_config_release(cfg);
 }
