@@ -107,9 +107,8 @@ struct cr_fieldline *cr_fieldline_new(const struct cr_fieldline_inp *inp)
                  p.r_inner, p.r_outer, p.b_null, p.max_length, p.max_steps, p.eps_abs, p.h_max);
         return NULL;
     }
-    /* GSL's default error handler aborts the process; we check every status
-     * ourselves, so turn it off (idempotent). */
-    gsl_set_error_handler_off();
+    /* Every GSL status is checked here; the CLI turns GSL's aborting error
+     * handler off once (a process-wide setting, not touched from threads). */
     const gsl_odeiv2_step_type *type = gsl_odeiv2_step_rk8pd;
     if (p.stepper == CR_FL_RKF45) type = gsl_odeiv2_step_rkf45;
     else if (p.stepper == CR_FL_RKCK) type = gsl_odeiv2_step_rkck;
