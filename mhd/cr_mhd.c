@@ -439,50 +439,15 @@ int cr_mhd_init_cons(struct cr_mhd *m, cr_mhd_cons_fn cons, void *ctx)
 
 /* ---- time stepping ------------------------------------------------------------- */
 
-/* CFL limit from the primitives (active cells): dt = cfl min_d h_d / (|v.n_d| + c_f),
- * h_d = V / mean |A_d| (Athena++'s per-direction form). */
-static double cfl_dt(const struct cr_mhd *m)
-{
-    const struct cr_grid *g = m->g;
-    double rate = 0.0;
-#pragma omp parallel for collapse(2) schedule(static) reduction(max : rate)
-    for (int k = 0; k < g->nk; k++)
-        for (int j = 0; j < g->nj; j++) {
-            size_t c0 = CR_GIDX(g, 0, j, k);
-            for (int i = 0; i < g->ni; i++) {
-                size_t c = c0 + (size_t)i;
-                double rho = m->w[0][c], p = m->w[4][c];
-                double v[3] = {m->w[1][c], m->w[2][c], m->w[3][c]};
-                double b[3] = {m->w[5][c], m->w[6][c], m->w[7][c]};
-                if (m->has_b0) b[0] += m->b0c[0][c], b[1] += m->b0c[1][c], b[2] += m->b0c[2][c];
-                double b2 = b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
-                double r = 0.0;
-                for (int d = 0; d < 3; d++) {
-                    if (!m->active[d]) continue;
-                    size_t h = c + (size_t)m->stride[d];
-                    double n[3] = {g->fn[d][0][c], g->fn[d][1][c], g->fn[d][2][c]};
-                    double vn = v[0] * n[0] + v[1] * n[1] + v[2] * n[2];
-                    double bn = b[0] * n[0] + b[1] * n[1] + b[2] * n[2];
-                    double cf = m->inv_c2 > 0.0 ? cr_mhd_cfast_boris(m->gamma, m->inv_c2, rho, p, bn, b2)
-                                                : cr_mhd_cfast(m->gamma, rho, p, bn, b2);
-                    double amean = 0.5 * (g->amag[d][c] + g->amag[d][h]);
-                    double rd = (fabs(vn) + cf) * amean / g->vol[c];
-                    r = rd > r ? rd : r;
-                }
-                if (!(r <= rate)) rate = r; /* NaN propagates */
-            }
-        }
-    return rate > 0.0 ? m->cfl / rate : (rate == 0.0 ? INFINITY : NAN);
-}
-
 int cr_mhd_dt(struct cr_mhd *m, double *dt)
 {
+    double rate = 0.0;
     int rc = cr_mhd_scratch_ensure(m);
     if (!rc) rc = cr_mhd_bc_fill(m, m->t);
-    if (!rc) rc = cr_mhd_prims(m);
+    if (!rc) rc = cr_mhd_prims(m, &rate);
     if (rc) return rc;
-    *dt = cfl_dt(m);
-    return isfinite(*dt) || *dt == INFINITY ? CR_OK : CR_ENUMERIC;
+    *dt = rate > 0.0 ? m->cfl / rate : INFINITY;
+    return CR_OK;
 }
 
 int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
@@ -490,17 +455,16 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
     int rc = cr_mhd_scratch_ensure(m);
     if (rc) return rc;
     m->n_rho_floor = m->n_p_floor = 0;
-    const size_t nb = m->g->ntot * sizeof(double);
-    for (int q = 0; q < CR_MHD_NCONS; q++) memcpy(m->u0[q], m->u[q], nb);
-    for (int d = 0; d < 3; d++) memcpy(m->face0[d], m->face[d], nb);
     double dt = 0.0, dtc = 0.0;
     for (int s = 0; s < m->nstages; s++) {
         double ts = m->t + m->c[s] * dt;
+        double rate = 0.0;
         rc = cr_mhd_bc_fill(m, ts);
-        if (!rc) rc = cr_mhd_prims(m);
+        if (!rc) rc = cr_mhd_prims(m, s == 0 ? &rate : NULL);
         if (rc) return rc;
         if (s == 0) {
-            dtc = cfl_dt(m);
+            /* CFL: dt = cfl min over cells and directions of h_d / (|v.n_d| + c_fast), h_d = V / mean |A_d| */
+            dtc = rate > 0.0 ? m->cfl / rate : INFINITY;
             if (!(dtc > 0.0) || isnan(dtc)) {
                 cr_error(m->log, "mhd: step %ld at t = %.6g: the time step is not positive (%g)", m->nstep, m->t,
                          dtc);
@@ -521,6 +485,18 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
         if (rc) return rc;
         cr_mhd_update_faces(m, s, dt);
         rc = cr_mhd_update_cells(m, s, dt);
+        if (s == 0) {
+            /* stage 0 wrote into the spare buffers: they become the state, the
+             * old state becomes U^n for the later stages (no copies) */
+            for (int q = 0; q < CR_MHD_NCONS; q++) {
+                double *t = m->u[q];
+                m->u[q] = m->u0[q], m->u0[q] = t;
+            }
+            for (int d = 0; d < 3; d++) {
+                double *t = m->face[d];
+                m->face[d] = m->face0[d], m->face0[d] = t;
+            }
+        }
         if (rc) {
             cr_error(m->log, "mhd: step %ld at t = %.6g (dt %.3g): non-finite state after stage %d", m->nstep, m->t,
                      dt, s + 1);
@@ -528,6 +504,7 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
         }
         if (m->axis_rings > 0) cr_mhd_axis_average(m);
     }
+    cr_mhd_seams(m);
     m->t += dt;
     m->nstep++;
     if (info) {
@@ -544,7 +521,7 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
 int cr_mhd_output_vars(struct cr_mhd *m, double *out[CR_MHD_NOUT])
 {
     int rc = cr_mhd_bc_fill(m, m->t);
-    if (!rc) rc = cr_mhd_prims(m);
+    if (!rc) rc = cr_mhd_prims(m, NULL);
     if (rc) return rc;
     const struct cr_grid *g = m->g;
     const size_t ni = (size_t)g->ni, nj = (size_t)g->nj;

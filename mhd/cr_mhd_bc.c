@@ -261,3 +261,24 @@ int cr_mhd_bc_emf(struct cr_mhd *m, double t)
     }
     return CR_OK;
 }
+
+void cr_mhd_seams(struct cr_mhd *m)
+{
+    /* The face at index n of a periodic direction is the image of face 0; it
+     * is not evolved itself. Refresh it over the active transverse range so
+     * the state is consistent between steps (diagnostics, output, views). */
+    const struct cr_grid *g = m->g;
+    for (int d = 0; d < 3; d++) {
+        if (m->bc[2 * d].kind != CR_MHD_BC_PERIODIC) continue;
+        int hi[3] = {g->ni - 1, g->nj - 1, g->nk - 1};
+        hi[d] = 0;
+        const size_t sh = (size_t)m->n[d] * (size_t)m->stride[d];
+#pragma omp parallel for collapse(2) schedule(static)
+        for (int k = 0; k <= hi[2]; k++)
+            for (int j = 0; j <= hi[1]; j++)
+                for (int i = 0; i <= hi[0]; i++) {
+                    size_t f = CR_GIDX(g, i, j, k);
+                    m->face[d][f + sh] = m->face[d][f];
+                }
+    }
+}

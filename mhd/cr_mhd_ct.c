@@ -27,6 +27,9 @@
 #include <math.h>
 
 #include "../core/cr_common.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "cr_mhd_priv.h"
 
 /* Half-edge gradient term: weight w of the side the flow comes from (w = 1:
@@ -55,6 +58,7 @@ void cr_mhd_emf(struct cr_mhd *m)
         for (int k = lo[2]; k <= hi[2]; k++)
             for (int j = lo[1]; j <= hi[1]; j++) {
                 const size_t r0 = CR_GIDX(g, 0, j, k);
+#pragma omp simd
                 for (int i = lo[0]; i <= hi[0]; i++) {
                     const size_t x = r0 + (size_t)i;
                     const double lx = l0[x], ly = l1[x], lz = l2[x];
@@ -83,6 +87,7 @@ void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt)
 {
     const struct cr_grid *g = m->g;
     const double g0 = m->g0[stage], g1 = m->g1[stage], bdt = m->beta[stage] * dt;
+    const int first = stage == 0; /* stage 0 writes the new state into the spare buffer (swapped after) */
     for (int d = 0; d < 3; d++) {
         const int a = (d + 1) % 3, b = (d + 2) % 3;
         int lo[3] = {0, 0, 0}, hi[3];
@@ -90,8 +95,9 @@ void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt)
         if (m->active[d] && m->bc[2 * d].kind != CR_MHD_BC_PERIODIC) hi[d] = m->n[d];
         const ptrdiff_t oa = m->off[a], ob = m->off[b];
         const double *restrict Ea = m->emf[a], *restrict Eb = m->emf[b];
-        const double *restrict f0 = m->face0[d];
-        double *restrict f = m->face[d];
+        const double *restrict f0 = first ? m->face[d] : m->face0[d];
+        const double *restrict f1 = m->face[d];
+        double *restrict f = first ? m->face0[d] : m->face[d];
 #pragma omp parallel for collapse(2) schedule(static)
         for (int k = lo[2]; k <= hi[2]; k++)
             for (int j = lo[1]; j <= hi[1]; j++) {
@@ -99,7 +105,7 @@ void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt)
                 for (int i = lo[0]; i <= hi[0]; i++) {
                     const size_t x = r0 + (size_t)i;
                     double circ = (Ea[x] + Eb[x + oa]) - (Ea[x + ob] + Eb[x]);
-                    f[x] = g0 * f0[x] + g1 * f[x] - bdt * circ;
+                    f[x] = g0 * f0[x] + g1 * f1[x] - bdt * circ;
                 }
             }
     }
@@ -112,48 +118,88 @@ int cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt)
     const int act[3] = {m->active[0], m->active[1], m->active[2]};
     const ptrdiff_t s1 = m->stride[1], s2 = m->stride[2];
     const double ic2 = m->inv_c2;
+    const int ni = g->ni;
     int bad = 0;
-#pragma omp parallel for collapse(2) schedule(static) reduction(| : bad)
-    for (int k = 0; k < g->nk; k++)
-        for (int j = 0; j < g->nj; j++) {
-            const size_t r0 = CR_GIDX(g, 0, j, k);
-            for (int i = 0; i < g->ni; i++) {
-                const size_t c = r0 + (size_t)i;
-                const double f = bdt / g->vol[c];
-                double du[CR_MHD_NCONS];
+#pragma omp parallel reduction(| : bad)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        double *du[CR_MHD_NCONS];
+        for (int q = 0; q < CR_MHD_NCONS; q++) du[q] = m->scratch[tid] + (size_t)q * (size_t)(ni + 8);
+#pragma omp for collapse(2) schedule(static)
+        for (int k = 0; k < g->nk; k++)
+            for (int j = 0; j < g->nj; j++) {
+                const size_t r0 = CR_GIDX(g, 0, j, k);
+                const double *restrict vol = g->vol + r0;
+                /* flux differences, direction by direction in a fixed order */
                 for (int q = 0; q < CR_MHD_NCONS; q++) {
-                    double s = 0.0;
-                    if (act[0]) s += m->flux[0][q][c] - m->flux[0][q][c + 1];
-                    if (act[1]) s += m->flux[1][q][c] - m->flux[1][q][c + (size_t)s1];
-                    if (act[2]) s += m->flux[2][q][c] - m->flux[2][q][c + (size_t)s2];
-                    du[q] = f * s;
+                    double *restrict d = du[q];
+                    const double *restrict F0 = act[0] ? m->flux[0][q] + r0 : NULL;
+                    const double *restrict F1 = act[1] ? m->flux[1][q] + r0 : NULL;
+                    const double *restrict F2 = act[2] ? m->flux[2][q] + r0 : NULL;
+                    if (F0) {
+#pragma omp simd
+                        for (int i = 0; i < ni; i++) d[i] = F0[i] - F0[i + 1];
+                    } else {
+                        for (int i = 0; i < ni; i++) d[i] = 0.0;
+                    }
+                    if (F1) {
+#pragma omp simd
+                        for (int i = 0; i < ni; i++) d[i] += F1[i] - F1[i + s1];
+                    }
+                    if (F2) {
+#pragma omp simd
+                        for (int i = 0; i < ni; i++) d[i] += F2[i] - F2[i + s2];
+                    }
+#pragma omp simd
+                    for (int i = 0; i < ni; i++) d[i] *= bdt / vol[i];
                 }
                 if (m->b0_sources) {
                     /* J0 x B0 (momentum) and E.J0 (evolved energy), E = -v x B at this stage */
-                    double J[3] = {m->j0[0][c], m->j0[1][c], m->j0[2][c]};
-                    double B[3] = {m->b0c[0][c], m->b0c[1][c], m->b0c[2][c]};
-                    du[1] += bdt * (J[1] * B[2] - J[2] * B[1]);
-                    du[2] += bdt * (J[2] * B[0] - J[0] * B[2]);
-                    du[3] += bdt * (J[0] * B[1] - J[1] * B[0]);
-                    du[4] += bdt * (m->ecc[0][c] * J[0] + m->ecc[1][c] * J[1] + m->ecc[2][c] * J[2]);
+                    for (int i = 0; i < ni; i++) {
+                        const size_t c = r0 + (size_t)i;
+                        double J[3] = {m->j0[0][c], m->j0[1][c], m->j0[2][c]};
+                        double B[3] = {m->b0c[0][c], m->b0c[1][c], m->b0c[2][c]};
+                        du[1][i] += bdt * (J[1] * B[2] - J[2] * B[1]);
+                        du[2][i] += bdt * (J[2] * B[0] - J[0] * B[2]);
+                        du[3][i] += bdt * (J[0] * B[1] - J[1] * B[0]);
+                        du[4][i] += bdt * (m->ecc[0][c] * J[0] + m->ecc[1][c] * J[1] + m->ecc[2][c] * J[2]);
+                    }
                 }
                 if (ic2 > 0.0) {
-                    double B[3] = {m->w[5][c], m->w[6][c], m->w[7][c]};
-                    if (m->has_b0) B[0] += m->b0c[0][c], B[1] += m->b0c[1][c], B[2] += m->b0c[2][c];
-                    double b2 = B[0] * B[0] + B[1] * B[1] + B[2] * B[2];
-                    double al = b2 / m->w[0][c] * ic2;
-                    double bdm = b2 > 0.0 ? (B[0] * du[1] + B[1] * du[2] + B[2] * du[3]) / b2 : 0.0;
-                    double ia = 1.0 / (1.0 + al);
-                    du[1] = (du[1] + al * B[0] * bdm) * ia;
-                    du[2] = (du[2] + al * B[1] * bdm) * ia;
-                    du[3] = (du[3] + al * B[2] * bdm) * ia;
+                    for (int i = 0; i < ni; i++) {
+                        const size_t c = r0 + (size_t)i;
+                        double B[3] = {m->w[5][c], m->w[6][c], m->w[7][c]};
+                        if (m->has_b0) B[0] += m->b0c[0][c], B[1] += m->b0c[1][c], B[2] += m->b0c[2][c];
+                        double b2 = B[0] * B[0] + B[1] * B[1] + B[2] * B[2];
+                        double al = b2 / m->w[0][c] * ic2;
+                        double bdm = b2 > 0.0 ? (B[0] * du[1][i] + B[1] * du[2][i] + B[2] * du[3][i]) / b2 : 0.0;
+                        double ia = 1.0 / (1.0 + al);
+                        du[1][i] = (du[1][i] + al * B[0] * bdm) * ia;
+                        du[2][i] = (du[2][i] + al * B[1] * bdm) * ia;
+                        du[3][i] = (du[3][i] + al * B[2] * bdm) * ia;
+                    }
                 }
                 for (int q = 0; q < CR_MHD_NCONS; q++) {
-                    double v = g0 * m->u0[q][c] + g1 * m->u[q][c] + du[q];
-                    m->u[q][c] = v;
+                    /* stage 0 (g0 + g1 = 1, U0 = U) writes into the spare buffer */
+                    double *restrict u = (stage == 0 ? m->u0[q] : m->u[q]) + r0;
+                    const double *restrict ua = (stage == 0 ? m->u[q] : m->u0[q]) + r0;
+                    const double *restrict ub = m->u[q] + r0, *restrict d = du[q];
+#pragma omp simd
+                    for (int i = 0; i < ni; i++) u[i] = g0 * ua[i] + g1 * ub[i] + d[i];
                 }
-                if (!isfinite(m->u[0][c]) || !isfinite(m->u[4][c])) bad = 1;
+                const double *restrict ur = (stage == 0 ? m->u0[0] : m->u[0]) + r0;
+                const double *restrict ue = (stage == 0 ? m->u0[4] : m->u[4]) + r0;
+                int b = 0;
+#pragma omp simd reduction(| : b)
+                for (int i = 0; i < ni; i++) {
+                    double x = ur[i] + ue[i];
+                    b |= !(x - x == 0.0);
+                }
+                bad |= b;
             }
-        }
+    }
     return bad ? CR_ENUMERIC : CR_OK;
 }

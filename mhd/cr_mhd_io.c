@@ -291,3 +291,34 @@ int cr_mhd_out_close(struct cr_mhd_out *o, int commit)
     free(o);
     return rc ? CR_EIO : CR_OK;
 }
+
+hid_t cr_mhd_out_file(const struct cr_mhd_out *o) { return cr_h5_root(o->h5); }
+
+int cr_mhd_out_adopt(struct cr_mhd_out *o, hid_t src, int n)
+{
+    if (o->nout != 0 || n < 0) {
+        cr_error(o->log, "mhd: slices can only be adopted into an output without slices");
+        return CR_EIO;
+    }
+    for (int s = 0; s < n; s++) {
+        char name[64];
+        double t;
+        snprintf(name, sizeof name, "Step#%d", s);
+        if (cr_h5_read_attr_double(src, name, "time", &t) ||
+            H5Ocopy(src, name, cr_h5_root(o->h5), name, H5P_DEFAULT, H5P_DEFAULT) < 0) {
+            cr_error(o->log, "mhd: cannot copy slice %s into %s", name, o->h5_path);
+            return CR_EIO;
+        }
+        if (o->nout >= o->ntimes_cap) {
+            int cap = o->ntimes_cap ? 2 * o->ntimes_cap : 64;
+            while (cap <= n) cap *= 2;
+            double *nt = realloc(o->times, (size_t)cap * sizeof(double));
+            if (!nt) return CR_ENOMEM;
+            o->times = nt;
+            o->ntimes_cap = cap;
+        }
+        o->times[o->nout++] = t;
+    }
+    H5Fflush(cr_h5_root(o->h5), H5F_SCOPE_LOCAL);
+    return CR_OK;
+}

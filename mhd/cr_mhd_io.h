@@ -8,6 +8,8 @@
 #ifndef CR_MHD_IO_H
 #define CR_MHD_IO_H
 
+#include <hdf5.h>
+
 #include "../core/cr_config.h"
 #include "cr_mhd.h"
 
@@ -33,5 +35,16 @@ int cr_mhd_out_count(const struct cr_mhd_out *o);
 /* Finish: commit = 1 writes the XDMF and renames every file into place;
  * commit = 0 removes the temporaries. Frees o. */
 int cr_mhd_out_close(struct cr_mhd_out *o, int commit);
+
+/* The open HDF5 file of mhd.h5 (temporary name until close), e.g. to add
+ * set-up-specific datasets to the Step#N group just written. */
+hid_t cr_mhd_out_file(const struct cr_mhd_out *o);
+
+/* Restart: copy the groups Step#0 .. Step#n-1 of src (an open HDF5 file or
+ * group holding slices of this same grid, e.g. a checkpoint) into the output
+ * and count them as written (times taken from their `time` attributes), so
+ * that the next cr_mhd_out_write appends Step#n. Only on an output with no
+ * slice yet. CR_EIO when a group is missing or cannot be copied. */
+int cr_mhd_out_adopt(struct cr_mhd_out *o, hid_t src, int n);
 
 #endif

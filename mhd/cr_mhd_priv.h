@@ -63,9 +63,10 @@ struct cr_mhd {
     size_t bytes;
 };
 
-/* cr_mhd_prim.c: boundary-filled state -> primitives, E_cc, face data of
- * inactive directions; floors applied and counted (active cells). */
-int cr_mhd_prims(struct cr_mhd *m);
+/* cr_mhd_prim.c: boundary-filled state -> primitives and E_cc; floors
+ * applied and counted (active cells). With rate != NULL also the CFL rate
+ * max over active cells of (|v.n| + c_fast) |A| / V (dt = cfl / rate). */
+int cr_mhd_prims(struct cr_mhd *m, double *rate);
 
 /* cr_mhd_sweep.c: fluxes of direction d (0, 1, 2) with the given reconstruction. */
 void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon recon, double dt);
@@ -82,6 +83,8 @@ int cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt);
 int cr_mhd_bc_fill(struct cr_mhd *m, double t);
 int cr_mhd_bc_emf(struct cr_mhd *m, double t);
 int cr_mhd_bc_check(struct cr_mhd *m);
+/* Copy face 0 onto the periodic image face n (after each step). */
+void cr_mhd_seams(struct cr_mhd *m);
 
 /* cr_mhd_axis.c: ring averaging next to the LFM axis after each stage. */
 int cr_mhd_axis_check(struct cr_mhd *m);

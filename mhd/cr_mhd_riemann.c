@@ -27,181 +27,184 @@ void cr_mhd_phys_flux(double gamma, const double w[CR_MHD_RS_NVAR], double bn, d
     phys_flux(w[0], w[1], w[2], w[3], w[5], w[6], bn, e, pt, f);
 }
 
-/* HLLD flux of Miyoshi & Kusano (2005). Equation numbers refer to that paper. */
-static inline void hlld(double gamma, double rl, double ul, double vl, double wl, double pl, double byl, double bzl,
-                        double rr, double ur, double vr, double wr, double pr, double byr, double bzr, double bx,
-                        double *restrict fo)
+static inline double mn(double a, double b) { return a < b ? a : b; }
+static inline double mx(double a, double b) { return a > b ? a : b; }
+
+/* HLLD flux of Miyoshi & Kusano (2005), written without branches so that a
+ * row of faces vectorises: every intermediate state is formed and the flux
+ * of the region containing x/t = 0 is selected at the end. Equation numbers
+ * refer to that paper. */
+static void hlld_row(double gamma, int n, const double *restrict l0, const double *restrict l1,
+                     const double *restrict l2, const double *restrict l3, const double *restrict l4,
+                     const double *restrict l5, const double *restrict l6, const double *restrict r0,
+                     const double *restrict r1, const double *restrict r2, const double *restrict r3,
+                     const double *restrict r4, const double *restrict r5, const double *restrict r6,
+                     const double *restrict bnp, double *restrict f0, double *restrict f1, double *restrict f2,
+                     double *restrict f3, double *restrict f4, double *restrict f5, double *restrict f6)
 {
     const double gm1i = 1.0 / (gamma - 1.0);
-    double bx2 = bx * bx;
-    double b2l = bx2 + byl * byl + bzl * bzl, b2r = bx2 + byr * byr + bzr * bzr;
-    double ptl = pl + 0.5 * b2l, ptr = pr + 0.5 * b2r;
-    double el = pl * gm1i + 0.5 * rl * (ul * ul + vl * vl + wl * wl) + 0.5 * b2l;
-    double er = pr * gm1i + 0.5 * rr * (ur * ur + vr * vr + wr * wr) + 0.5 * b2r;
-    double cfl = cr_mhd_cfast(gamma, rl, pl, bx, b2l);
-    double cfr = cr_mhd_cfast(gamma, rr, pr, bx, b2r);
-    double cmax = fmax(cfl, cfr);
-    /* eq. (67) */
-    double sl = fmin(ul, ur) - cmax;
-    double sr = fmax(ul, ur) + cmax;
-
-    double fl[CR_MHD_RS_NVAR], fr[CR_MHD_RS_NVAR];
-    phys_flux(rl, ul, vl, wl, byl, bzl, bx, el, ptl, fl);
-    phys_flux(rr, ur, vr, wr, byr, bzr, bx, er, ptr, fr);
-    if (sl >= 0.0) {
-        for (int q = 0; q < CR_MHD_RS_NVAR; q++) fo[q] = fl[q];
-        return;
-    }
-    if (sr <= 0.0) {
-        for (int q = 0; q < CR_MHD_RS_NVAR; q++) fo[q] = fr[q];
-        return;
-    }
-    double sdl = sl - ul, sdr = sr - ur;
-    /* eq. (38): contact speed; eq. (41): total pressure in the star region */
-    double sm = (sdr * rr * ur - sdl * rl * ul - ptr + ptl) / (sdr * rr - sdl * rl);
-    double pts = ptl + rl * sdl * (sm - ul);
-    double sdml = sl - sm, sdmr = sr - sm;
-    double ptest = pts > 0.0 ? pts : 0.0;
-
-    /* left star state, eqs. (43)-(48) */
-    double rls = rl * sdl / sdml;
-    double vls = vl, wls = wl, byls = byl, bzls = bzl;
-    double den = rl * sdl * sdml - bx2;
-    if (fabs(den) > 1e-12 * (ptest + bx2 + rl * sdl * sdl)) {
-        double t1 = bx * (sm - ul) / den;
-        double t2 = (rl * sdl * sdl - bx2) / den;
-        vls = vl - byl * t1;
-        wls = wl - bzl * t1;
-        byls = byl * t2;
-        bzls = bzl * t2;
-    }
-    double vbl = ul * bx + vl * byl + wl * bzl;
-    double vbls = sm * bx + vls * byls + wls * bzls;
-    double els = (sdl * el - ptl * ul + pts * sm + bx * (vbl - vbls)) / sdml;
-
-    /* right star state */
-    double rrs = rr * sdr / sdmr;
-    double vrs = vr, wrs = wr, byrs = byr, bzrs = bzr;
-    den = rr * sdr * sdmr - bx2;
-    if (fabs(den) > 1e-12 * (ptest + bx2 + rr * sdr * sdr)) {
-        double t1 = bx * (sm - ur) / den;
-        double t2 = (rr * sdr * sdr - bx2) / den;
-        vrs = vr - byr * t1;
-        wrs = wr - bzr * t1;
-        byrs = byr * t2;
-        bzrs = bzr * t2;
-    }
-    double vbr = ur * bx + vr * byr + wr * bzr;
-    double vbrs = sm * bx + vrs * byrs + wrs * bzrs;
-    double ers = (sdr * er - ptr * ur + pts * sm + bx * (vbr - vbrs)) / sdmr;
-
-    /* Alfven waves, eq. (51) */
-    double sqls = sqrt(rls), sqrs = sqrt(rrs);
-    double sls = sm - fabs(bx) / sqls;
-    double srs = sm + fabs(bx) / sqrs;
-
-    double ul_s[CR_MHD_RS_NVAR] = {rls, rls * sm, rls * vls, rls * wls, els, byls, bzls};
-    double ur_s[CR_MHD_RS_NVAR] = {rrs, rrs * sm, rrs * vrs, rrs * wrs, ers, byrs, bzrs};
-    double u_l[CR_MHD_RS_NVAR] = {rl, rl * ul, rl * vl, rl * wl, el, byl, bzl};
-    double u_r[CR_MHD_RS_NVAR] = {rr, rr * ur, rr * vr, rr * wr, er, byr, bzr};
-
-    if (sls >= 0.0) { /* F*_L, eq. (64) */
-        for (int q = 0; q < CR_MHD_RS_NVAR; q++) fo[q] = fl[q] + sl * (ul_s[q] - u_l[q]);
-        return;
-    }
-    if (srs <= 0.0) { /* F*_R */
-        for (int q = 0; q < CR_MHD_RS_NVAR; q++) fo[q] = fr[q] + sr * (ur_s[q] - u_r[q]);
-        return;
-    }
-    /* double-star states, eqs. (59)-(63) */
-    double sgn = bx >= 0.0 ? 1.0 : -1.0;
-    double inv = 1.0 / (sqls + sqrs);
-    double vss = (sqls * vls + sqrs * vrs + (byrs - byls) * sgn) * inv;
-    double wss = (sqls * wls + sqrs * wrs + (bzrs - bzls) * sgn) * inv;
-    double byss = (sqls * byrs + sqrs * byls + sqls * sqrs * (vrs - vls) * sgn) * inv;
-    double bzss = (sqls * bzrs + sqrs * bzls + sqls * sqrs * (wrs - wls) * sgn) * inv;
-    double vbss = sm * bx + vss * byss + wss * bzss;
-    if (sm >= 0.0) { /* F**_L, eq. (65) */
-        double elss = els - sqls * (vbls - vbss) * sgn;
-        double uss[CR_MHD_RS_NVAR] = {rls, rls * sm, rls * vss, rls * wss, elss, byss, bzss};
-        for (int q = 0; q < CR_MHD_RS_NVAR; q++)
-            fo[q] = fl[q] + sl * (ul_s[q] - u_l[q]) + sls * (uss[q] - ul_s[q]);
-    } else { /* F**_R */
-        double erss = ers + sqrs * (vbrs - vbss) * sgn;
-        double uss[CR_MHD_RS_NVAR] = {rrs, rrs * sm, rrs * vss, rrs * wss, erss, byss, bzss};
-        for (int q = 0; q < CR_MHD_RS_NVAR; q++)
-            fo[q] = fr[q] + sr * (ur_s[q] - u_r[q]) + srs * (uss[q] - ur_s[q]);
+#pragma omp simd
+    for (int m = 0; m < n; m++) {
+        const double rl = l0[m], ul = l1[m], vl = l2[m], wl = l3[m], pl = l4[m], byl = l5[m], bzl = l6[m];
+        const double rr = r0[m], ur = r1[m], vr = r2[m], wr = r3[m], pr = r4[m], byr = r5[m], bzr = r6[m];
+        const double bx = bnp[m], bx2 = bx * bx;
+        const double b2l = bx2 + byl * byl + bzl * bzl, b2r = bx2 + byr * byr + bzr * bzr;
+        const double ptl = pl + 0.5 * b2l, ptr = pr + 0.5 * b2r;
+        const double el = pl * gm1i + 0.5 * rl * (ul * ul + vl * vl + wl * wl) + 0.5 * b2l;
+        const double er = pr * gm1i + 0.5 * rr * (ur * ur + vr * vr + wr * wr) + 0.5 * b2r;
+        /* fast speeds and eq. (67) */
+        double a2 = gamma * pl / rl, sq = a2 + b2l / rl, dd = sq * sq - 4.0 * a2 * bx2 / rl;
+        const double cfl = sqrt(0.5 * (sq + sqrt(mx(dd, 0.0))));
+        a2 = gamma * pr / rr, sq = a2 + b2r / rr, dd = sq * sq - 4.0 * a2 * bx2 / rr;
+        const double cfr = sqrt(0.5 * (sq + sqrt(mx(dd, 0.0))));
+        const double cmax = mx(cfl, cfr);
+        const double sl = mn(ul, ur) - cmax, sr = mx(ul, ur) + cmax;
+        /* outer fluxes */
+        const double vbl = ul * bx + vl * byl + wl * bzl, vbr = ur * bx + vr * byr + wr * bzr;
+        const double fl0 = rl * ul, fl1 = rl * ul * ul + ptl - bx2, fl2 = rl * ul * vl - bx * byl,
+                     fl3 = rl * ul * wl - bx * bzl, fl4 = (el + ptl) * ul - bx * vbl, fl5 = byl * ul - bx * vl,
+                     fl6 = bzl * ul - bx * wl;
+        const double fr0 = rr * ur, fr1 = rr * ur * ur + ptr - bx2, fr2 = rr * ur * vr - bx * byr,
+                     fr3 = rr * ur * wr - bx * bzr, fr4 = (er + ptr) * ur - bx * vbr, fr5 = byr * ur - bx * vr,
+                     fr6 = bzr * ur - bx * wr;
+        /* eq. (38) contact speed, eq. (41) total pressure of the star region */
+        const double sdl = sl - ul, sdr = sr - ur;
+        const double sm = (sdr * rr * ur - sdl * rl * ul - ptr + ptl) / (sdr * rr - sdl * rl);
+        const double pts = ptl + rl * sdl * (sm - ul);
+        const double ptest = mx(pts, 0.0);
+        const double sdml = sl - sm, sdmr = sr - sm;
+        /* star states, eqs. (43)-(48); degenerate denominators keep the outer transverse state */
+        const double rls = rl * sdl / sdml, rrs = rr * sdr / sdmr;
+        const double denl = rl * sdl * sdml - bx2, denr = rr * sdr * sdmr - bx2;
+        const int okl = fabs(denl) > 1e-12 * (ptest + bx2 + rl * sdl * sdl);
+        const int okr = fabs(denr) > 1e-12 * (ptest + bx2 + rr * sdr * sdr);
+        const double idl = 1.0 / (okl ? denl : 1.0), idr = 1.0 / (okr ? denr : 1.0);
+        const double t1l = okl ? bx * (sm - ul) * idl : 0.0, t2l = okl ? (rl * sdl * sdl - bx2) * idl : 1.0;
+        const double t1r = okr ? bx * (sm - ur) * idr : 0.0, t2r = okr ? (rr * sdr * sdr - bx2) * idr : 1.0;
+        const double vls = vl - byl * t1l, wls = wl - bzl * t1l, byls = byl * t2l, bzls = bzl * t2l;
+        const double vrs = vr - byr * t1r, wrs = wr - bzr * t1r, byrs = byr * t2r, bzrs = bzr * t2r;
+        const double vbls = sm * bx + vls * byls + wls * bzls, vbrs = sm * bx + vrs * byrs + wrs * bzrs;
+        const double els = (sdl * el - ptl * ul + pts * sm + bx * (vbl - vbls)) / sdml;
+        const double ers = (sdr * er - ptr * ur + pts * sm + bx * (vbr - vbrs)) / sdmr;
+        /* Alfven waves, eq. (51) */
+        const double sqls = sqrt(rls), sqrs = sqrt(rrs);
+        const double sls = sm - fabs(bx) / sqls, srs = sm + fabs(bx) / sqrs;
+        /* double-star states, eqs. (59)-(63) */
+        const double sgn = bx >= 0.0 ? 1.0 : -1.0;
+        const double inv = 1.0 / (sqls + sqrs);
+        const double vss = (sqls * vls + sqrs * vrs + (byrs - byls) * sgn) * inv;
+        const double wss = (sqls * wls + sqrs * wrs + (bzrs - bzls) * sgn) * inv;
+        const double byss = (sqls * byrs + sqrs * byls + sqls * sqrs * (vrs - vls) * sgn) * inv;
+        const double bzss = (sqls * bzrs + sqrs * bzls + sqls * sqrs * (wrs - wls) * sgn) * inv;
+        const double vbss = sm * bx + vss * byss + wss * bzss;
+        const double elss = els - sqls * (vbls - vbss) * sgn, erss = ers + sqrs * (vbrs - vbss) * sgn;
+        /* region fluxes, eqs. (64)-(66): F*_a = F_a + S_a (U*_a - U_a), F**_a = F*_a + S*_a (U**_a - U*_a) */
+        const double gl0 = fl0 + sl * (rls - rl), gl1 = fl1 + sl * (rls * sm - rl * ul),
+                     gl2 = fl2 + sl * (rls * vls - rl * vl), gl3 = fl3 + sl * (rls * wls - rl * wl),
+                     gl4 = fl4 + sl * (els - el), gl5 = fl5 + sl * (byls - byl), gl6 = fl6 + sl * (bzls - bzl);
+        const double gr0 = fr0 + sr * (rrs - rr), gr1 = fr1 + sr * (rrs * sm - rr * ur),
+                     gr2 = fr2 + sr * (rrs * vrs - rr * vr), gr3 = fr3 + sr * (rrs * wrs - rr * wr),
+                     gr4 = fr4 + sr * (ers - er), gr5 = fr5 + sr * (byrs - byr), gr6 = fr6 + sr * (bzrs - bzr);
+        const double hl2 = gl2 + sls * rls * (vss - vls), hl3 = gl3 + sls * rls * (wss - wls),
+                     hl4 = gl4 + sls * (elss - els), hl5 = gl5 + sls * (byss - byls), hl6 = gl6 + sls * (bzss - bzls);
+        const double hr2 = gr2 + srs * rrs * (vss - vrs), hr3 = gr3 + srs * rrs * (wss - wrs),
+                     hr4 = gr4 + srs * (erss - ers), hr5 = gr5 + srs * (byss - byrs), hr6 = gr6 + srs * (bzss - bzrs);
+        /* select the region of x/t = 0 (density and normal momentum are continuous across Alfven waves) */
+        const int iL = sl >= 0.0, iLs = sls >= 0.0, iLss = sm >= 0.0, iRss = srs > 0.0, iRs = sr > 0.0;
+#define SEL(fl_, gl_, hl_, hr_, gr_, fr_) \
+    (iL ? (fl_) : iLs ? (gl_) : iLss ? (hl_) : iRss ? (hr_) : iRs ? (gr_) : (fr_))
+        f0[m] = SEL(fl0, gl0, gl0, gr0, gr0, fr0);
+        f1[m] = SEL(fl1, gl1, gl1, gr1, gr1, fr1);
+        f2[m] = SEL(fl2, gl2, hl2, hr2, gr2, fr2);
+        f3[m] = SEL(fl3, gl3, hl3, hr3, gr3, fr3);
+        f4[m] = SEL(fl4, gl4, hl4, hr4, gr4, fr4);
+        f5[m] = SEL(fl5, gl5, hl5, hr5, gr5, fr5);
+        f6[m] = SEL(fl6, gl6, hl6, hr6, gr6, fr6);
+#undef SEL
     }
 }
 
-/* HLLE flux with Einfeldt speeds (Roe averages of Cargo & Gallice). */
-static inline void hlle(double gamma, double inv_c2, double rl, double ul, double vl, double wl, double pl,
-                        double byl, double bzl, double rr, double ur, double vr, double wr, double pr, double byr,
-                        double bzr, double bx, double *restrict fo)
+/* HLLE flux with Einfeldt speeds (Roe averages of Cargo & Gallice), as a
+ * vectorisable row loop. */
+static void hlle_row(double gamma, double inv_c2, int n, const double *restrict l0, const double *restrict l1,
+                     const double *restrict l2, const double *restrict l3, const double *restrict l4,
+                     const double *restrict l5, const double *restrict l6, const double *restrict r0,
+                     const double *restrict r1, const double *restrict r2, const double *restrict r3,
+                     const double *restrict r4, const double *restrict r5, const double *restrict r6,
+                     const double *restrict bnp, double *restrict f0, double *restrict f1, double *restrict f2,
+                     double *restrict f3, double *restrict f4, double *restrict f5, double *restrict f6)
 {
     const double gm1 = gamma - 1.0, gm1i = 1.0 / gm1;
-    double bx2 = bx * bx;
-    double b2l = bx2 + byl * byl + bzl * bzl, b2r = bx2 + byr * byr + bzr * bzr;
-    double ptl = pl + 0.5 * b2l, ptr = pr + 0.5 * b2r;
-    double el = pl * gm1i + 0.5 * rl * (ul * ul + vl * vl + wl * wl) + 0.5 * b2l;
-    double er = pr * gm1i + 0.5 * rr * (ur * ur + vr * vr + wr * wr) + 0.5 * b2r;
-
-    /* Roe averages (Stone et al. 2008, eqs. B17-B18) */
-    double sql = sqrt(rl), sqr = sqrt(rr), isum = 1.0 / (sql + sqr);
-    double rbar = sql * sqr;
-    double ubar = (sql * ul + sqr * ur) * isum;
-    double vbar = (sql * vl + sqr * vr) * isum;
-    double wbar = (sql * wl + sqr * wr) * isum;
-    double bybar = (sqr * byl + sql * byr) * isum;
-    double bzbar = (sqr * bzl + sql * bzr) * isum;
-    double hbar = (sql * (el + ptl) / rl + sqr * (er + ptr) / rr) * isum;
-    double dby = byl - byr, dbz = bzl - bzr;
-    double xf = (dby * dby + dbz * dbz) * 0.5 * isum * isum;
-    double yf = 0.5 * (rl + rr) / rbar;
-    double btsq = bybar * bybar + bzbar * bzbar;
-    double btssq = (gm1 - (gm1 - 1.0) * yf) * btsq;
-    double vax2 = bx2 / rbar;
-    double hp = hbar - (vax2 + btsq / rbar);
-    double vsq = ubar * ubar + vbar * vbar + wbar * wbar;
-    double a2 = gm1 * (hp - 0.5 * vsq) - (gm1 - 1.0) * xf;
-    a2 = a2 > 1e-300 ? a2 : 1e-300;
-    double cfroe, cfl, cfr;
-    if (inv_c2 > 0.0) {
-        /* Roe-averaged state with sound speed a2 (pressure = rbar a2 / gamma) */
-        cfroe = cr_mhd_cfast_boris(gamma, inv_c2, rbar, rbar * a2 / gamma, bx, bx2 + btssq);
-        cfl = cr_mhd_cfast_boris(gamma, inv_c2, rl, pl, bx, b2l);
-        cfr = cr_mhd_cfast_boris(gamma, inv_c2, rr, pr, bx, b2r);
-    } else {
-        double ct2 = btssq / rbar;
-        double tsum = vax2 + ct2 + a2, tdif = vax2 + ct2 - a2;
-        cfroe = sqrt(0.5 * (tsum + sqrt(tdif * tdif + 4.0 * a2 * ct2)));
-        cfl = cr_mhd_cfast(gamma, rl, pl, bx, b2l);
-        cfr = cr_mhd_cfast(gamma, rr, pr, bx, b2r);
+    const int boris = inv_c2 > 0.0;
+#pragma omp simd
+    for (int m = 0; m < n; m++) {
+        const double rl = l0[m], ul = l1[m], vl = l2[m], wl = l3[m], pl = l4[m], byl = l5[m], bzl = l6[m];
+        const double rr = r0[m], ur = r1[m], vr = r2[m], wr = r3[m], pr = r4[m], byr = r5[m], bzr = r6[m];
+        const double bx = bnp[m], bx2 = bx * bx;
+        const double b2l = bx2 + byl * byl + bzl * bzl, b2r = bx2 + byr * byr + bzr * bzr;
+        const double ptl = pl + 0.5 * b2l, ptr = pr + 0.5 * b2r;
+        const double el = pl * gm1i + 0.5 * rl * (ul * ul + vl * vl + wl * wl) + 0.5 * b2l;
+        const double er = pr * gm1i + 0.5 * rr * (ur * ur + vr * vr + wr * wr) + 0.5 * b2r;
+        /* Roe averages (Stone et al. 2008, eqs. B17-B18) */
+        const double sql = sqrt(rl), sqr = sqrt(rr), isum = 1.0 / (sql + sqr);
+        const double rbar = sql * sqr;
+        const double ubar = (sql * ul + sqr * ur) * isum;
+        const double vbar = (sql * vl + sqr * vr) * isum;
+        const double wbar = (sql * wl + sqr * wr) * isum;
+        const double bybar = (sqr * byl + sql * byr) * isum;
+        const double bzbar = (sqr * bzl + sql * bzr) * isum;
+        const double hbar = (sql * (el + ptl) / rl + sqr * (er + ptr) / rr) * isum;
+        const double dby = byl - byr, dbz = bzl - bzr;
+        const double xf = (dby * dby + dbz * dbz) * 0.5 * isum * isum;
+        const double yf = 0.5 * (rl + rr) / rbar;
+        const double btsq = bybar * bybar + bzbar * bzbar;
+        const double btssq = (gm1 - (gm1 - 1.0) * yf) * btsq;
+        const double vax2 = bx2 / rbar;
+        const double hp = hbar - (vax2 + btsq / rbar);
+        const double vsq = ubar * ubar + vbar * vbar + wbar * wbar;
+        const double a2 = mx(gm1 * (hp - 0.5 * vsq) - (gm1 - 1.0) * xf, 1e-300);
+        double cfroe, cfl, cfr;
+        if (boris) {
+            cfroe = cr_mhd_cfast_boris(gamma, inv_c2, rbar, rbar * a2 / gamma, bx, bx2 + btssq);
+            cfl = cr_mhd_cfast_boris(gamma, inv_c2, rl, pl, bx, b2l);
+            cfr = cr_mhd_cfast_boris(gamma, inv_c2, rr, pr, bx, b2r);
+        } else {
+            const double ct2 = btssq / rbar;
+            const double tsum = vax2 + ct2 + a2, tdif = vax2 + ct2 - a2;
+            cfroe = sqrt(0.5 * (tsum + sqrt(tdif * tdif + 4.0 * a2 * ct2)));
+            double aa = gamma * pl / rl, sq = aa + b2l / rl, dd = sq * sq - 4.0 * aa * bx2 / rl;
+            cfl = sqrt(0.5 * (sq + sqrt(mx(dd, 0.0))));
+            aa = gamma * pr / rr, sq = aa + b2r / rr, dd = sq * sq - 4.0 * aa * bx2 / rr;
+            cfr = sqrt(0.5 * (sq + sqrt(mx(dd, 0.0))));
+        }
+        const double bp = mx(mx(ubar + cfroe, ur + cfr), 0.0);
+        const double bm = mn(mn(ubar - cfroe, ul - cfl), 0.0);
+        const double vbl = ul * bx + vl * byl + wl * bzl, vbr = ur * bx + vr * byr + wr * bzr;
+        const double idb = 1.0 / (bp - bm), pm = bp * bm;
+#define HLL(fl_, fr_, ul_, ur_) ((bp * (fl_) - bm * (fr_) + pm * ((ur_) - (ul_))) * idb)
+        f0[m] = HLL(rl * ul, rr * ur, rl, rr);
+        f1[m] = HLL(rl * ul * ul + ptl - bx2, rr * ur * ur + ptr - bx2, rl * ul, rr * ur);
+        f2[m] = HLL(rl * ul * vl - bx * byl, rr * ur * vr - bx * byr, rl * vl, rr * vr);
+        f3[m] = HLL(rl * ul * wl - bx * bzl, rr * ur * wr - bx * bzr, rl * wl, rr * wr);
+        f4[m] = HLL((el + ptl) * ul - bx * vbl, (er + ptr) * ur - bx * vbr, el, er);
+        f5[m] = HLL(byl * ul - bx * vl, byr * ur - bx * vr, byl, byr);
+        f6[m] = HLL(bzl * ul - bx * wl, bzr * ur - bx * wr, bzl, bzr);
+#undef HLL
     }
-    double bp = fmax(fmax(ubar + cfroe, ur + cfr), 0.0);
-    double bm = fmin(fmin(ubar - cfroe, ul - cfl), 0.0);
-
-    double fl[CR_MHD_RS_NVAR], fr[CR_MHD_RS_NVAR];
-    phys_flux(rl, ul, vl, wl, byl, bzl, bx, el, ptl, fl);
-    phys_flux(rr, ur, vr, wr, byr, bzr, bx, er, ptr, fr);
-    double u_l[CR_MHD_RS_NVAR] = {rl, rl * ul, rl * vl, rl * wl, el, byl, bzl};
-    double u_r[CR_MHD_RS_NVAR] = {rr, rr * ur, rr * vr, rr * wr, er, byr, bzr};
-    double idb = 1.0 / (bp - bm);
-    for (int q = 0; q < CR_MHD_RS_NVAR; q++) fo[q] = (bp * fl[q] - bm * fr[q] + bp * bm * (u_r[q] - u_l[q])) * idb;
 }
 
 void cr_mhd_hlld_1(double gamma, const double wl[CR_MHD_RS_NVAR], const double wr[CR_MHD_RS_NVAR], double bn,
                    double f[CR_MHD_RS_NVAR])
 {
-    hlld(gamma, wl[0], wl[1], wl[2], wl[3], wl[4], wl[5], wl[6], wr[0], wr[1], wr[2], wr[3], wr[4], wr[5], wr[6], bn,
-         f);
+    hlld_row(gamma, 1, &wl[0], &wl[1], &wl[2], &wl[3], &wl[4], &wl[5], &wl[6], &wr[0], &wr[1], &wr[2], &wr[3],
+             &wr[4], &wr[5], &wr[6], &bn, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6]);
 }
 
 void cr_mhd_hlle_1(double gamma, double inv_c2, const double wl[CR_MHD_RS_NVAR], const double wr[CR_MHD_RS_NVAR],
                    double bn, double f[CR_MHD_RS_NVAR])
 {
-    hlle(gamma, inv_c2, wl[0], wl[1], wl[2], wl[3], wl[4], wl[5], wl[6], wr[0], wr[1], wr[2], wr[3], wr[4], wr[5],
-         wr[6], bn, f);
+    hlle_row(gamma, inv_c2, 1, &wl[0], &wl[1], &wl[2], &wl[3], &wl[4], &wl[5], &wl[6], &wr[0], &wr[1], &wr[2],
+             &wr[3], &wr[4], &wr[5], &wr[6], &bn, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6]);
 }
 
 void cr_mhd_riemann(enum cr_mhd_riemann_kind kind, const struct cr_mhd_rs_par *par, const struct cr_mhd_rs_row *row)
@@ -219,19 +222,9 @@ void cr_mhd_riemann(enum cr_mhd_riemann_kind kind, const struct cr_mhd_rs_par *p
     double *restrict f3 = row->flux[3], *restrict f4 = row->flux[4], *restrict f5 = row->flux[5];
     double *restrict f6 = row->flux[6];
     if (kind == CR_MHD_HLLD && !(par->inv_c2 > 0.0)) {
-        for (int m = 0; m < n; m++) {
-            double f[CR_MHD_RS_NVAR];
-            hlld(g, l0[m], l1[m], l2[m], l3[m], l4[m], l5[m], l6[m], r0[m], r1[m], r2[m], r3[m], r4[m], r5[m],
-                 r6[m], bn[m], f);
-            f0[m] = f[0], f1[m] = f[1], f2[m] = f[2], f3[m] = f[3], f4[m] = f[4], f5[m] = f[5], f6[m] = f[6];
-        }
+        hlld_row(g, n, l0, l1, l2, l3, l4, l5, l6, r0, r1, r2, r3, r4, r5, r6, bn, f0, f1, f2, f3, f4, f5, f6);
     } else {
-        const double ic2 = par->inv_c2;
-        for (int m = 0; m < n; m++) {
-            double f[CR_MHD_RS_NVAR];
-            hlle(g, ic2, l0[m], l1[m], l2[m], l3[m], l4[m], l5[m], l6[m], r0[m], r1[m], r2[m], r3[m], r4[m], r5[m],
-                 r6[m], bn[m], f);
-            f0[m] = f[0], f1[m] = f[1], f2[m] = f[2], f3[m] = f[3], f4[m] = f[4], f5[m] = f[5], f6[m] = f[6];
-        }
+        hlle_row(g, par->inv_c2, n, l0, l1, l2, l3, l4, l5, l6, r0, r1, r2, r3, r4, r5, r6, bn, f0, f1, f2, f3, f4, f5,
+                 f6);
     }
 }

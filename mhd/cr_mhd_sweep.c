@@ -24,15 +24,17 @@
 #include "cr_mhd_priv.h"
 
 static inline double sgn_copy(double a, double b) { return copysign(a, b); }
+static inline double mn(double a, double b) { return a < b ? a : b; }
+static inline double mx(double a, double b) { return a > b ? a : b; }
 
 /* Limited slope from the left and right differences. */
 static inline double lim_minmod(double dl, double dr)
 {
-    return dl * dr > 0.0 ? sgn_copy(fmin(fabs(dl), fabs(dr)), dl) : 0.0;
+    return dl * dr > 0.0 ? sgn_copy(mn(fabs(dl), fabs(dr)), dl) : 0.0;
 }
 static inline double lim_mc(double dl, double dr)
 {
-    double a = fmin(fmin(2.0 * fabs(dl), 2.0 * fabs(dr)), 0.5 * fabs(dl + dr));
+    double a = mn(mn(2.0 * fabs(dl), 2.0 * fabs(dr)), 0.5 * fabs(dl + dr));
     return dl * dr > 0.0 ? sgn_copy(a, dl) : 0.0;
 }
 static inline double lim_vanleer(double dl, double dr)
@@ -145,13 +147,19 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                 /* 1. reconstruction (Cartesian primitives) */
                 for (int q = 0; q < CR_MHD_NPRIM; q++) recon_row(m->w[q], f0, len, s, rec, m->limiter, lc[q], rc[q]);
                 if (rec != CR_MHD_PCM) {
-                    /* positivity: fall back to the cell value on a side that lost it */
+                    /* positivity: fall back to the cell values on a side that lost it */
+                    int *okl = (int *)bnb, *okr = okl + len; /* bnb is free until step 2 */
                     for (int mm = 0; mm < len; mm++) {
-                        size_t f = f0 + (size_t)mm;
-                        if (!(lc[0][mm] > 0.0) || !(lc[4][mm] > 0.0))
-                            for (int q = 0; q < CR_MHD_NPRIM; q++) lc[q][mm] = m->w[q][f - s];
-                        if (!(rc[0][mm] > 0.0) || !(rc[4][mm] > 0.0))
-                            for (int q = 0; q < CR_MHD_NPRIM; q++) rc[q][mm] = m->w[q][f];
+                        okl[mm] = (lc[0][mm] > 0.0) & (lc[4][mm] > 0.0);
+                        okr[mm] = (rc[0][mm] > 0.0) & (rc[4][mm] > 0.0);
+                    }
+                    for (int q = 0; q < CR_MHD_NPRIM; q++) {
+                        const double *restrict wq = m->w[q] + f0;
+                        double *restrict a = lc[q], *restrict b = rc[q];
+                        for (int mm = 0; mm < len; mm++) {
+                            a[mm] = okl[mm] ? a[mm] : wq[mm - s];
+                            b[mm] = okr[mm] ? b[mm] : wq[mm];
+                        }
                     }
                 }
                 /* 2. face frame */
@@ -163,6 +171,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                                        *restrict bz = g->ft2[d][2] + f0;
                 const double *restrict am = g->amag[d] + f0;
                 const double *restrict ph = m->face[d] + f0;
+#pragma omp simd
                 for (int mm = 0; mm < len; mm++) {
                     double n0 = nx[mm], n1 = ny[mm], n2 = nz[mm];
                     double t10 = ax[mm], t11 = ay[mm], t12 = az[mm];
@@ -192,6 +201,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                 if (has_b0) {
                     const double *restrict c0 = m->b0f[d][0] + f0, *restrict c1 = m->b0f[d][1] + f0,
                                            *restrict c2 = m->b0f[d][2] + f0;
+#pragma omp simd
                     for (int mm = 0; mm < len; mm++) {
                         double b0n = c0[mm] * nx[mm] + c1[mm] * ny[mm] + c2[mm] * nz[mm];
                         double b0t1 = c0[mm] * ax[mm] + c1[mm] * ay[mm] + c2[mm] * az[mm];
@@ -207,6 +217,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                 if (has_b0) {
                     const double *restrict c0 = m->b0f[d][0] + f0, *restrict c1 = m->b0f[d][1] + f0,
                                            *restrict c2 = m->b0f[d][2] + f0;
+#pragma omp simd
                     for (int mm = 0; mm < len; mm++) {
                         double b0n = c0[mm] * nx[mm] + c1[mm] * ny[mm] + c2[mm] * nz[mm];
                         double b0t1 = c0[mm] * ax[mm] + c1[mm] * ay[mm] + c2[mm] * az[mm];
@@ -227,6 +238,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                                  *restrict E2 = m->eface[d][2] + f0;
                 double *restrict MF = m->mflux[d] + f0;
                 const double *restrict vr = g->vol + f0;
+#pragma omp simd
                 for (int mm = 0; mm < len; mm++) {
                     double n0 = nx[mm], n1 = ny[mm], n2 = nz[mm];
                     double t10 = ax[mm], t11 = ay[mm], t12 = az[mm];
@@ -247,7 +259,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                     E2[mm] = en * n2 + et1 * t12 + et2 * t22;
                     /* upwind weight of the low side for the CT average */
                     double vc = a > 0.0 ? 1024.0 * dt * fx[0][mm] * a / (vr[mm] * (lf[0][mm] + rf[0][mm])) : 0.0;
-                    MF[mm] = 0.5 + fmax(-0.5, fmin(0.5, vc));
+                    MF[mm] = 0.5 + mx(-0.5, mn(0.5, vc));
                 }
             }
     }
