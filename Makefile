@@ -25,7 +25,7 @@ PKGS    := hdf5 netcdf gsl inih
 VERSION := 0.1.0
 GIT_HASH := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
-OPTFLAGS := -O3
+OPTFLAGS := -O3 -fno-math-errno
 ifeq ($(NATIVE),1)
 OPTFLAGS += -march=native
 endif
