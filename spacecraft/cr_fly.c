@@ -410,6 +410,8 @@ int cr_cmd_fly(struct cr_cmd_ctx *ctx)
     double sep = cr_config_real(cfg, "flyby", "pair_separation");
     double r_c = 1.0 + alt_c / CR_RE_KM;
     double w_eff = window > 0 ? window : cr_orbit_step_time(orb);
+    /* the time span seen by both spacecraft of a pair: [t_0 - W/2, t_last + sep + W/2],
+       i.e. a window W + sep around the track shifted by sep/2 */
     rc = check_coverage(cfg, ps, orb, r_c, bin, mlt_width, w_eff + sep, sep * 0.5, pfile, log);
     if (rc) goto done;
     if (fabs(alt - alt_c) > 1e-6)
