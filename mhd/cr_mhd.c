@@ -260,6 +260,11 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
         return NULL;
     }
     m->axis_rings = inp->axis_rings;
+    {
+        long cells = (long)g->ni * g->nj * g->nk;
+        long minc = inp->omp_min_cells > 0 ? inp->omp_min_cells : 20000;
+        m->omp = cells >= minc;
+    }
     int rc = setup_minv(m);
     if (!rc && m->has_b0) rc = setup_b0(m, inp->b0, inp->b0_ctx);
     if (!rc) rc = cr_mhd_bc_check(m);
@@ -397,15 +402,19 @@ void cr_mhd_prim_to_cons(double gamma, const double w[5], const double b1[3], do
 
 int cr_mhd_init_prim(struct cr_mhd *m, cr_mhd_prim_fn prim, void *ctx)
 {
+    /* every cell, ghosts included: boundaries overwrite what they own, and
+     * user boundaries may keep the analytic initial state in their ghosts */
     const struct cr_grid *g = m->g;
+    const int ng = g->ng;
     int bad = 0;
-    for (int k = 0; k < g->nk; k++)
-        for (int j = 0; j < g->nj; j++)
-            for (int i = 0; i < g->ni; i++) {
+    for (int k = -ng; k < g->nk + ng; k++)
+        for (int j = -ng; j < g->nj + ng; j++)
+            for (int i = -ng; i < g->ni + ng; i++) {
                 size_t c = CR_GIDX(g, i, j, k);
+                const int act = i >= 0 && i < g->ni && j >= 0 && j < g->nj && k >= 0 && k < g->nk;
                 double x[3] = {g->cx[c], g->cy[c], g->cz[c]}, w[5], b[3], u[CR_MHD_NCONS];
                 prim(ctx, x, w);
-                if (!(w[0] > 0.0) || !(w[4] > 0.0) || !isfinite(w[1] + w[2] + w[3])) bad++;
+                if (act && (!(w[0] > 0.0) || !(w[4] > 0.0) || !isfinite(w[1] + w[2] + w[3]))) bad++;
                 cr_mhd_cell_b(m, c, b);
                 cr_mhd_prim_to_cons(m->gamma, w, b, u);
                 for (int q = 0; q < CR_MHD_NCONS; q++) m->u[q][c] = u[q];
@@ -420,14 +429,16 @@ int cr_mhd_init_prim(struct cr_mhd *m, cr_mhd_prim_fn prim, void *ctx)
 int cr_mhd_init_cons(struct cr_mhd *m, cr_mhd_cons_fn cons, void *ctx)
 {
     const struct cr_grid *g = m->g;
+    const int ng = g->ng;
     int bad = 0;
-    for (int k = 0; k < g->nk; k++)
-        for (int j = 0; j < g->nj; j++)
-            for (int i = 0; i < g->ni; i++) {
+    for (int k = -ng; k < g->nk + ng; k++)
+        for (int j = -ng; j < g->nj + ng; j++)
+            for (int i = -ng; i < g->ni + ng; i++) {
                 size_t c = CR_GIDX(g, i, j, k);
+                const int act = i >= 0 && i < g->ni && j >= 0 && j < g->nj && k >= 0 && k < g->nk;
                 double x[3] = {g->cx[c], g->cy[c], g->cz[c]}, u[CR_MHD_NCONS];
                 cons(ctx, x, u);
-                if (!(u[0] > 0.0) || !isfinite(u[1] + u[2] + u[3] + u[4])) bad++;
+                if (act && (!(u[0] > 0.0) || !isfinite(u[1] + u[2] + u[3] + u[4]))) bad++;
                 for (int q = 0; q < CR_MHD_NCONS; q++) m->u[q][c] = u[q];
             }
     if (bad) {
@@ -450,11 +461,28 @@ int cr_mhd_dt(struct cr_mhd *m, double *dt)
     return CR_OK;
 }
 
+/* U^n and Phi^n for the later stages: the active cells and the evolved
+ * faces only (ghosts are refilled by the boundaries at every stage). */
+static void save_state(struct cr_mhd *m)
+{
+    const struct cr_grid *g = m->g;
+    const size_t rc = (size_t)g->ni * sizeof(double), rf = (size_t)(g->ni + 1) * sizeof(double);
+#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
+    for (int k = 0; k <= g->nk; k++)
+        for (int j = 0; j <= g->nj; j++) {
+            size_t o = CR_GIDX(g, 0, j, k);
+            if (k < g->nk && j < g->nj)
+                for (int q = 0; q < CR_MHD_NCONS; q++) memcpy(m->u0[q] + o, m->u[q] + o, rc);
+            for (int d = 0; d < 3; d++) memcpy(m->face0[d] + o, m->face[d] + o, rf);
+        }
+}
+
 int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
 {
     int rc = cr_mhd_scratch_ensure(m);
     if (rc) return rc;
     m->n_rho_floor = m->n_p_floor = 0;
+    save_state(m);
     double dt = 0.0, dtc = 0.0;
     for (int s = 0; s < m->nstages; s++) {
         double ts = m->t + m->c[s] * dt;
@@ -485,18 +513,7 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
         if (rc) return rc;
         cr_mhd_update_faces(m, s, dt);
         rc = cr_mhd_update_cells(m, s, dt);
-        if (s == 0) {
-            /* stage 0 wrote into the spare buffers: they become the state, the
-             * old state becomes U^n for the later stages (no copies) */
-            for (int q = 0; q < CR_MHD_NCONS; q++) {
-                double *t = m->u[q];
-                m->u[q] = m->u0[q], m->u0[q] = t;
-            }
-            for (int d = 0; d < 3; d++) {
-                double *t = m->face[d];
-                m->face[d] = m->face0[d], m->face0[d] = t;
-            }
-        }
+
         if (rc) {
             cr_error(m->log, "mhd: step %ld at t = %.6g (dt %.3g): non-finite state after stage %d", m->nstep, m->t,
                      dt, s + 1);
@@ -525,7 +542,7 @@ int cr_mhd_output_vars(struct cr_mhd *m, double *out[CR_MHD_NOUT])
     if (rc) return rc;
     const struct cr_grid *g = m->g;
     const size_t ni = (size_t)g->ni, nj = (size_t)g->nj;
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
     for (int k = 0; k < g->nk; k++)
         for (int j = 0; j < g->nj; j++)
             for (int i = 0; i < g->ni; i++) {

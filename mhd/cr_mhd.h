@@ -116,6 +116,8 @@ struct cr_mhd_inp {
     void *b0_ctx;
     int b0_not_curl_free;               /* 1: add the J0 x B0 and E.J0 sources of a B0 with currents */
     int axis_rings;                     /* LFM axis: rings averaged next to each axis (0 = none) */
+    long omp_min_cells;                 /* run OpenMP loops only from this many active cells (0 -> 20000):
+                                           small grids are faster on one thread */
     const struct cr_mhd_units *units;   /* NULL = code units */
     const struct cr_log *log;
 };
@@ -146,14 +148,14 @@ int cr_mhd_init_vecpot(struct cr_mhd *m, cr_mhd_field_fn a, void *ctx);
  * for uniform fields; not divergence-free in general). */
 int cr_mhd_init_bface(struct cr_mhd *m, cr_mhd_field_fn b, void *ctx);
 
-/* Hydrodynamic state from primitives at cell centroids:
- * prim(ctx, x, w) fills w[0..4] = rho, vx, vy, vz, p. */
+/* Hydrodynamic state from primitives at cell centroids, ghost cells
+ * included: prim(ctx, x, w) fills w[0..4] = rho, vx, vy, vz, p. */
 typedef void (*cr_mhd_prim_fn)(void *ctx, const double x[3], double w[5]);
 int cr_mhd_init_prim(struct cr_mhd *m, cr_mhd_prim_fn prim, void *ctx);
 
 /* Conserved state directly: cons(ctx, x, u) fills u[0..4] = rho, mx, my,
- * mz, E at cell centroids (E includes the magnetic energy, as the caller
- * defines it). */
+ * mz, E at cell centroids, ghosts included (E includes the magnetic
+ * energy, as the caller defines it). */
 typedef void (*cr_mhd_cons_fn)(void *ctx, const double x[3], double u[CR_MHD_NCONS]);
 int cr_mhd_init_cons(struct cr_mhd *m, cr_mhd_cons_fn cons, void *ctx);
 

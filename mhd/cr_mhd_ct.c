@@ -54,7 +54,7 @@ void cr_mhd_emf(struct cr_mhd *m)
         const double *restrict wa = m->mflux[a], *restrict wb = m->mflux[b];
         const double *restrict l0 = g->edge[e][0], *restrict l1 = g->edge[e][1], *restrict l2 = g->edge[e][2];
         double *restrict out = m->emf[e];
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
         for (int k = lo[2]; k <= hi[2]; k++)
             for (int j = lo[1]; j <= hi[1]; j++) {
                 const size_t r0 = CR_GIDX(g, 0, j, k);
@@ -87,7 +87,6 @@ void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt)
 {
     const struct cr_grid *g = m->g;
     const double g0 = m->g0[stage], g1 = m->g1[stage], bdt = m->beta[stage] * dt;
-    const int first = stage == 0; /* stage 0 writes the new state into the spare buffer (swapped after) */
     for (int d = 0; d < 3; d++) {
         const int a = (d + 1) % 3, b = (d + 2) % 3;
         int lo[3] = {0, 0, 0}, hi[3];
@@ -95,17 +94,16 @@ void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt)
         if (m->active[d] && m->bc[2 * d].kind != CR_MHD_BC_PERIODIC) hi[d] = m->n[d];
         const ptrdiff_t oa = m->off[a], ob = m->off[b];
         const double *restrict Ea = m->emf[a], *restrict Eb = m->emf[b];
-        const double *restrict f0 = first ? m->face[d] : m->face0[d];
-        const double *restrict f1 = m->face[d];
-        double *restrict f = first ? m->face0[d] : m->face[d];
-#pragma omp parallel for collapse(2) schedule(static)
+        const double *restrict f0 = m->face0[d];
+        double *restrict f = m->face[d];
+#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
         for (int k = lo[2]; k <= hi[2]; k++)
             for (int j = lo[1]; j <= hi[1]; j++) {
                 const size_t r0 = CR_GIDX(g, 0, j, k);
                 for (int i = lo[0]; i <= hi[0]; i++) {
                     const size_t x = r0 + (size_t)i;
                     double circ = (Ea[x] + Eb[x + oa]) - (Ea[x + ob] + Eb[x]);
-                    f[x] = g0 * f0[x] + g1 * f1[x] - bdt * circ;
+                    f[x] = g0 * f0[x] + g1 * f[x] - bdt * circ;
                 }
             }
     }
@@ -120,7 +118,7 @@ int cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt)
     const double ic2 = m->inv_c2;
     const int ni = g->ni;
     int bad = 0;
-#pragma omp parallel reduction(| : bad)
+#pragma omp parallel if (m->omp) reduction(| : bad)
     {
         int tid = 0;
 #ifdef _OPENMP
@@ -183,15 +181,12 @@ int cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt)
                     }
                 }
                 for (int q = 0; q < CR_MHD_NCONS; q++) {
-                    /* stage 0 (g0 + g1 = 1, U0 = U) writes into the spare buffer */
-                    double *restrict u = (stage == 0 ? m->u0[q] : m->u[q]) + r0;
-                    const double *restrict ua = (stage == 0 ? m->u[q] : m->u0[q]) + r0;
-                    const double *restrict ub = m->u[q] + r0, *restrict d = du[q];
+                    double *restrict u = m->u[q] + r0;
+                    const double *restrict u0 = m->u0[q] + r0, *restrict d = du[q];
 #pragma omp simd
-                    for (int i = 0; i < ni; i++) u[i] = g0 * ua[i] + g1 * ub[i] + d[i];
+                    for (int i = 0; i < ni; i++) u[i] = g0 * u0[i] + g1 * u[i] + d[i];
                 }
-                const double *restrict ur = (stage == 0 ? m->u0[0] : m->u[0]) + r0;
-                const double *restrict ue = (stage == 0 ? m->u0[4] : m->u[4]) + r0;
+                const double *restrict ur = m->u[0] + r0, *restrict ue = m->u[4] + r0;
                 int b = 0;
 #pragma omp simd reduction(| : b)
                 for (int i = 0; i < ni; i++) {

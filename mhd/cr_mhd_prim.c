@@ -21,7 +21,7 @@ int cr_mhd_prims(struct cr_mhd *m, double *rate_out)
     long nrho = 0, np = 0;
     int bad = 0;
     double rate = 0.0;
-#pragma omp parallel for collapse(2) schedule(static) reduction(+ : nrho, np) reduction(| : bad) reduction(max : rate)
+#pragma omp parallel for if (m->omp) collapse(2) schedule(static) reduction(+ : nrho, np) reduction(| : bad) reduction(max : rate)
     for (int k = r.lo[2]; k <= r.hi[2]; k++)
         for (int j = r.lo[1]; j <= r.hi[1]; j++) {
             const int act_jk = j >= 0 && j < g->nj && k >= 0 && k < g->nk;
@@ -108,7 +108,7 @@ void cr_mhd_inactive_faces(struct cr_mhd *m, double dt)
     const struct cr_mhd_range r = m->wr;
     for (int d = 0; d < 3; d++) {
         if (m->active[d]) continue;
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
         for (int k = r.lo[2]; k <= r.hi[2]; k++)
             for (int j = r.lo[1]; j <= r.hi[1]; j++)
                 for (int i = r.lo[0]; i <= r.hi[0]; i++) {

@@ -54,6 +54,7 @@ struct cr_mhd {
     int has_b0, b0_sources;
     /* axis averaging (LFM) */
     int axis_rings;
+    int omp;                      /* run loops in parallel (enough cells to pay for the threads) */
     /* per-thread scratch for the sweeps */
     int nscratch;                 /* threads it is allocated for */
     size_t scratch_len;           /* doubles per thread */

@@ -122,7 +122,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
     const int has_b0 = m->has_b0;
     const struct cr_mhd_rs_par par = {.gamma = m->gamma, .inv_c2 = m->inv_c2};
     const enum cr_mhd_riemann_kind kind = m->riemann;
-#pragma omp parallel
+#pragma omp parallel if (m->omp)
     {
         int tid = 0;
 #ifdef _OPENMP

@@ -1,0 +1,351 @@
+/* test_mhd_options.c — the solver options the magnetosphere needs, each
+ * against an exact property, and the `cusprate mhd` command:
+ *  - background field split (Tanaka 1994): a plasma at rest in a curl-free,
+ *    non-uniform B0 is an exact equilibrium and stays at rest to round-off,
+ *    while the same field carried as the evolved field is pushed by the
+ *    truncation error of its Maxwell stress;
+ *  - a B0 with currents: its J0 x B0 force is applied (the split run follows
+ *    the unsplit one);
+ *  - Boris correction (Gombosi et al. 2002): an Alfven wave along B travels
+ *    at vA / sqrt(1 + vA^2/c^2);
+ *  - floors: a cavitating flow uses them, counts them and stays finite;
+ *  - the command writes mhd.h5 (GAMERA layout, units on every dataset),
+ *    mhd.xmf and the CSV profile, and refuses bad input with status 2. */
+#include <criterion/criterion.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "test_mhd_common.h"
+
+/* curl-free, divergence-free B0 = grad(a x y z) + (0.3, 0, 0) */
+static void b0_pot(void *ctx, const double x[3], double b[3])
+{
+    const double a = *(const double *)ctx;
+    b[0] = a * x[1] * x[2] + 0.3;
+    b[1] = a * x[0] * x[2];
+    b[2] = a * x[0] * x[1];
+}
+
+static void rest(void *ctx, const double x[3], double w[5])
+{
+    (void)ctx, (void)x;
+    w[0] = 1.0, w[1] = w[2] = w[3] = 0.0, w[4] = 0.1;
+}
+
+static void vecpot_pot(void *ctx, const double x[3], double A[3])
+{
+    /* curl A = B0 for B0 = a (yz, xz, xy) + (0.3, 0, 0): A = a/2 (x z^2 - x y^2, y x^2 - y z^2, z y^2 - z x^2)
+     * + 0.3 (0, -z/2, y/2) */
+    const double a = *(const double *)ctx;
+    A[0] = 0.5 * a * x[0] * (x[2] * x[2] - x[1] * x[1]);
+    A[1] = 0.5 * a * x[1] * (x[0] * x[0] - x[2] * x[2]) - 0.15 * x[2];
+    A[2] = 0.5 * a * x[2] * (x[1] * x[1] - x[0] * x[0]) + 0.15 * x[1];
+}
+
+static int keep_ghosts(void *ctx, const struct cr_mhd_view *v, int side, double t)
+{
+    (void)ctx, (void)v, (void)side, (void)t;
+    return 0;
+}
+
+static double max_speed(struct cr_mhd *m)
+{
+    double *out[CR_MHD_NOUT];
+    cr_assert_eq(tmhd_vars(m, out), 0);
+    const struct cr_grid *g = cr_mhd_grid(m);
+    double v = 0.0;
+    for (int c = 0; c < g->ni * g->nj * g->nk; c++)
+        v = fmax(v, sqrt(out[1][c] * out[1][c] + out[2][c] * out[2][c] + out[3][c] * out[3][c]));
+    tmhd_free_vars(out);
+    return v;
+}
+
+Test(mhd_options, b0_split_keeps_potential_field_equilibrium)
+{
+    /* A potential field exerts no force, so rho, p uniform, v = 0 is exact.
+     * Split: the face fluxes carry p n and the B0 stress is removed face by
+     * face, so the total flux of every closed cell is zero to round-off
+     * (velocities ~1e-15 vA). Unsplit, the discrete stress of the same field
+     * does not cancel on the warped grid (truncation error ~h^2). */
+    tmhd_threads(1);
+    int n = helper_sanitized() ? 8 : 12;
+    double a = 2.0;
+    const double lo[3] = {-0.5, -0.5, -0.5}, hi[3] = {0.5, 0.5, 0.5};
+    const int open[3] = {1, 1, 1};
+    struct cr_grid *g = tmhd_grid(CR_GRID_WARPED, 0.25, n, n, n, lo, hi, open);
+    /* boundaries that keep the exact initial ghosts (a user boundary doing nothing) */
+    const struct cr_mhd_bc_user keep = {.fill = keep_ghosts};
+    struct cr_mhd_inp in = tmhd_inp(g, 5.0 / 3.0, 0.3);
+    for (int s = 0; s < 6; s++) in.bc[s].kind = CR_MHD_BC_USER, in.bc[s].user = &keep;
+    in.b0 = b0_pot;
+    in.b0_ctx = &a;
+    struct cr_mhd *m = cr_mhd_new(&in);
+    cr_assert_not_null(m);
+    struct cr_mhd_inp in2 = in;
+    in2.b0 = NULL;
+    struct cr_mhd *m2 = cr_mhd_new(&in2);
+    /* split: B1 = 0 (face fluxes stay zero); unsplit: the same field as B1 */
+    cr_assert_eq(cr_mhd_init_prim(m, rest, NULL), 0);
+    cr_assert_eq(cr_mhd_init_vecpot(m2, vecpot_pot, &a), 0);
+    cr_assert_eq(cr_mhd_init_prim(m2, rest, NULL), 0);
+    cr_assert_eq(tmhd_run(m, 1e9, 20), 0);
+    cr_assert_eq(tmhd_run(m2, 1e9, 20), 0);
+    double v1 = max_speed(m), v2 = max_speed(m2);
+    printf("potential B0 (max |B0| ~ %.2f) at rest, 20 steps on a warped %d^3 box: max |v| split %.3e, unsplit "
+           "%.3e\n",
+           0.3 + 0.25 * a, n, v1, v2);
+    /* the ghosts hold the exact state: round-off only, bound 1e-12 of the Alfven speed ~1 */
+    cr_assert_lt(v1, 1e-12);
+    cr_assert_gt(v2, 1e3 * fmax(v1, 1e-16), "the unsplit run should show the truncation force of the stress");
+    cr_mhd_release(m);
+    cr_mhd_release(m2);
+    cr_grid_release(g);
+}
+
+/* B0 = (0, 0, 1 + 0.2 sin 2 pi x): J0 = -dB/dx y, J0 x B0 = -B B' x: a force along x */
+static void b0_cur(void *ctx, const double x[3], double b[3])
+{
+    (void)ctx;
+    b[0] = b[1] = 0.0;
+    b[2] = 1.0 + 0.2 * sin(2.0 * 3.14159265358979323846 * x[0]);
+}
+
+static void b_cur_face(void *ctx, const double x[3], double b[3]) { b0_cur(ctx, x, b); }
+
+Test(mhd_options, b0_with_current_applies_its_force)
+{
+    /* The same non-potential field as B0 (with sources) and as the evolved
+     * field must give the same flow up to truncation: after 0.05 time units
+     * the velocities (|v| ~ 0.03) agree to a few per cent on 128 cells. */
+    tmhd_threads(1);
+    int n = 128;
+    const double lo[3] = {0, 0, 0}, hi[3] = {1, 1.0 / n, 1.0 / n};
+    struct cr_grid *g = tmhd_grid(CR_GRID_CARTESIAN, 0, n, 1, 1, lo, hi, NULL);
+    struct cr_mhd_inp in = tmhd_inp(g, 5.0 / 3.0, 0.5);
+    in.b0 = b0_cur;
+    in.b0_not_curl_free = 1;
+    struct cr_mhd *m = cr_mhd_new(&in);
+    struct cr_mhd_inp in2 = tmhd_inp(g, 5.0 / 3.0, 0.5);
+    struct cr_mhd *m2 = cr_mhd_new(&in2);
+    cr_assert_eq(cr_mhd_init_prim(m, rest, NULL), 0);
+    cr_assert_eq(cr_mhd_init_bface(m2, b_cur_face, NULL), 0);
+    cr_assert_eq(cr_mhd_init_prim(m2, rest, NULL), 0);
+    cr_assert_eq(tmhd_run(m, 0.05, 0), 0);
+    cr_assert_eq(tmhd_run(m2, 0.05, 0), 0);
+    double *o1[CR_MHD_NOUT], *o2[CR_MHD_NOUT];
+    cr_assert_eq(tmhd_vars(m, o1), 0);
+    cr_assert_eq(tmhd_vars(m2, o2), 0);
+    double vmax = 0.0, dmax = 0.0, bdiff = 0.0;
+    for (int i = 0; i < n; i++) {
+        vmax = fmax(vmax, fabs(o2[1][i]));
+        dmax = fmax(dmax, fabs(o1[1][i] - o2[1][i]));
+        bdiff = fmax(bdiff, fabs(o1[CR_MHD_OUT_BZ][i] - o2[CR_MHD_OUT_BZ][i]));
+    }
+    printf("B0 with current: max |vx| %.4e, split - unsplit %.3e (vx), %.3e (Bz total)\n", vmax, dmax, bdiff);
+    cr_assert_gt(vmax, 1e-2, "the J x B force should accelerate the plasma");
+    cr_assert_lt(dmax, 0.03 * vmax);
+    tmhd_free_vars(o1);
+    tmhd_free_vars(o2);
+    cr_mhd_release(m);
+    cr_mhd_release(m2);
+    cr_grid_release(g);
+}
+
+/* Phase of the first Fourier mode of vy along x. */
+static double phase_vy(struct cr_mhd *m)
+{
+    double *out[CR_MHD_NOUT];
+    cr_assert_eq(tmhd_vars(m, out), 0);
+    const struct cr_grid *g = cr_mhd_grid(m);
+    double s = 0.0, c = 0.0;
+    for (int i = 0; i < g->ni; i++) {
+        double x = g->cx[CR_GIDX(g, i, 0, 0)];
+        s += out[2][i] * sin(2.0 * 3.14159265358979323846 * x);
+        c += out[2][i] * cos(2.0 * 3.14159265358979323846 * x);
+    }
+    tmhd_free_vars(out);
+    return atan2(s, c);
+}
+
+struct alfven {
+    double amp, c; /* amplitude, Boris speed of light (0 = none) */
+};
+
+static void alf_a(void *ctx, const double x[3], double A[3])
+{
+    /* B = (1, amp sin kx, 0): A = (0, 0, -amp cos(kx)/k) + (0, 0, y) */
+    const struct alfven *p = ctx;
+    double k = 2.0 * 3.14159265358979323846;
+    A[0] = 0.0, A[1] = 0.0;
+    A[2] = x[1] + p->amp * cos(k * x[0]) / k;
+}
+
+static void alf_w(void *ctx, const double x[3], double w[5])
+{
+    /* a right-going Alfven wave: dv = -dB / sqrt(rho (1 + vA^2/c^2)) (the eigenvector of the corrected system) */
+    const struct alfven *p = ctx;
+    double k = 2.0 * 3.14159265358979323846;
+    double f = p->c > 0.0 ? 1.0 / sqrt(1.0 + 1.0 / (p->c * p->c)) : 1.0;
+    w[0] = 1.0, w[1] = 0.0, w[2] = -f * p->amp * sin(k * x[0]), w[3] = 0.0, w[4] = 1.0;
+}
+
+static double alfven_speed(double boris_c)
+{
+    int n = 256;
+    const double lo[3] = {0, 0, 0}, hi[3] = {1, 1.0 / n, 1.0 / n};
+    struct cr_grid *g = tmhd_grid(CR_GRID_CARTESIAN, 0, n, 1, 1, lo, hi, NULL);
+    struct cr_mhd_inp in = tmhd_inp(g, 5.0 / 3.0, 0.5);
+    in.boris_c = boris_c;
+    struct cr_mhd *m = cr_mhd_new(&in);
+    struct alfven p = {.amp = 1e-4, .c = boris_c};
+    cr_assert_eq(cr_mhd_init_vecpot(m, alf_a, &p), 0);
+    cr_assert_eq(cr_mhd_init_prim(m, alf_w, &p), 0);
+    double ph0 = phase_vy(m), T = 0.25;
+    cr_assert_eq(tmhd_run(m, T, 0), 0);
+    double ph1 = phase_vy(m);
+    double dph = ph1 - ph0; /* for v ~ sin(kx - wt): atan2(sum v sin kx, sum v cos kx) = pi/2 + wt */
+    while (dph < 0) dph += 2.0 * 3.14159265358979323846;
+    cr_mhd_release(m);
+    cr_grid_release(g);
+    return dph / (2.0 * 3.14159265358979323846) / T;
+}
+
+Test(mhd_options, boris_reduces_alfven_speed)
+{
+    /* vA = 1 along B. Without the correction the wave moves at 1; with
+     * c = 1 at 1/sqrt(2) (semi-relativistic MHD, Gombosi et al. 2002). The
+     * phase error of the second-order scheme at 256 cells per wavelength
+     * is ~1e-4; bound 0.5 %. */
+    tmhd_threads(1);
+    double v0 = alfven_speed(0.0), v1 = alfven_speed(1.0), v2 = alfven_speed(3.0);
+    printf("Alfven wave speed: no Boris %.5f (1), c = 1: %.5f (%.5f), c = 3: %.5f (%.5f)\n", v0, v1, 1.0 / sqrt(2.0),
+           v2, 1.0 / sqrt(1.0 + 1.0 / 9.0));
+    cr_assert_lt(fabs(v0 - 1.0), 0.005);
+    cr_assert_lt(fabs(v1 - 1.0 / sqrt(2.0)), 0.005);
+    cr_assert_lt(fabs(v2 - 1.0 / sqrt(1.0 + 1.0 / 9.0)), 0.005);
+}
+
+Test(mhd_options, floors_counted_and_finite)
+{
+    /* Two streams leaving the centre at Mach 30 empty it: the density and
+     * pressure floors must be used, counted and keep the state finite. */
+    tmhd_threads(1);
+    int n = 200;
+    const double lo[3] = {0, 0, 0}, hi[3] = {1, 1.0 / n, 1.0 / n};
+    const int open[3] = {1, 0, 0};
+    struct cr_grid *g = tmhd_grid(CR_GRID_CARTESIAN, 0, n, 1, 1, lo, hi, open);
+    struct cr_mhd_inp in = tmhd_inp(g, 5.0 / 3.0, 0.5);
+    in.rho_floor = 1e-3;
+    in.p_floor = 1e-5;
+    struct cr_mhd *m = cr_mhd_new(&in);
+    struct cr_mhd_problem_par p;
+    cr_mhd_problem_defaults("shock_tube", &p);
+    const double l[8] = {1.0, -10.0, 0, 0, 1e-3, 0, 0.1, 0}, r[8] = {1.0, 10.0, 0, 0, 1e-3, 0, 0.1, 0};
+    memcpy(p.left, l, sizeof l);
+    memcpy(p.right, r, sizeof r);
+    cr_assert_eq(cr_mhd_problem_find("shock_tube")->init(m, &p), 0);
+    long nr = 0, np = 0;
+    while (cr_mhd_time(m) < 0.02) {
+        struct cr_mhd_step_info si;
+        cr_assert_eq(cr_mhd_step(m, 0.02 - cr_mhd_time(m), &si), 0);
+        nr += si.n_rho_floor;
+        np += si.n_p_floor;
+    }
+    double *out[CR_MHD_NOUT];
+    cr_assert_eq(tmhd_vars(m, out), 0);
+    double rmin = 1e300, pmin = 1e300;
+    for (int i = 0; i < n; i++) {
+        cr_assert(isfinite(out[0][i]) && isfinite(out[4][i]) && isfinite(out[1][i]));
+        rmin = fmin(rmin, out[0][i]);
+        pmin = fmin(pmin, out[4][i]);
+    }
+    printf("floors: %ld density and %ld pressure uses; min rho %.3e, min p %.3e\n", nr, np, rmin, pmin);
+    cr_assert_gt(nr + np, 0);
+    cr_assert_geq(rmin, 1e-3 * (1 - 1e-12));
+    cr_assert_geq(pmin, 1e-5 * (1 - 1e-12));
+    tmhd_free_vars(out);
+    cr_mhd_release(m);
+    cr_grid_release(g);
+}
+
+static int has_attr_string(hid_t loc, const char *obj, const char *name)
+{
+    return H5Aexists_by_name(loc, obj, name, H5P_DEFAULT) > 0;
+}
+
+Test(mhd_cli, writes_gamera_layout_xdmf_and_profile)
+{
+    char dir[512], args[2048], out[16384], path[1024];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(args, sizeof args,
+             "mhd %s/runs/verify/brio_wu.ini run.dir=%s grid.ni=100 \"grid.box=0 1 0 0.01 0 0.01\" mhd.dt_out=0.05 "
+             "run.progress=never",
+             helper_root(), dir);
+    int st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 0, "status %d: %s", st, out);
+    cr_assert(strstr(out, "max |div B|"), "%s", out);
+    snprintf(path, sizeof path, "%s/mhd.h5", dir);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert_geq(f, 0);
+    const char *root[] = {"X", "Y", "Z", "dV"};
+    for (int q = 0; q < 4; q++) cr_assert(H5Lexists(f, root[q], H5P_DEFAULT) > 0, "missing %s", root[q]);
+    const char *vars[] = {"D", "Vx", "Vy", "Vz", "P", "Bx", "By", "Bz", "Jx", "Jy", "Jz"};
+    for (int s = 0; s < 3; s++) {
+        char grp[32];
+        snprintf(grp, sizeof grp, "Step#%d", s);
+        cr_assert(H5Lexists(f, grp, H5P_DEFAULT) > 0, "missing %s", grp);
+        cr_assert(has_attr_string(f, grp, "time"));
+        for (int q = 0; q < 11; q++) {
+            char ds[64];
+            snprintf(ds, sizeof ds, "%s/%s", grp, vars[q]);
+            cr_assert(H5Lexists(f, ds, H5P_DEFAULT) > 0, "missing %s", ds);
+            cr_assert(has_attr_string(f, ds, "Units") && has_attr_string(f, ds, "Description"), "%s", ds);
+        }
+    }
+    /* the X corners: 101 x 2 x 2 */
+    hid_t d = H5Dopen2(f, "X", H5P_DEFAULT);
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[3];
+    cr_assert_eq(H5Sget_simple_extent_dims(sp, dims, NULL), 3);
+    cr_assert(dims[0] == 2 && dims[1] == 2 && dims[2] == 101);
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+    snprintf(path, sizeof path, "%s/mhd.xmf", dir);
+    FILE *x = fopen(path, "r");
+    cr_assert_not_null(x);
+    char buf[8192];
+    size_t nread = fread(buf, 1, sizeof buf - 1, x);
+    buf[nread] = 0;
+    fclose(x);
+    cr_assert(strstr(buf, "3DSMesh") && strstr(buf, "mhd.h5:/Step#2/D"), "%s", buf);
+    snprintf(path, sizeof path, "%s/mhd_profile.csv", dir);
+    x = fopen(path, "r");
+    cr_assert_not_null(x);
+    int lines = 0, c;
+    while ((c = fgetc(x)) != EOF) lines += c == '\n';
+    fclose(x);
+    cr_assert_eq(lines, 3 + 3 * 100, "header + 3 slices x 100 cells (got %d lines)", lines);
+    helper_rm_rf(dir);
+}
+
+Test(mhd_cli, bad_input_exit_2_nothing_written)
+{
+    char dir[512], args[2048], out[8192], path[1024];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(args, sizeof args, "mhd %s/runs/verify/brio_wu.ini run.dir=%s/run problem.name=nosuch", helper_root(),
+             dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    /* a periodic problem on a non-periodic grid */
+    snprintf(args, sizeof args, "mhd %s/runs/verify/brio_wu.ini run.dir=%s/run problem.name=orszag_tang", helper_root(),
+             dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "periodic"), "%s", out);
+    snprintf(path, sizeof path, "%s/run/mhd.h5", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_null(f, "nothing may be written on bad input");
+    helper_rm_rf(dir);
+}
