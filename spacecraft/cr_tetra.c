@@ -5,6 +5,7 @@
 #include "cr_tetra.h"
 
 #include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
 #include <gsl/gsl_matrix.h>
 #include <math.h>
 #include <string.h>
@@ -49,11 +50,17 @@ int cr_tetra_init(struct cr_tetra *t, const struct cr_tetra_inp *inp)
         if (eval) gsl_vector_free(eval);
         return CR_ENOMEM;
     }
-    gsl_eigen_symmv(&m.matrix, eval, evec, w);
-    gsl_eigen_symmv_sort(eval, evec, GSL_EIGEN_SORT_VAL_DESC);
-    for (int i = 0; i < 3; i++) t->eig[i] = gsl_vector_get(eval, i);
     int rc = CR_OK;
-    if (!(t->eig[0] > 0) || !(t->eig[2] > ratio_min * t->eig[0])) {
+    if (gsl_eigen_symmv(&m.matrix, eval, evec, w) != GSL_SUCCESS) {
+        cr_error(inp->log, "tetrahedron: the volumetric tensor could not be diagonalised");
+        rc = CR_ENUMERIC;
+    } else {
+        gsl_eigen_symmv_sort(eval, evec, GSL_EIGEN_SORT_VAL_DESC);
+        for (int i = 0; i < 3; i++) t->eig[i] = gsl_vector_get(eval, i);
+    }
+    if (rc) {
+        /* reported above */
+    } else if (!(t->eig[0] > 0) || !(t->eig[2] > ratio_min * t->eig[0])) {
         cr_error(inp->log, "tetrahedron is planar or degenerate: eigenvalues of the volumetric tensor %g, %g, %g "
                            "(smallest/largest %g < %g)", t->eig[0], t->eig[1], t->eig[2],
                  t->eig[0] > 0 ? t->eig[2] / t->eig[0] : 0.0, ratio_min);
