@@ -267,8 +267,8 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
     }
     int rc = setup_minv(m);
     if (!rc && m->has_b0) rc = setup_b0(m, inp->b0, inp->b0_ctx);
-    if (!rc) rc = cr_mhd_bc_check(m);
     if (!rc) rc = cr_mhd_axis_check(m);
+    if (!rc) rc = cr_mhd_bc_check(m);
     if (rc) {
         cr_mhd_release(m);
         return NULL;
@@ -288,6 +288,7 @@ void cr_mhd_release(struct cr_mhd *m)
         free(m->b0c[d]), free(m->j0[d]);
     }
     for (int q = 0; q < 6; q++) free(m->minv[q]);
+    free(m->ring_chunk);
     if (m->scratch)
         for (int t = 0; t < m->nscratch; t++) free(m->scratch[t]);
     free(m->scratch);
@@ -509,6 +510,7 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
             if (m->active[d]) cr_mhd_sweep(m, d, rec, dt);
         cr_mhd_inactive_faces(m, dt);
         cr_mhd_emf(m);
+        if (m->ring_chunk) cr_mhd_axis_emf(m);
         rc = cr_mhd_bc_emf(m, ts);
         if (rc) return rc;
         cr_mhd_update_faces(m, s, dt);
@@ -519,7 +521,7 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
                      dt, s + 1);
             return rc;
         }
-        if (m->axis_rings > 0) cr_mhd_axis_average(m);
+        if (m->nrings > 0) cr_mhd_axis_average(m);
     }
     cr_mhd_seams(m);
     m->t += dt;

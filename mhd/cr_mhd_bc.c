@@ -236,8 +236,7 @@ int cr_mhd_bc_fill(struct cr_mhd *m, double t)
                     return rc;
                 }
             } else if (kind == CR_MHD_BC_AXIS) {
-                /* ghost cells across the axis are filled by the axis code */
-                continue;
+                cr_mhd_axis_fill(m, s);
             } else {
                 fill_side(m, s);
             }

@@ -17,6 +17,7 @@ int cr_mhd_prims(struct cr_mhd *m, double *rate_out)
     const struct cr_mhd_range r = m->wr;
     const int has_b0 = m->has_b0;
     const int want_rate = rate_out != NULL;
+    const int *ring = m->ring_chunk;
     const double gam = m->gamma, ic2 = m->inv_c2;
     long nrho = 0, np = 0;
     int bad = 0;
@@ -77,8 +78,9 @@ int cr_mhd_prims(struct cr_mhd *m, double *rate_out)
                         const double vn = vx * n0 + vy * n1 + vz * n2, bn = bx * n0 + by * n1 + bz * n2;
                         const double cf = ic2 > 0.0 ? cr_mhd_cfast_boris(gam, ic2, rs, p, bn, b2)
                                                     : cr_mhd_cfast(gam, rs, p, bn, b2);
-                        const double rd =
+                        double rd =
                             (fabs(vn) + cf) * 0.5 * (g->amag[d][c] + g->amag[d][c + (size_t)m->stride[d]]) / g->vol[c];
+                        if (d == 2 && ring) rd /= ring[j]; /* averaged rings: the chunk's azimuthal width */
                         rc = rd > rc ? rd : rc;
                     }
                     rc = act ? rc : 0.0;

@@ -53,7 +53,9 @@ struct cr_mhd {
     double *j0[3];                /* curl of B0 at centres (only with b0_not_curl_free) */
     int has_b0, b0_sources;
     /* axis averaging (LFM) */
-    int axis_rings;
+    int axis_rings;               /* rings requested */
+    int nrings;                   /* rings averaged next to each axis */
+    int *ring_chunk;              /* per j: columns per chunk (1 = not averaged) */
     int omp;                      /* run loops in parallel (enough cells to pay for the threads) */
     /* per-thread scratch for the sweeps */
     int nscratch;                 /* threads it is allocated for */
@@ -87,8 +89,12 @@ int cr_mhd_bc_check(struct cr_mhd *m);
 /* Copy face 0 onto the periodic image face n (after each step). */
 void cr_mhd_seams(struct cr_mhd *m);
 
-/* cr_mhd_axis.c: ring averaging next to the LFM axis after each stage. */
+/* cr_mhd_axis.c: the LFM axis: chunk sizes (and the j sides set to axis
+ * boundaries), ghost cells across the axis, single-valued axis EMFs, ring
+ * averaging after each stage. */
 int cr_mhd_axis_check(struct cr_mhd *m);
+void cr_mhd_axis_fill(struct cr_mhd *m, int side);
+void cr_mhd_axis_emf(struct cr_mhd *m);
 void cr_mhd_axis_average(struct cr_mhd *m);
 
 /* Per-thread scratch (re)allocation for the current thread count. */

@@ -191,7 +191,8 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                     double lb0 = lc[5][mm], lb1 = lc[6][mm], lb2 = lc[7][mm];
                     double rb0 = rc[5][mm], rb1 = rc[6][mm], rb2 = rc[7][mm];
                     double a = am[mm];
-                    double bnv = a > 0.0 ? ph[mm] / a : 0.0;
+                    /* zero-area faces (LFM axis) carry no flux; their field for the electric field is the mean */
+                    double bnv = a > 0.0 ? ph[mm] / a : 0.5 * ((lb0 + rb0) * n0 + (lb1 + rb1) * n1 + (lb2 + rb2) * n2);
                     lf[5][mm] = lb0 * t10 + lb1 * t11 + lb2 * t12;
                     lf[6][mm] = lb0 * t20 + lb1 * t21 + lb2 * t22;
                     rf[5][mm] = rb0 * t10 + rb1 * t11 + rb2 * t12;
