@@ -85,7 +85,7 @@ static void usage(FILE *out)
             cr_version());
     for (int i = 0; i < cr_ncommands; i++)
         fprintf(out, "  %-10s %-10s %s\n", cr_commands[i].name, cr_commands[i].args, cr_commands[i].summary);
-    fprintf(out, "  %-10s %-10s %s\n", "bench", "WHAT", "run a benchmark and print its figures (WHAT: all");
+    fprintf(out, "  %-10s %-10s %s", "bench", "WHAT", "run a benchmark and print its figures (WHAT: all");
     for (int i = 0; i < cr_nbenches; i++) fprintf(out, "|%s", cr_benches[i].name);
     fprintf(out, ")\n  %-10s %-10s %s\n", "keys", "", "print the configuration schema (every key) as Markdown");
     fprintf(out, "\nExit status: 0 success, 2 configuration or input-data error (nothing written), 1 other failure.\n");
