@@ -114,9 +114,10 @@ test-asan:
 	CUSPRATE_SANITIZED=1 $(MAKE) --no-print-directory unit BUILD=build/asan SAN=1
 
 valgrind:
-	$(MAKE) --no-print-directory $(BUILD:release=valgrind)/cusprate_tests BUILD=build/valgrind NATIVE=0 OPENMP=0
-	CUSPRATE_BIN=$(abspath build/valgrind/cusprate) CUSPRATE_SANITIZED=1 valgrind --error-exitcode=1 --leak-check=full \
-	  --trace-children=no build/valgrind/cusprate_tests --jobs 1 $(TEST_ARGS)
+	$(MAKE) --no-print-directory build/valgrind/cusprate_tests build/valgrind/cusprate BUILD=build/valgrind NATIVE=0 OPENMP=0
+	CUSPRATE_BIN=$(abspath build/valgrind/cusprate) CUSPRATE_ROOT=$(CURDIR) CUSPRATE_SANITIZED=1 \
+	  valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --trace-children=yes \
+	  --quiet build/valgrind/cusprate_tests --jobs 1 $(TEST_ARGS)
 
 # --- benchmarks, demo, verification ----------------------------------------
 bench: deps-check bin/cusprate
