@@ -7,11 +7,26 @@
  * B [nT], E [mV/m], V [km/s]. A field is a small vtable object
  * (gkylzero style): sources are real alternatives, so they plug in through
  * function pointers; the evaluation is const and thread-safe.
+ *
+ * Hinted evaluation: a caller that evaluates one field along a path (a test
+ * particle from step to step, a field line from stage to stage) owns a
+ * struct cr_field_hint and passes it to cr_field_eval_hinted(). A source
+ * that can use it (MHD slices: the point location walks from the previously
+ * located cell) reads and updates it; the others ignore it. The result is
+ * the unhinted evaluation's up to the round-off of the location (the cell
+ * and its local coordinates are the same, found from a different start).
+ * The hint is the caller's: one per particle or field line, never shared
+ * between threads, and tied to the field it was filled by (reset it with
+ * cr_field_hint_reset, or zero it, before using it with another field).
+ * Results stay independent of the number of threads when every hint is
+ * reset at the start of its path (not carried from path to path by a
+ * per-thread object).
  */
 #ifndef CR_FIELD_H
 #define CR_FIELD_H
 
 #include "../core/cr_log.h"
+#include "cr_grid.h"
 
 struct cr_field_sample {
     double B[3];   /* magnetic field [nT] (total, including any background) */
@@ -22,6 +37,12 @@ struct cr_field_sample {
 };
 
 struct cr_field;
+
+/* Caller-owned state of hinted evaluations (see above). All zero = no hint. */
+struct cr_field_hint {
+    int valid;              /* 0: nothing known yet */
+    struct cr_grid_loc loc; /* MHD slices: cell and local coordinates of the last located point */
+};
 
 struct cr_field_vtable {
     /* Evaluate at time t [s] and position x [R_E]. Returns CR_OK, or
@@ -37,10 +58,27 @@ struct cr_field {
     double b_e;         /* dipole equatorial surface field [nT] (0 if none) */
     double t_min, t_max;/* valid time range [s] (both 0 = static) */
     const char *name;   /* "dipole", "dipole+uniform", "uniform", "mhd-slice", ... */
+    /* Optional hinted evaluation (NULL: the source has none, the hint is
+     * ignored): like vt->eval, reading and updating *hint. It lives here and
+     * not in the vtable so that sources declaring their vtables positionally
+     * stay valid; a source sets it when it builds its object. */
+    int (*eval_hint)(const struct cr_field *f, double t, const double x[3], struct cr_field_hint *hint,
+                     struct cr_field_sample *out);
 };
 
 static inline int cr_field_eval(const struct cr_field *f, double t, const double x[3], struct cr_field_sample *s)
 {
+    return f->vt->eval(f, t, x, s);
+}
+
+static inline void cr_field_hint_reset(struct cr_field_hint *h) { h->valid = 0; }
+
+/* Evaluate with the caller's hint (may be NULL = cr_field_eval). Same return
+ * codes as cr_field_eval; the hint is left as it was on CR_EDOMAIN. */
+static inline int cr_field_eval_hinted(const struct cr_field *f, double t, const double x[3],
+                                       struct cr_field_hint *hint, struct cr_field_sample *s)
+{
+    if (hint && f->eval_hint) return f->eval_hint(f, t, x, hint, s);
     return f->vt->eval(f, t, x, s);
 }
 

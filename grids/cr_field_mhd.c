@@ -44,15 +44,90 @@ struct cr_field_mhd {
 
 /* ---- evaluation ------------------------------------------------------------ */
 
-static int mhd_eval(const struct cr_field *f, double t, const double x[3], struct cr_field_sample *s)
+/* The cell-data stencil of a located point: the low cell of the eight
+ * surrounding cell centres and the weights (cr_grid_interp_cell: trilinear
+ * between the centres in logical coordinates index + u - 1/2), found once
+ * per evaluation and shared by every variable and both slices. The weight
+ * is taken from u directly (u - 1/2 or u + 1/2, exact or within an ulp of
+ * 1) rather than from index + u - 1/2, whose rounding grows with the index:
+ * two locations of one point that differ in the last bit of u then give
+ * weights that differ by no more. */
+struct stencil {
+    size_t m;
+    double u, v, w;
+};
+
+static inline void stencil_at(const struct cr_grid *g, const struct cr_grid_loc *loc, struct stencil *st)
 {
-    const struct cr_field_mhd *m = (const struct cr_field_mhd *)f;
+    const int idx[3] = {loc->i, loc->j, loc->k};
+    const double uvw[3] = {loc->u, loc->v, loc->w};
+    int i0[3];
+    double t[3];
+    for (int d = 0; d < 3; d++) {
+        if (uvw[d] >= 0.5) {
+            i0[d] = idx[d];
+            t[d] = uvw[d] - 0.5;
+        } else {
+            i0[d] = idx[d] - 1;
+            t[d] = uvw[d] + 0.5;
+        }
+    }
+    st->m = CR_GIDX(g, i0[0], i0[1], i0[2]);
+    st->u = t[0];
+    st->v = t[1];
+    st->w = t[2];
+}
+
+/* Trilinear blend of cell data on a stencil (the arithmetic of
+ * cr_grid_interp_cell). */
+static inline double stencil_blend(const double *data, const struct stencil *st, size_t sj, size_t sk)
+{
+    const size_t m = st->m;
+    const double u = st->u, v = st->v, w = st->w;
+    double f00 = (1 - u) * data[m] + u * data[m + 1];
+    double f10 = (1 - u) * data[m + sj] + u * data[m + sj + 1];
+    double f01 = (1 - u) * data[m + sk] + u * data[m + sk + 1];
+    double f11 = (1 - u) * data[m + sk + sj] + u * data[m + sk + sj + 1];
+    return (1 - w) * ((1 - v) * f00 + v * f10) + w * ((1 - v) * f01 + v * f11);
+}
+
+/* The dipole (cr_dipole_field) with r^2 and r already known. */
+static inline void dipole_r(double b_e, const double x[3], double r2, double r, double B[3])
+{
+    double r5 = r2 * r2 * r;
+    B[0] = b_e * (-3.0 * x[2] * x[0]) / r5;
+    B[1] = b_e * (-3.0 * x[2] * x[1]) / r5;
+    B[2] = b_e * (-3.0 * x[2] * x[2] + r2) / r5;
+}
+
+/* Locate p walking from the hint (i = -1: none) into *loc. A walk from a
+ * far hint can stop at an open boundary the straight way crosses (the hole
+ * of the inner boundary between the tail and the dayside) and call the point
+ * outside: a failed hinted search is repeated without the hint, so the
+ * answer (inside or not) is always the fresh search's. */
+static int locate(const struct cr_grid *g, const double p[3], const struct cr_grid_loc *hint,
+                  struct cr_grid_loc *loc)
+{
+    *loc = *hint;
+    if (cr_grid_locate(g, p, loc) == CR_OK) return CR_OK;
+    if (hint->i < 0) return CR_EDOMAIN;
+    *loc = (struct cr_grid_loc){.i = -1, .j = -1, .k = -1};
+    return cr_grid_locate(g, p, loc);
+}
+
+/* Evaluation with the location hint `hint` (i = -1: none); on success *hint
+ * is the point's location (or that of its projection on the grid's inner
+ * shell), on CR_EDOMAIN it is unchanged. */
+static int mhd_eval_loc(const struct cr_field_mhd *m, double t, const double x[3], struct cr_grid_loc *hint,
+                        struct cr_field_sample *s)
+{
     memset(s, 0, sizeof *s);
-    double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+    double r = sqrt(r2);
     if (!isfinite(r)) return CR_EDOMAIN;
-    if (r < f->r_inner) {
+    if (r < m->base.r_inner) {
         if (r == 0) return CR_EDOMAIN;
-        cr_dipole_field(m->b_e, x, s->B);
+        dipole_r(m->b_e, x, r2, r, s->B);
         s->inside = 1;
         return CR_OK;
     }
@@ -64,26 +139,30 @@ static int mhd_eval(const struct cr_field *f, double t, const double x[3], struc
         w = (t - m->ta) / span;
         w = w < 0 ? 0 : w > 1 ? 1 : w;
     }
-    struct cr_grid_loc loc = {.i = -1, .j = -1, .k = -1};
-    if (cr_grid_locate(m->grid, x, &loc) != CR_OK) {
+    struct cr_grid_loc loc;
+    if (locate(m->grid, x, hint, &loc) != CR_OK) {
         /* between the inner sphere and the grid's faceted inner shell */
         if (r >= m->r_proj) return CR_EDOMAIN;
         double xp[3] = {x[0] * m->r_proj / r, x[1] * m->r_proj / r, x[2] * m->r_proj / r};
-        loc = (struct cr_grid_loc){.i = -1, .j = -1, .k = -1};
-        if (cr_grid_locate(m->grid, xp, &loc) != CR_OK) return CR_EDOMAIN;
+        if (locate(m->grid, xp, hint, &loc) != CR_OK) return CR_EDOMAIN;
     }
+    *hint = loc;
+    const struct cr_grid *g = m->grid;
+    const size_t sj = g->sj, sk = g->sk;
+    struct stencil st;
+    stencil_at(g, &loc, &st);
     double v[NVAR];
     for (int q = 0; q < NVAR; q++) {
         if (!m->use[q]) {
             v[q] = 0.0;
             continue;
         }
-        double a = cr_grid_interp_cell(m->grid, m->buf[m->sa][q], &loc, x);
-        double b = w > 0 ? cr_grid_interp_cell(m->grid, m->buf[m->sb][q], &loc, x) : a;
+        double a = stencil_blend(m->buf[m->sa][q], &st, sj, sk);
+        double b = w > 0 ? stencil_blend(m->buf[m->sb][q], &st, sj, sk) : a;
         v[q] = (1.0 - w) * a + w * b;
     }
     double bd[3] = {0, 0, 0};
-    if (m->split) cr_dipole_field(m->b_e, x, bd);
+    if (m->split) dipole_r(m->b_e, x, r2, r, bd);
     for (int c = 0; c < 3; c++) {
         s->B[c] = v[V_BX + c] + bd[c];
         s->V[c] = v[V_VX + c];
@@ -94,6 +173,27 @@ static int mhd_eval(const struct cr_field *f, double t, const double x[3], struc
     s->E[1] = -1e-3 * (s->V[2] * s->B[0] - s->V[0] * s->B[2]);
     s->E[2] = -1e-3 * (s->V[0] * s->B[1] - s->V[1] * s->B[0]);
     return CR_OK;
+}
+
+static int mhd_eval(const struct cr_field *f, double t, const double x[3], struct cr_field_sample *s)
+{
+    struct cr_grid_loc loc = {.i = -1, .j = -1, .k = -1};
+    return mhd_eval_loc((const struct cr_field_mhd *)f, t, x, &loc, s);
+}
+
+/* Hinted: the location walks from the caller's previous cell, and Newton
+ * starts from its previous local coordinates. */
+static int mhd_eval_hint(const struct cr_field *f, double t, const double x[3], struct cr_field_hint *h,
+                         struct cr_field_sample *s)
+{
+    struct cr_grid_loc loc = {.i = -1, .j = -1, .k = -1};
+    if (h->valid) loc = h->loc;
+    int rc = mhd_eval_loc((const struct cr_field_mhd *)f, t, x, &loc, s);
+    if (rc == CR_OK && loc.i >= 0) {
+        h->loc = loc;
+        h->valid = 1;
+    }
+    return rc;
 }
 
 static void mhd_release_vt(struct cr_field *f) { cr_field_mhd_release((struct cr_field_mhd *)f); }
@@ -224,6 +324,7 @@ struct cr_field_mhd *cr_field_mhd_new(const struct cr_field_mhd_inp *inp, int *s
         return NULL;
     }
     m->base.vt = &mhd_vt;
+    m->base.eval_hint = mhd_eval_hint;
     m->base.name = "mhd-slice";
     m->log = log;
     m->fid = -1;
@@ -457,18 +558,25 @@ static int load_slice(struct cr_field_mhd *m, int s, int slot)
                     out[i] = row[i];
                 }
             }
-        if (m->split && q <= V_BZ) {
-            /* deviation from the dipole at the cell centroid */
-            for (int k = 0; k < nk; k++)
-                for (int j = 0; j < nj; j++)
-                    for (int i = 0; i < ni; i++) {
-                        size_t c = CR_GIDX(g, i, j, k);
-                        double xc[3] = {g->cx[c], g->cy[c], g->cz[c]}, bd[3];
-                        cr_dipole_field(m->b_e, xc, bd);
-                        d[c] -= bd[q - V_BX];
-                    }
-        }
-        fill_ghosts(m, d);
+        if (!(m->split && q <= V_BZ)) fill_ghosts(m, d);
+    }
+    if (m->split && m->use[V_BX]) {
+        /* B as the deviation from the dipole at the cell centroid (the
+         * dipole computed once per cell for the three components) */
+        double *bx = m->buf[slot][V_BX], *by = m->buf[slot][V_BY], *bz = m->buf[slot][V_BZ];
+        for (int k = 0; k < nk; k++)
+            for (int j = 0; j < nj; j++)
+                for (int i = 0; i < ni; i++) {
+                    size_t c = CR_GIDX(g, i, j, k);
+                    double xc[3] = {g->cx[c], g->cy[c], g->cz[c]}, bd[3];
+                    cr_dipole_field(m->b_e, xc, bd);
+                    bx[c] -= bd[0];
+                    by[c] -= bd[1];
+                    bz[c] -= bd[2];
+                }
+        fill_ghosts(m, bx);
+        fill_ghosts(m, by);
+        fill_ghosts(m, bz);
     }
     m->held[slot] = s;
     return CR_OK;

@@ -14,8 +14,13 @@
 /* Why the right-hand side refused a point. */
 enum { RHS_OK = 0, RHS_OUTSIDE = 1, RHS_NULL = 2, RHS_NONFINITE = 3 };
 
+/* The parameters of the ODE system: one traced line at a time, so the
+ * field-location hint here follows that line (reset where each direction
+ * of a line starts, so a line's result does not depend on the lines the
+ * tracer traced before it, nor on the thread). */
 struct rhs_ctx {
     const struct cr_field *f;
+    struct cr_field_hint hint;
     double t;
     double sigma;
     double b_null;
@@ -53,7 +58,7 @@ static int rhs(double s, const double y[], double dyds[], void *params)
     struct rhs_ctx *c = params;
     struct cr_field_sample smp;
     c->evals++;
-    if (cr_field_eval(c->f, c->t, y, &smp) != CR_OK) {
+    if (cr_field_eval_hinted(c->f, c->t, y, &c->hint, &smp) != CR_OK) {
         c->flag = RHS_OUTSIDE;
         return GSL_EBADFUNC;
     }
@@ -74,10 +79,10 @@ static int rhs(double s, const double y[], double dyds[], void *params)
 }
 
 /* |B| at x; negative when it cannot be evaluated. */
-static double bmag_at(const struct rhs_ctx *c, const double x[3])
+static double bmag_at(struct rhs_ctx *c, const double x[3])
 {
     struct cr_field_sample smp;
-    if (cr_field_eval(c->f, c->t, x, &smp) != CR_OK) return -1.0;
+    if (cr_field_eval_hinted(c->f, c->t, x, &c->hint, &smp) != CR_OK) return -1.0;
     return sqrt(smp.B[0] * smp.B[0] + smp.B[1] * smp.B[1] + smp.B[2] * smp.B[2]);
 }
 
@@ -285,6 +290,7 @@ static int integrate(struct cr_fieldline *fl, double t, const double x0[3], int 
     memset(end, 0, sizeof *end);
     fl->ctx.t = t;
     fl->ctx.sigma = sigma >= 0 ? 1.0 : -1.0;
+    cr_field_hint_reset(&fl->ctx.hint);
     double b0 = bmag_at(&fl->ctx, x0);
     fl->ctx.evals++;
     if (!(b0 >= 0) || !isfinite(b0)) return CR_EDOMAIN;

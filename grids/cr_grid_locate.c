@@ -138,6 +138,12 @@ static inline void tri_load(const struct cr_grid *g, int i, int j, int k, struct
     }
 }
 
+static inline int in_cell(double u, double v, double w)
+{
+    return u >= -CR_LOC_TOL && u <= 1.0 + CR_LOC_TOL && v >= -CR_LOC_TOL && v <= 1.0 + CR_LOC_TOL &&
+           w >= -CR_LOC_TOL && w <= 1.0 + CR_LOC_TOL;
+}
+
 /* Solve x(u,v,w) = p for the cell's map, starting from uvw. Returns 1 when
  * converged (update below 1e-13), 0 otherwise; uvw holds the last iterate
  * (limited to a few cells around the cell, enough to choose a walking step). */
@@ -158,17 +164,35 @@ static int tri_newton(const struct tri *t, const double p[3], double uvw[3])
             Jv[c] = t->b[c] + u * t->d[c] + w * t->f[c] + u * w * t->g[c];
             Jw[c] = t->c[c] + u * t->e[c] + v * t->f[c] + u * v * t->g[c];
         }
-        if (fabs(F[0]) <= ftol && fabs(F[1]) <= ftol && fabs(F[2]) <= ftol) {
-            uvw[0] = u;
-            uvw[1] = v;
-            uvw[2] = w;
-            return 1;
-        }
+        int small = fabs(F[0]) <= ftol && fabs(F[1]) <= ftol && fabs(F[2]) <= ftol;
         /* inverse by cofactors: rows of J^-1 are (Jv x Jw, Jw x Ju, Ju x Jv) / det */
         double r0[3] = {Jv[1] * Jw[2] - Jv[2] * Jw[1], Jv[2] * Jw[0] - Jv[0] * Jw[2], Jv[0] * Jw[1] - Jv[1] * Jw[0]};
         double r1[3] = {Jw[1] * Ju[2] - Jw[2] * Ju[1], Jw[2] * Ju[0] - Jw[0] * Ju[2], Jw[0] * Ju[1] - Jw[1] * Ju[0]};
         double r2[3] = {Ju[1] * Jv[2] - Ju[2] * Jv[1], Ju[2] * Jv[0] - Ju[0] * Jv[2], Ju[0] * Jv[1] - Ju[1] * Jv[0]};
         double det = Ju[0] * r0[0] + Ju[1] * r0[1] + Ju[2] * r0[2];
+        if (small) {
+            /* converged: one last correction (the Jacobian is at hand) takes
+             * the coordinates from the residual's tolerance to round-off, so
+             * that they do not depend on where Newton started. Skipped where
+             * the map is (nearly) singular, on the LFM axis where w is free
+             * (a large correction), and when it would move a point accepted
+             * in this cell out of it (the walk's decision stays the same). */
+            double cu = 0.0, cv = 0.0, cw = 0.0;
+            if (fabs(det) > 0.0 && isfinite(det)) {
+                cu = -(r0[0] * F[0] + r0[1] * F[1] + r0[2] * F[2]) / det;
+                cv = -(r1[0] * F[0] + r1[1] * F[1] + r1[2] * F[2]) / det;
+                cw = -(r2[0] * F[0] + r2[1] * F[1] + r2[2] * F[2]) / det;
+            }
+            if (fabs(cu) + fabs(cv) + fabs(cw) < 1e-6 && (in_cell(u + cu, v + cv, w + cw) || !in_cell(u, v, w))) {
+                u += cu;
+                v += cv;
+                w += cw;
+            }
+            uvw[0] = u;
+            uvw[1] = v;
+            uvw[2] = w;
+            return 1;
+        }
         if (!(fabs(det) > 0.0) || !isfinite(det)) {
             /* singular point of the map (the LFM axis edge): step off it */
             u = 0.5 + (1.0 - 1e-7) * (u - 0.5) + 1e-9;

@@ -29,6 +29,7 @@ struct cr_push {
 
 struct gc_params {
     const struct cr_push *p;
+    struct cr_field_hint *hint; /* the particle's field-location hint */
     double M;        /* magnetic moment per mass [(R_E/s)^2/nT] */
     double t_lo, t_hi; /* times the field may be evaluated at (the current window) [s] */
     int domain;      /* set when a field evaluation left the domain */
@@ -142,21 +143,25 @@ struct geom {
     double dbdt[3];  /* db/dt [1/s] */
 };
 
-static int eval_b(const struct cr_push *p, double t, const double x[3], struct cr_field_sample *s)
+/* Field at (t, x), located from the particle's hint (may be NULL). */
+static int eval_b(const struct cr_push *p, struct cr_field_hint *hint, double t, const double x[3],
+                  struct cr_field_sample *s)
 {
-    int rc = cr_field_eval(p->inp.field, t, x, s);
+    int rc = cr_field_eval_hinted(p->inp.field, t, x, hint, s);
     if (rc) return rc;
     if (!isfinite(s->B[0] + s->B[1] + s->B[2] + s->E[0] + s->E[1] + s->E[2])) return CR_ENUMERIC;
     return CR_OK;
 }
 
 /* need_dt: also db/dt, by central differences in time within [t_lo, t_hi]
- * (the time window the field is valid in). */
-static int field_geom(const struct cr_push *p, double t, const double x[3], struct geom *g, int need_dt,
-                      double t_lo, double t_hi)
+ * (the time window the field is valid in). hint (may be NULL): the
+ * particle's; the neighbouring points of the differences are located from
+ * a copy of it at x, so it ends at x. */
+static int field_geom(const struct cr_push *p, struct cr_field_hint *hint, double t, const double x[3],
+                      struct geom *g, int need_dt, double t_lo, double t_hi)
 {
     struct cr_field_sample s;
-    int rc = eval_b(p, t, x, &s);
+    int rc = eval_b(p, hint, t, x, &s);
     if (rc) return rc;
     memcpy(g->B, s.B, sizeof g->B);
     memcpy(g->E, s.E, sizeof g->E);
@@ -171,8 +176,14 @@ static int field_geom(const struct cr_push *p, double t, const double x[3], stru
         xp[j] += h;
         xm[j] -= h;
         struct cr_field_sample sp, sm;
-        rc = eval_b(p, t, xp, &sp);
-        if (!rc) rc = eval_b(p, t, xm, &sm);
+        struct cr_field_hint hp, hm, *php = NULL, *phm = NULL;
+        if (hint) {
+            hp = hm = *hint;
+            php = &hp;
+            phm = &hm;
+        }
+        rc = eval_b(p, php, t, xp, &sp);
+        if (!rc) rc = eval_b(p, phm, t, xm, &sm);
         if (rc) return rc;
         for (int i = 0; i < 3; i++) dB[j][i] = (sp.B[i] - sm.B[i]) / (2.0 * h);
     }
@@ -196,8 +207,8 @@ static int field_geom(const struct cr_push *p, double t, const double x[3], stru
         double t1 = CR_MIN(t + dt, t_hi), t0 = CR_MAX(t - dt, t_lo);
         if (t1 > t0) {
             struct cr_field_sample s1, s0;
-            rc = eval_b(p, t1, x, &s1);
-            if (!rc) rc = eval_b(p, t0, x, &s0);
+            rc = eval_b(p, hint, t1, x, &s1);
+            if (!rc) rc = eval_b(p, hint, t0, x, &s0);
             if (rc) return rc;
             double m1 = sqrt(dot3(s1.B, s1.B)), m0 = sqrt(dot3(s0.B, s0.B));
             if (m1 > 0 && m0 > 0)
@@ -217,14 +228,20 @@ static double eps_of_geom(const struct cr_push *p, const struct geom *g, double 
     return rho * inv_l;
 }
 
-int cr_push_adiabaticity(const struct cr_push *p, double t, const double x[3], double umag, double *eps,
-                         double *scale)
+static int adiabaticity(const struct cr_push *p, struct cr_field_hint *hint, double t, const double x[3],
+                        double umag, double *eps, double *scale)
 {
     struct geom g;
-    int rc = field_geom(p, t, x, &g, 0, t, t);
+    int rc = field_geom(p, hint, t, x, &g, 0, t, t);
     if (rc) return rc;
     *eps = eps_of_geom(p, &g, umag, scale);
     return CR_OK;
+}
+
+int cr_push_adiabaticity(const struct cr_push *p, double t, const double x[3], double umag, double *eps,
+                         double *scale)
+{
+    return adiabaticity(p, NULL, t, x, umag, eps, scale);
 }
 
 /* A unit vector perpendicular to b: e1 = unit(b x z), or unit(b x x) when b is
@@ -246,7 +263,7 @@ static int to_gc(const struct cr_push *p, struct cr_particle *pt, double mbar)
 {
     if (pt->mode == CR_PMODE_GC) return CR_OK;
     struct cr_field_sample s;
-    int rc = eval_b(p, pt->t, pt->x, &s);
+    int rc = eval_b(p, &pt->hint, pt->t, pt->x, &s);
     if (rc) return rc;
     double bm = sqrt(dot3(s.B, s.B));
     if (!(bm > 0)) return CR_EDOMAIN;
@@ -262,7 +279,7 @@ static int to_gc(const struct cr_push *p, struct cr_particle *pt, double mbar)
     double X[3];
     for (int c = 0; c < 3; c++) X[c] = pt->x[c] - bxw[c] / (p->wb * bm);
     struct cr_field_sample sx;
-    rc = eval_b(p, pt->t, X, &sx);
+    rc = eval_b(p, &pt->hint, pt->t, X, &sx);
     if (rc) return rc;
     double bx = sqrt(dot3(sx.B, sx.B));
     if (!(bx > 0)) return CR_EDOMAIN;
@@ -290,7 +307,7 @@ int cr_push_to_fo(const struct cr_push *p, struct cr_particle *pt, double phi)
 {
     if (pt->mode == CR_PMODE_FO) return CR_OK;
     struct cr_field_sample s;
-    int rc = eval_b(p, pt->t, pt->x, &s);
+    int rc = eval_b(p, &pt->hint, pt->t, pt->x, &s);
     if (rc) return rc;
     double bm = sqrt(dot3(s.B, s.B));
     if (!(bm > 0)) return CR_EDOMAIN;
@@ -319,7 +336,8 @@ int cr_push_kinematics(const struct cr_push *p, const struct cr_particle *pt, do
                        double *bmag, double *energy_ev, double *pitch_deg)
 {
     struct cr_field_sample s;
-    int rc = eval_b(p, pt->t, pt->x, &s);
+    struct cr_field_hint h = pt->hint; /* pt is const: locate from a copy */
+    int rc = eval_b(p, &h, pt->t, pt->x, &s);
     if (rc) return rc;
     double bm = sqrt(dot3(s.B, s.B));
     if (!(bm > 0)) return CR_EDOMAIN;
@@ -403,7 +421,7 @@ static int gc_rhs(double t, const double y[], double dydt[], void *params)
     struct gc_params *q = params;
     const struct cr_push *p = q->p;
     struct geom g;
-    int rc = field_geom(p, t, y, &g, p->time_dep, q->t_lo, q->t_hi);
+    int rc = field_geom(p, q->hint, t, y, &g, p->time_dep, q->t_lo, q->t_hi);
     if (rc) {
         if (rc == CR_EDOMAIN) q->domain = 1;
         return GSL_EDOM;
@@ -486,12 +504,13 @@ static int advance_gc(const struct cr_push *p, struct cr_push_work *w, struct cr
     double y[4] = {pt->x[0], pt->x[1], pt->x[2], pt->u[0]};
     double t = pt->t;
     w->prm.M = pt->u[1];
+    w->prm.hint = &pt->hint;
     w->prm.t_lo = t;
     w->prm.t_hi = t_end;
     gsl_odeiv2_evolve_reset(w->ev);
     gsl_odeiv2_step_reset(w->step);
     struct geom g;
-    int rc = field_geom(p, t, y, &g, 0, t, t);
+    int rc = field_geom(p, &pt->hint, t, y, &g, 0, t, t);
     if (rc) {
         pt->status = rc == CR_EDOMAIN ? CR_PST_OUTFLOW : CR_PST_FAILED;
         return 0;
@@ -546,7 +565,7 @@ static int advance_gc(const struct cr_push *p, struct cr_push_work *w, struct cr
         pt->t = t;
         pt->h = h;
         if (pt->status) break;
-        rc = field_geom(p, t, y, &g, 0, t, t);
+        rc = field_geom(p, &pt->hint, t, y, &g, 0, t, t);
         if (rc) {
             pt->status = rc == CR_EDOMAIN ? CR_PST_OUTFLOW : CR_PST_FAILED;
             break;
@@ -587,8 +606,9 @@ static int advance_fo(const struct cr_push *p, struct cr_push_work *w, struct cr
     double x[3] = {pt->x[0], pt->x[1], pt->x[2]}, u[3] = {pt->u[0], pt->u[1], pt->u[2]};
     double t = pt->t;
     struct cr_field_sample s;
+    struct cr_field_hint *hint = &pt->hint;
     /* fields at the start point for the first step size */
-    int rc = cr_field_eval(f, t, x, &s);
+    int rc = cr_field_eval_hinted(f, t, x, hint, &s);
     if (rc) {
         pt->status = rc == CR_EDOMAIN ? CR_PST_OUTFLOW : CR_PST_FAILED;
         return 0;
@@ -619,7 +639,7 @@ static int advance_fo(const struct cr_push *p, struct cr_push_work *w, struct cr
         /* drift half a step */
         double hg = 0.5 * dt / gam;
         double xh[3] = {x[0] + hg * u[0], x[1] + hg * u[1], x[2] + hg * u[2]};
-        rc = cr_field_eval(f, t + 0.5 * dt, xh, &s);
+        rc = cr_field_eval_hinted(f, t + 0.5 * dt, xh, hint, &s);
         if (rc) {
             pt->status = rc == CR_EDOMAIN ? CR_PST_OUTFLOW : CR_PST_FAILED;
             break;
@@ -692,7 +712,7 @@ static int advance_fo(const struct cr_push *p, struct cr_push_work *w, struct cr
         if (autosw && ++pt->since_check >= p->check_every) {
             pt->since_check = 0;
             double eps;
-            rc = cr_push_adiabaticity(p, t, x, sqrt(dot3(u, u)), &eps, NULL);
+            rc = adiabaticity(p, hint, t, x, sqrt(dot3(u, u)), &eps, NULL);
             if (rc == CR_OK && eps < p->inp.threshold * p->inp.hysteresis) {
                 memcpy(pt->x, x, sizeof x);
                 memcpy(pt->u, u, sizeof u);
@@ -723,9 +743,9 @@ int cr_push_start(const struct cr_push *p, struct cr_push_work *w, struct cr_par
                   const double x[3], const double v_kms[3], double t_stop, uint64_t stream)
 {
     (void)w;
-    memset(pt, 0, sizeof *pt);
+    memset(pt, 0, sizeof *pt); /* also: no location hint yet */
     struct cr_field_sample s;
-    int rc = eval_b(p, t, x, &s);
+    int rc = eval_b(p, &pt->hint, t, x, &s);
     if (rc) return rc;
     double bm = sqrt(dot3(s.B, s.B));
     if (!(bm > 0)) return CR_EDOMAIN;
@@ -750,7 +770,7 @@ int cr_push_start(const struct cr_push *p, struct cr_push_work *w, struct cr_par
     if (p->inp.scheme == CR_PUSH_GC_ONLY) return cr_push_to_gc(p, pt);
     if (p->inp.scheme == CR_PUSH_AUTO) {
         double eps;
-        rc = cr_push_adiabaticity(p, t, x, sqrt(dot3(pt->u, pt->u)), &eps, NULL);
+        rc = adiabaticity(p, &pt->hint, t, x, sqrt(dot3(pt->u, pt->u)), &eps, NULL);
         if (rc) return rc;
         if (eps < p->inp.threshold) return cr_push_to_gc(p, pt);
     }

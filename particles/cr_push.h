@@ -85,6 +85,8 @@ struct cr_particle {
     int mode;         /* enum cr_pmode */
     int status;       /* enum cr_pstatus */
     int since_check;  /* FO steps since the last adiabaticity check */
+    struct cr_field_hint hint; /* where the particle's last field evaluation was located (cr_field.h);
+                                  reset by cr_push_start, carried from step to step and window to window */
 };
 
 struct cr_push_inp {

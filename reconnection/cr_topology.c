@@ -492,19 +492,25 @@ int cr_topomap_compute(const struct cr_footgrid *g, const struct cr_field *f, do
         int bad = 0;
         for (int h = 0; h < 2; h++) {
             double *w = m->flux[h];
+            /* one row of atoms (a latitude) per iteration, its points located
+             * from their MLT neighbour (a hint reset per row: the weights are
+             * the same for any thread count) */
 #pragma omp parallel for schedule(static) reduction(+ : bad)
-            for (long q = 0; q < (long)na; q++) {
-                int ia = (int)(q / nam), ja = (int)(q % nam);
-                double x[3];
-                struct cr_field_sample smp;
-                cr_footgrid_point(g, h, g->lat_iono[ia], g->mlt[ja], x);
-                if (cr_field_eval(f, t, x, &smp) != CR_OK) {
-                    bad++;
-                    w[q] = 0.0;
-                    continue;
+            for (int ia = 0; ia < g->nal; ia++) {
+                struct cr_field_hint hint = {0};
+                for (int ja = 0; ja < nam; ja++) {
+                    size_t q = (size_t)ia * nam + ja;
+                    double x[3];
+                    struct cr_field_sample smp;
+                    cr_footgrid_point(g, h, g->lat_iono[ia], g->mlt[ja], x);
+                    if (cr_field_eval_hinted(f, t, x, &hint, &smp) != CR_OK) {
+                        bad++;
+                        w[q] = 0.0;
+                        continue;
+                    }
+                    double br = (smp.B[0] * x[0] + smp.B[1] * x[1] + smp.B[2] * x[2]) / g->p.r_foot;
+                    w[q] = fabs(br) * CR_NT * g->area[ia];
                 }
-                double br = (smp.B[0] * x[0] + smp.B[1] * x[1] + smp.B[2] * x[2]) / g->p.r_foot;
-                w[q] = fabs(br) * CR_NT * g->area[ia];
             }
         }
         if (bad) {
