@@ -8,6 +8,7 @@
 #endif
 
 #include "../core/cr_common.h"
+#include "../core/cr_units.h"
 #include "cr_mhd_priv.h"
 
 #define NROWBUF 40 /* row buffers per thread used by the sweeps */
@@ -20,6 +21,28 @@ void cr_mhd_units_code(struct cr_mhd_units *u)
                                .bfield_unit = "code field (mu0 = 1)", .current_unit = "code current density",
                                .time_unit = "code time",
                                .note = "normalised code units: mu0 = 1, magnetic pressure B^2/2"};
+}
+
+void cr_mhd_units_physical(struct cr_mhd_units *u, double l0_m, double n0_cc, double v0_kms)
+{
+    const double rho0 = CR_MP * n0_cc * CR_CC;      /* kg/m^3 */
+    const double v0 = v0_kms * CR_KMS;               /* m/s */
+    const double b0 = sqrt(CR_MU0 * rho0) * v0;      /* T */
+    *u = (struct cr_mhd_units){.length = l0_m / CR_RE_M,
+                               .density = n0_cc,
+                               .velocity = v0_kms,
+                               .pressure = rho0 * v0 * v0 / CR_NPA,
+                               .bfield = b0 / CR_NT,
+                               .current = b0 / (CR_MU0 * l0_m) * 1e9,
+                               .time = l0_m / v0,
+                               .length_unit = "R_E",
+                               .density_unit = "#/cc",
+                               .velocity_unit = "km/s",
+                               .pressure_unit = "nPa",
+                               .bfield_unit = "nT",
+                               .current_unit = "nA/m^2",
+                               .time_unit = "s",
+                               .note = "physical units (SM coordinates); code units normalised with mu0 = 1"};
 }
 
 static double *alloc_array(struct cr_mhd *m, int *fail)

@@ -98,6 +98,13 @@ struct cr_mhd_units {
 /* The normalised code units of the verification problems (all scales 1). */
 void cr_mhd_units_code(struct cr_mhd_units *u);
 
+/* Physical units for a run normalised by a length L0 [m], a proton number
+ * density n0 [cm^-3] and a speed v0 [km/s] (mu0 = 1 in code units):
+ * rho0 = m_p n0, B0 = sqrt(mu0 rho0) v0, p0 = rho0 v0^2, t0 = L0 / v0,
+ * J0 = B0 / (mu0 L0). Output units: lengths in R_E, D in #/cc, V in km/s,
+ * P in nPa, B in nT, J in nA/m^2, t in s (the GAMERA/kaipy set). */
+void cr_mhd_units_physical(struct cr_mhd_units *u, double l0_m, double n0_cc, double v0_kms);
+
 /* Background field callback: B0 at x (code units). */
 typedef void (*cr_mhd_field_fn)(void *ctx, const double x[3], double b[3]);
 

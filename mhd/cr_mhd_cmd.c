@@ -19,7 +19,6 @@
 #include "cr_mhd.h"
 #include "cr_mhd_io.h"
 #include "cr_mhd_problem.h"
-#include "cr_msphere.h"
 
 int cr_grid_spec_from_config(const struct cr_config *cfg, struct cr_grid_spec *spec, const struct cr_log *log);
 
@@ -71,7 +70,7 @@ const struct cr_key cr_mhd_keys[] = {
 
 const struct cr_key cr_problem_keys[] = {
     {.section = "problem", .name = "name", .type = CR_KEY_CHOICE, .unit = "", .def = "brio_wu",
-     .choices = "brio_wu|rj2a|shock_tube|linear_wave|orszag_tang|field_loop|blast|uniform|magnetosphere",
+     .choices = "brio_wu|rj2a|shock_tube|linear_wave|orszag_tang|field_loop|blast|uniform",
      .doc = "verification problem (mhd/README.md: papers, set-ups, published end times)"},
     {.section = "problem", .name = "wave", .type = CR_KEY_CHOICE, .unit = "", .def = "fast",
      .choices = "fast|alfven|slow|entropy", .doc = "linear_wave: the (left-going) wave family"},
@@ -165,7 +164,6 @@ int cr_cmd_mhd(struct cr_cmd_ctx *ctx)
     const struct cr_config *cfg = ctx->cfg;
     const struct cr_log *log = ctx->log;
     const char *pname = cr_config_choice_name(cfg, "problem", "name");
-    if (!strcmp(pname, "magnetosphere")) return cr_msphere_cmd(ctx); /* global magnetosphere: mhd/cr_msphere.h */
     const struct cr_mhd_problem *pb = cr_mhd_problem_find(pname);
     if (!pb) {
         cr_error(log, "mhd: unknown problem '%s' (allowed: %s)", pname, cr_mhd_problem_choices());
@@ -329,6 +327,43 @@ static int bench_box(const struct cr_config *cfg, const struct cr_log *log, int 
     return rc;
 }
 
+/* Time `steps` steps of a uniform flow on the LFM D grid (axis averaging on). */
+static int bench_lfm(const struct cr_config *cfg, const struct cr_log *log, int steps, int threads, double *rate,
+                     double *rate_cpu, long *cells)
+{
+    struct cr_grid_spec gs = {.kind = CR_GRID_LFM, .log = log};
+    int rc = cr_grid_spec_preset(&gs, "D");
+    struct cr_grid *g = rc ? NULL : cr_grid_new(&gs);
+    if (!g) return CR_ERR;
+    struct cr_mhd_inp in;
+    rc = inp_from_config(cfg, g, NULL, log, &in);
+    struct cr_mhd_problem_par par;
+    cr_mhd_problem_defaults("uniform", &par);
+    const double st[8] = {1.0, par.v[0], par.v[1], par.v[2], 1.0, par.b[0], par.b[1], par.b[2]};
+    for (int s = 0; s < 2; s++) {
+        in.bc[s].kind = CR_MHD_BC_INFLOW;
+        memcpy(in.bc[s].inflow, st, sizeof st);
+    }
+    in.axis_rings = 8;
+    struct cr_mhd *m = rc ? NULL : cr_mhd_new(&in);
+    if (!m) {
+        cr_grid_release(g);
+        return CR_ERR;
+    }
+    rc = cr_mhd_problem_find("uniform")->init(m, &par);
+    cr_set_threads(threads);
+    if (!rc) rc = cr_mhd_step(m, 0.0, NULL);
+    double t0 = cr_wtime(), c0 = cpu_s();
+    for (int s = 0; s < steps && !rc; s++) rc = cr_mhd_step(m, 0.0, NULL);
+    double wall = cr_wtime() - t0, cpu = cpu_s() - c0;
+    *cells = (long)g->ni * g->nj * g->nk;
+    *rate = (double)*cells * steps / wall;
+    *rate_cpu = (double)*cells * steps / cpu;
+    cr_mhd_release(m);
+    cr_grid_release(g);
+    return rc;
+}
+
 int cr_bench_mhd(struct cr_cmd_ctx *ctx)
 {
     const struct cr_config *cfg = ctx->cfg;
@@ -350,8 +385,17 @@ int cr_bench_mhd(struct cr_cmd_ctx *ctx)
                        steps[s], tl[t], tl[t] > 1 ? "s" : " ", r, rcpu);
         }
     }
+    for (int t = 0; t < (all > 1 ? 2 : 1) && !rc; t++) {
+        int th = t ? all : 1;
+        double r, rcpu;
+        long cells;
+        rc = bench_lfm(cfg, &quiet, 3, th, &r, &rcpu, &cells);
+        if (!rc)
+            printf("  LFM D grid (%ld cells, axis averaging), 3 steps, %d thread%s: %.3g cell-updates/s (%.3g per core "
+                   "of CPU time)\n",
+                   cells, th, th > 1 ? "s" : " ", r, rcpu);
+    }
     cr_set_threads(all);
     printf("  peak memory: %.0f MiB\n", cr_peak_rss_mib());
-    if (!rc) rc = cr_bench_msphere(ctx); /* the D-grid magnetosphere (mhd/cr_msphere_run.c) */
     return rc;
 }
