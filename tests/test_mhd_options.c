@@ -349,3 +349,21 @@ Test(mhd_cli, bad_input_exit_2_nothing_written)
     cr_assert_null(f, "nothing may be written on bad input");
     helper_rm_rf(dir);
 }
+
+Test(mhd_options, physical_units)
+{
+    /* n0 = 5 cm^-3, v0 = 400 km/s (the GEM baseline solar wind): the
+     * pressure unit is the dynamic pressure 1.6726e-6 n V^2 = 1.338 nPa
+     * (REFERENCES section 1); the field unit makes vA = B / sqrt(mu0 rho):
+     * 5 nT in 5 protons/cc is 48.77 km/s. */
+    struct cr_mhd_units u;
+    cr_mhd_units_physical(&u, 6371.2e3, 5.0, 400.0);
+    cr_assert_lt(fabs(u.pressure - 1.6726e-6 * 5 * 400 * 400) / u.pressure, 1e-4, "%g", u.pressure);
+    double bcode = 5.0 / u.bfield, va = bcode / sqrt(1.0) * u.velocity;
+    double va_si = 5e-9 / sqrt(1.25663706212e-6 * 5e6 * 1.67262192369e-27) / 1e3;
+    cr_assert_lt(fabs(va - va_si) / va_si, 1e-12, "%g vs %g km/s", va, va_si);
+    cr_assert_lt(fabs(va_si - 48.77) / 48.77, 1e-3, "%g", va_si);
+    cr_assert_lt(fabs(u.length - 1.0), 1e-15);
+    cr_assert_lt(fabs(u.time - 6371.2 / 400.0) / u.time, 1e-15);
+    cr_assert_str_eq(u.bfield_unit, "nT");
+}
