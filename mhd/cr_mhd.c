@@ -287,6 +287,8 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
         long cells = (long)g->ni * g->nj * g->nk;
         long minc = inp->omp_min_cells > 0 ? inp->omp_min_cells : 20000;
         m->omp = cells >= minc;
+        /* a side's ghost layers hold ~ng/n of the cells: thread them from 8x the threshold */
+        m->omp_bc = m->omp && cells >= 8 * minc;
     }
     int rc = setup_minv(m);
     if (!rc && m->has_b0) rc = setup_b0(m, inp->b0, inp->b0_ctx);
@@ -529,15 +531,24 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
             }
         }
         enum cr_mhd_recon rec = (m->integrator == CR_MHD_VL2 && s == 0) ? CR_MHD_PCM : m->recon;
-        for (int d = 0; d < 3; d++)
-            if (m->active[d]) cr_mhd_sweep(m, d, rec, dt);
-        cr_mhd_inactive_faces(m, dt);
+#pragma omp parallel if (m->omp)
+        {
+            for (int d = 0; d < 3; d++)
+                if (m->active[d]) cr_mhd_sweep(m, d, rec, dt);
+            cr_mhd_inactive_faces(m, dt);
+        }
+#pragma omp parallel if (m->omp)
         cr_mhd_emf(m);
         if (m->ring_chunk) cr_mhd_axis_emf(m);
         rc = cr_mhd_bc_emf(m, ts);
         if (rc) return rc;
-        cr_mhd_update_faces(m, s, dt);
-        rc = cr_mhd_update_cells(m, s, dt);
+        int bad = 0;
+#pragma omp parallel if (m->omp)
+        {
+            cr_mhd_update_faces(m, s, dt);
+            cr_mhd_update_cells(m, s, dt, &bad);
+        }
+        rc = bad ? CR_ENUMERIC : CR_OK;
 
         if (rc) {
             cr_error(m->log, "mhd: step %ld at t = %.6g (dt %.3g): non-finite state after stage %d", m->nstep, m->t,

@@ -96,7 +96,7 @@ static void fill_side(struct cr_mhd *m, int s)
         int lo[3], up[3];
         ghost_box(m, d, 0, -1, lo, up);
         lo[d] = up[d] = 0;
-#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
+#pragma omp parallel for if (m->omp_bc) collapse(2) schedule(static)
         for (int k = lo[2]; k <= up[2]; k++)
             for (int j = lo[1]; j <= up[1]; j++)
                 for (int i = lo[0]; i <= up[0]; i++) {
@@ -113,7 +113,7 @@ static void fill_side(struct cr_mhd *m, int s)
 
     /* 1. cells */
     ghost_box(m, d, hi, -1, lo, up);
-#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
+#pragma omp parallel for if (m->omp_bc) collapse(2) schedule(static)
     for (int k = lo[2]; k <= up[2]; k++)
         for (int j = lo[1]; j <= up[1]; j++)
             for (int i = lo[0]; i <= up[0]; i++) {
@@ -142,7 +142,7 @@ static void fill_side(struct cr_mhd *m, int s)
     for (int t = 1; t <= 2; t++) {
         const int e = (d + t) % 3;
         ghost_box(m, d, hi, e, lo, up);
-#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
+#pragma omp parallel for if (m->omp_bc) collapse(2) schedule(static)
         for (int k = lo[2]; k <= up[2]; k++)
             for (int j = lo[1]; j <= up[1]; j++)
                 for (int i = lo[0]; i <= up[0]; i++) {
@@ -169,7 +169,7 @@ static void fill_side(struct cr_mhd *m, int s)
     /* 3. faces normal to d beyond the boundary face */
     ghost_box(m, d, hi, -1, lo, up);
     lo[d] = up[d] = bface;
-#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
+#pragma omp parallel for if (m->omp_bc) collapse(2) schedule(static)
     for (int k = lo[2]; k <= up[2]; k++)
         for (int j = lo[1]; j <= up[1]; j++)
             for (int i = lo[0]; i <= up[0]; i++) {
@@ -272,7 +272,7 @@ void cr_mhd_seams(struct cr_mhd *m)
         int hi[3] = {g->ni - 1, g->nj - 1, g->nk - 1};
         hi[d] = 0;
         const size_t sh = (size_t)m->n[d] * (size_t)m->stride[d];
-#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
+#pragma omp parallel for if (m->omp_bc) collapse(2) schedule(static)
         for (int k = 0; k <= hi[2]; k++)
             for (int j = 0; j <= hi[1]; j++)
                 for (int i = 0; i <= hi[0]; i++) {

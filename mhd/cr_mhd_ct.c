@@ -54,7 +54,7 @@ void cr_mhd_emf(struct cr_mhd *m)
         const double *restrict wa = m->mflux[a], *restrict wb = m->mflux[b];
         const double *restrict l0 = g->edge[e][0], *restrict l1 = g->edge[e][1], *restrict l2 = g->edge[e][2];
         double *restrict out = m->emf[e];
-#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
+#pragma omp for collapse(2) schedule(static) nowait
         for (int k = lo[2]; k <= hi[2]; k++)
             for (int j = lo[1]; j <= hi[1]; j++) {
                 const size_t r0 = CR_GIDX(g, 0, j, k);
@@ -96,7 +96,7 @@ void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt)
         const double *restrict Ea = m->emf[a], *restrict Eb = m->emf[b];
         const double *restrict f0 = m->face0[d];
         double *restrict f = m->face[d];
-#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
+#pragma omp for collapse(2) schedule(static) nowait
         for (int k = lo[2]; k <= hi[2]; k++)
             for (int j = lo[1]; j <= hi[1]; j++) {
                 const size_t r0 = CR_GIDX(g, 0, j, k);
@@ -109,7 +109,7 @@ void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt)
     }
 }
 
-int cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt)
+void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
 {
     const struct cr_grid *g = m->g;
     const double g0 = m->g0[stage], g1 = m->g1[stage], bdt = m->beta[stage] * dt;
@@ -118,7 +118,7 @@ int cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt)
     const double ic2 = m->inv_c2;
     const int ni = g->ni;
     int bad = 0;
-#pragma omp parallel if (m->omp) reduction(| : bad)
+    /* orphaned worksharing (see cr_mhd_priv.h); each thread's flag is or-ed into *bad_out */
     {
         int tid = 0;
 #ifdef _OPENMP
@@ -126,7 +126,7 @@ int cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt)
 #endif
         double *du[CR_MHD_NCONS];
         for (int q = 0; q < CR_MHD_NCONS; q++) du[q] = m->scratch[tid] + (size_t)q * (size_t)(ni + 8);
-#pragma omp for collapse(2) schedule(static)
+#pragma omp for collapse(2) schedule(static) nowait
         for (int k = 0; k < g->nk; k++)
             for (int j = 0; j < g->nj; j++) {
                 const size_t r0 = CR_GIDX(g, 0, j, k);
@@ -196,5 +196,8 @@ int cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt)
                 bad |= b;
             }
     }
-    return bad ? CR_ENUMERIC : CR_OK;
+    if (bad) {
+#pragma omp atomic write
+        *bad_out = 1;
+    }
 }

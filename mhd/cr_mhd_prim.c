@@ -110,7 +110,7 @@ void cr_mhd_inactive_faces(struct cr_mhd *m, double dt)
     const struct cr_mhd_range r = m->wr;
     for (int d = 0; d < 3; d++) {
         if (m->active[d]) continue;
-#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
+#pragma omp for collapse(2) schedule(static) nowait
         for (int k = r.lo[2]; k <= r.hi[2]; k++)
             for (int j = r.lo[1]; j <= r.hi[1]; j++)
                 for (int i = r.lo[0]; i <= r.hi[0]; i++) {

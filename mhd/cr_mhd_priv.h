@@ -57,6 +57,7 @@ struct cr_mhd {
     int nrings;                   /* rings averaged next to each axis */
     int *ring_chunk;              /* per j: columns per chunk (1 = not averaged) */
     int omp;                      /* run loops in parallel (enough cells to pay for the threads) */
+    int omp_bc;                   /* boundary loops too (large ghost regions) */
     /* per-thread scratch for the sweeps */
     int nscratch;                 /* threads it is allocated for */
     size_t scratch_len;           /* doubles per thread */
@@ -71,6 +72,12 @@ struct cr_mhd {
  * max over active cells of (|v.n| + c_fast) |A| / V (dt = cfl / rate). */
 int cr_mhd_prims(struct cr_mhd *m, double *rate);
 
+/* The sweeps, EMFs, face and cell updates and the inactive-face fill are
+ * orphaned worksharing loops (omp for ... nowait): every thread of the
+ * caller's parallel region calls them with the same arguments, so a stage
+ * needs only a few barriers; called outside a parallel region they run
+ * serially. */
+
 /* cr_mhd_sweep.c: fluxes of direction d (0, 1, 2) with the given reconstruction. */
 void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon recon, double dt);
 
@@ -80,7 +87,7 @@ void cr_mhd_inactive_faces(struct cr_mhd *m, double dt);
 /* cr_mhd_ct.c: edge EMFs (upwinded CT average) and the updates. */
 void cr_mhd_emf(struct cr_mhd *m);
 void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt);
-int cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt);
+void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad);
 
 /* cr_mhd_bc.c: fill every ghost cell and ghost face at time t. */
 int cr_mhd_bc_fill(struct cr_mhd *m, double t);

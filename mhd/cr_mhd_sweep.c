@@ -122,7 +122,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
     const int has_b0 = m->has_b0;
     const struct cr_mhd_rs_par par = {.gamma = m->gamma, .inv_c2 = m->inv_c2};
     const enum cr_mhd_riemann_kind kind = m->riemann;
-#pragma omp parallel if (m->omp)
+    /* orphaned worksharing: called by every thread of the caller's parallel region (or serially) */
     {
         int tid = 0;
 #ifdef _OPENMP
@@ -140,7 +140,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
         struct cr_mhd_rs_row row = {.n = len, .bn = bnb};
         for (int q = 0; q < CR_MHD_RS_NVAR; q++) row.wl[q] = lf[q], row.wr[q] = rf[q], row.flux[q] = fx[q];
 
-#pragma omp for collapse(2) schedule(static)
+#pragma omp for collapse(2) schedule(static) nowait
         for (int k = lo[2]; k <= hi[2]; k++)
             for (int j = lo[1]; j <= hi[1]; j++) {
                 const size_t f0 = CR_GIDX(g, lo[0], j, k);
