@@ -35,7 +35,14 @@ struct cr_field_mhd {
     int split;            /* B stored as the deviation from the dipole (spherical grids) */
     int ns;
     struct slice_ref *sl;
-    double *buf[2][NVAR]; /* two slots of node-sized cell arrays (ghost layer filled) */
+    /* Two slots, each a node-sized array of cell records (ghost layer
+     * filled): the loaded variables of a cell side by side (lane[q]), the
+     * record padded to `stride` = 4 or 8 doubles, so one evaluation reads
+     * each of its eight cells' records in one piece and interpolates all
+     * variables in one vectorisable loop. */
+    double *rec[2];
+    int stride;
+    int lane[NVAR];       /* position of variable q in a record (-1: not loaded) */
     int held[2];          /* slice index held by each slot (-1 none) */
     int sa, sb;           /* slots of the window's first and second slice (-1 before set_time) */
     double ta, tb;
@@ -78,17 +85,35 @@ static inline void stencil_at(const struct cr_grid *g, const struct cr_grid_loc 
     st->w = t[2];
 }
 
-/* Trilinear blend of cell data on a stencil (the arithmetic of
- * cr_grid_interp_cell). */
-static inline double stencil_blend(const double *data, const struct stencil *st, size_t sj, size_t sk)
+/* Trilinear blend (the arithmetic of cr_grid_interp_cell) of the records
+ * of `ns` doubles on a stencil, lane by lane, into out[ns]. Called with a
+ * constant ns, the loop is unrolled and vectorised. */
+static inline void stencil_blend(const double *rec, const struct stencil *st, size_t sj, size_t sk, int ns,
+                                 double *out)
 {
-    const size_t m = st->m;
+    const double *p00 = rec + (size_t)ns * st->m, *p10 = rec + (size_t)ns * (st->m + sj);
+    const double *p01 = rec + (size_t)ns * (st->m + sk), *p11 = rec + (size_t)ns * (st->m + sk + sj);
     const double u = st->u, v = st->v, w = st->w;
-    double f00 = (1 - u) * data[m] + u * data[m + 1];
-    double f10 = (1 - u) * data[m + sj] + u * data[m + sj + 1];
-    double f01 = (1 - u) * data[m + sk] + u * data[m + sk + 1];
-    double f11 = (1 - u) * data[m + sk + sj] + u * data[m + sk + sj + 1];
-    return (1 - w) * ((1 - v) * f00 + v * f10) + w * ((1 - v) * f01 + v * f11);
+    for (int q = 0; q < ns; q++) {
+        double f00 = (1 - u) * p00[q] + u * p00[ns + q];
+        double f10 = (1 - u) * p10[q] + u * p10[ns + q];
+        double f01 = (1 - u) * p01[q] + u * p01[ns + q];
+        double f11 = (1 - u) * p11[q] + u * p11[ns + q];
+        out[q] = (1 - w) * ((1 - v) * f00 + v * f10) + w * ((1 - v) * f01 + v * f11);
+    }
+}
+
+/* Both slices at the stencil, linear in time with weight w of the second:
+ * out[ns] = (1 - w) a + w b (a alone when w = 0). */
+static inline void time_blend(const struct cr_field_mhd *m, const struct stencil *st, double w, int ns,
+                              double *out)
+{
+    const size_t sj = m->grid->sj, sk = m->grid->sk;
+    double a[8], b[8];
+    stencil_blend(m->rec[m->sa], st, sj, sk, ns, a);
+    if (w > 0) stencil_blend(m->rec[m->sb], st, sj, sk, ns, b);
+    else memcpy(b, a, sizeof a);
+    for (int q = 0; q < ns; q++) out[q] = (1.0 - w) * a[q] + w * b[q];
 }
 
 /* The dipole (cr_dipole_field) with r^2 and r already known. */
@@ -147,20 +172,12 @@ static int mhd_eval_loc(const struct cr_field_mhd *m, double t, const double x[3
         if (locate(m->grid, xp, hint, &loc) != CR_OK) return CR_EDOMAIN;
     }
     *hint = loc;
-    const struct cr_grid *g = m->grid;
-    const size_t sj = g->sj, sk = g->sk;
     struct stencil st;
-    stencil_at(g, &loc, &st);
-    double v[NVAR];
-    for (int q = 0; q < NVAR; q++) {
-        if (!m->use[q]) {
-            v[q] = 0.0;
-            continue;
-        }
-        double a = stencil_blend(m->buf[m->sa][q], &st, sj, sk);
-        double b = w > 0 ? stencil_blend(m->buf[m->sb][q], &st, sj, sk) : a;
-        v[q] = (1.0 - w) * a + w * b;
-    }
+    stencil_at(m->grid, &loc, &st);
+    double lanes[8], v[NVAR];
+    if (m->stride == 8) time_blend(m, &st, w, 8, lanes);
+    else time_blend(m, &st, w, 4, lanes);
+    for (int q = 0; q < NVAR; q++) v[q] = m->lane[q] >= 0 ? lanes[m->lane[q]] : 0.0;
     double bd[3] = {0, 0, 0};
     if (m->split) dipole_r(m->b_e, x, r2, r, bd);
     for (int c = 0; c < 3; c++) {
@@ -452,13 +469,14 @@ struct cr_field_mhd *cr_field_mhd_new(const struct cr_field_mhd_inp *inp, int *s
             }
     }
     if (!rc) {
+        int nl = 0;
+        for (int q = 0; q < NVAR; q++) m->lane[q] = m->use[q] ? nl++ : -1;
+        m->stride = nl <= 4 ? 4 : 8;
         m->tmp = malloc((size_t)ni * nj * nk * sizeof *m->tmp);
-        for (int a = 0; a < 2 && m->tmp; a++)
-            for (int q = 0; q < NVAR; q++)
-                if (m->use[q]) {
-                    m->buf[a][q] = cr_zalloc(g->ntot, sizeof(double));
-                    if (!m->buf[a][q]) rc = CR_ENOMEM;
-                }
+        for (int a = 0; a < 2 && m->tmp; a++) {
+            m->rec[a] = cr_zalloc(g->ntot * (size_t)m->stride, sizeof(double));
+            if (!m->rec[a]) rc = CR_ENOMEM;
+        }
         if (!m->tmp) rc = CR_ENOMEM;
         if (rc) cr_error(log, "%s: out of memory for two slices", m->path);
     }
@@ -492,8 +510,7 @@ void cr_field_mhd_release(struct cr_field_mhd *m)
     if (!m) return;
     if (m->fid >= 0) H5Fclose(m->fid);
     cr_grid_release(m->grid);
-    for (int a = 0; a < 2; a++)
-        for (int q = 0; q < NVAR; q++) free(m->buf[a][q]);
+    for (int a = 0; a < 2; a++) free(m->rec[a]);
     free(m->tmp);
     free(m->sl);
     free(m);
@@ -506,8 +523,9 @@ void cr_field_mhd_release(struct cr_field_mhd *m)
  * copy of the nearest active cell across open boundaries (for B on a
  * spherical grid the stored values are deviations from the dipole, so the
  * copy extends the deviation, not the steep dipole). */
-static void fill_ghosts(const struct cr_field_mhd *m, double *d)
+static void fill_ghosts(const struct cr_field_mhd *m, double *rec)
 {
+    const size_t ns = (size_t)m->stride;
     const struct cr_grid *g = m->grid;
     const int ni = g->ni, nj = g->nj, nk = g->nk;
     for (int k = -1; k <= nk; k++)
@@ -529,7 +547,7 @@ static void fill_ghosts(const struct cr_field_mhd *m, double *d)
                     sk = sk < 0 ? 0 : sk >= nk ? nk - 1 : sk;
                 }
                 si = si < 0 ? 0 : si >= ni ? ni - 1 : si;
-                d[CR_GIDX(g, i, j, k)] = d[CR_GIDX(g, si, sj, sk)];
+                memcpy(rec + ns * CR_GIDX(g, i, j, k), rec + ns * CR_GIDX(g, si, sj, sk), ns * sizeof *rec);
             }
 }
 
@@ -545,39 +563,35 @@ static int load_slice(struct cr_field_mhd *m, int s, int slot)
         snprintf(name, sizeof name, "Step#%ld/%s", m->sl[s].step, var_name[q]);
         int rc = cr_h5_read_doubles(m->fid, name, m->tmp, n, m->path, m->log);
         if (rc) return rc == CR_EIO ? CR_EIO : CR_ECONFIG;
-        double *d = m->buf[slot][q];
+        const size_t ns = (size_t)m->stride;
+        double *d = m->rec[slot] + m->lane[q];
         for (int k = 0; k < nk; k++)
             for (int j = 0; j < nj; j++) {
                 const double *row = m->tmp + ((size_t)k * nj + j) * ni;
-                double *out = d + CR_GIDX(g, 0, j, k);
+                double *out = d + ns * CR_GIDX(g, 0, j, k);
                 for (int i = 0; i < ni; i++) {
                     if (!isfinite(row[i])) {
                         cr_error(m->log, "%s: %s is not finite in cell (i=%d, j=%d, k=%d)", m->path, name, i, j, k);
                         return CR_ECONFIG;
                     }
-                    out[i] = row[i];
+                    out[ns * (size_t)i] = row[i];
                 }
             }
-        if (!(m->split && q <= V_BZ)) fill_ghosts(m, d);
     }
     if (m->split && m->use[V_BX]) {
-        /* B as the deviation from the dipole at the cell centroid (the
-         * dipole computed once per cell for the three components) */
-        double *bx = m->buf[slot][V_BX], *by = m->buf[slot][V_BY], *bz = m->buf[slot][V_BZ];
+        /* B as the deviation from the dipole at the cell centroid */
+        const size_t ns = (size_t)m->stride;
+        double *b = m->rec[slot] + m->lane[V_BX]; /* Bx, By, Bz in consecutive lanes */
         for (int k = 0; k < nk; k++)
             for (int j = 0; j < nj; j++)
                 for (int i = 0; i < ni; i++) {
                     size_t c = CR_GIDX(g, i, j, k);
                     double xc[3] = {g->cx[c], g->cy[c], g->cz[c]}, bd[3];
                     cr_dipole_field(m->b_e, xc, bd);
-                    bx[c] -= bd[0];
-                    by[c] -= bd[1];
-                    bz[c] -= bd[2];
+                    for (int q = 0; q < 3; q++) b[ns * c + q] -= bd[q];
                 }
-        fill_ghosts(m, bx);
-        fill_ghosts(m, by);
-        fill_ghosts(m, bz);
     }
+    fill_ghosts(m, m->rec[slot]);
     m->held[slot] = s;
     return CR_OK;
 }

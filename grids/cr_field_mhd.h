@@ -24,6 +24,14 @@
  * active cell at the inner and outer shells (for B, the copied value is the
  * deviation from the dipole, added to the dipole at the ghost centre).
  *
+ * Hinted evaluation (cr_field_eval_hinted, grids/cr_field.h): the point is
+ * located by walking from the cell in the caller's hint (its previous
+ * point) instead of a fresh search, and the hint is updated; a failed
+ * hinted search is repeated without the hint, so the domain answer is the
+ * unhinted one, and the fields are the unhinted ones to round-off (the same
+ * location found from another start). The hint is unchanged by CR_EDOMAIN
+ * and by points inside the inner boundary.
+ *
  * Time window (thread safety): only the two slices bracketing the current
  * window are in memory. cr_field_mhd_set_time() moves the window (reading at
  * most two slices) and is NOT thread-safe: call it from one thread between

@@ -19,6 +19,13 @@
  * A tracer object owns GSL workspaces and is NOT thread-safe: make one per
  * thread (they are cheap) and share the (const, thread-safe) field.
  *
+ * Field evaluations are hinted (cr_field_eval_hinted): the tracer keeps one
+ * location hint in the parameters of its ODE system, so every evaluation of
+ * a line (Runge-Kutta stages, the boundary and target refinements) starts
+ * from the previous one's cell. The hint is reset where each direction of a
+ * line starts, so a traced line does not depend on the lines traced before
+ * it by the same tracer (results are the same for any thread count).
+ *
  * Units: positions [R_E] SM, time [s], |B| [nT].
  */
 #ifndef CR_FIELDLINE_H
