@@ -487,28 +487,12 @@ int cr_mhd_dt(struct cr_mhd *m, double *dt)
     return CR_OK;
 }
 
-/* U^n and Phi^n for the later stages: the active cells and the evolved
- * faces only (ghosts are refilled by the boundaries at every stage). */
-static void save_state(struct cr_mhd *m)
-{
-    const struct cr_grid *g = m->g;
-    const size_t rc = (size_t)g->ni * sizeof(double), rf = (size_t)(g->ni + 1) * sizeof(double);
-#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
-    for (int k = 0; k <= g->nk; k++)
-        for (int j = 0; j <= g->nj; j++) {
-            size_t o = CR_GIDX(g, 0, j, k);
-            if (k < g->nk && j < g->nj)
-                for (int q = 0; q < CR_MHD_NCONS; q++) memcpy(m->u0[q] + o, m->u[q] + o, rc);
-            for (int d = 0; d < 3; d++) memcpy(m->face0[d] + o, m->face[d] + o, rf);
-        }
-}
-
 int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
 {
     int rc = cr_mhd_scratch_ensure(m);
     if (rc) return rc;
     m->n_rho_floor = m->n_p_floor = 0;
-    save_state(m);
+    /* U^n and Phi^n (active cells, evolved faces) are saved by the stage-0 updates */
     double dt = 0.0, dtc = 0.0;
     for (int s = 0; s < m->nstages; s++) {
         double ts = m->t + m->c[s] * dt;

@@ -94,8 +94,9 @@ void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt)
         if (m->active[d] && m->bc[2 * d].kind != CR_MHD_BC_PERIODIC) hi[d] = m->n[d];
         const ptrdiff_t oa = m->off[a], ob = m->off[b];
         const double *restrict Ea = m->emf[a], *restrict Eb = m->emf[b];
-        const double *restrict f0 = m->face0[d];
+        double *restrict f0 = m->face0[d];
         double *restrict f = m->face[d];
+        const int first = stage == 0; /* U0 = U: save Phi^n on the way (g0 = 1, g1 = 0 for every integrator) */
 #pragma omp for collapse(2) schedule(static) nowait
         for (int k = lo[2]; k <= hi[2]; k++)
             for (int j = lo[1]; j <= hi[1]; j++) {
@@ -103,7 +104,13 @@ void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt)
                 for (int i = lo[0]; i <= hi[0]; i++) {
                     const size_t x = r0 + (size_t)i;
                     double circ = (Ea[x] + Eb[x + oa]) - (Ea[x + ob] + Eb[x]);
-                    f[x] = g0 * f0[x] + g1 * f[x] - bdt * circ;
+                    if (first) {
+                        const double fx = f[x];
+                        f0[x] = fx;
+                        f[x] = fx - bdt * circ;
+                    } else {
+                        f[x] = g0 * f0[x] + g1 * f[x] - bdt * circ;
+                    }
                 }
             }
     }
@@ -182,9 +189,20 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                 }
                 for (int q = 0; q < CR_MHD_NCONS; q++) {
                     double *restrict u = m->u[q] + r0;
-                    const double *restrict u0 = m->u0[q] + r0, *restrict d = du[q];
+                    double *restrict u0 = m->u0[q] + r0;
+                    const double *restrict d = du[q];
+                    if (stage == 0) {
+                        /* U0 = U: save U^n on the way (g0 = 1, g1 = 0 for every integrator) */
 #pragma omp simd
-                    for (int i = 0; i < ni; i++) u[i] = g0 * u0[i] + g1 * u[i] + d[i];
+                        for (int i = 0; i < ni; i++) {
+                            const double x = u[i];
+                            u0[i] = x;
+                            u[i] = x + d[i];
+                        }
+                    } else {
+#pragma omp simd
+                        for (int i = 0; i < ni; i++) u[i] = g0 * u0[i] + g1 * u[i] + d[i];
+                    }
                 }
                 const double *restrict ur = m->u[0] + r0, *restrict ue = m->u[4] + r0;
                 int b = 0;
