@@ -111,8 +111,11 @@ static inline void time_blend(const struct cr_field_mhd *m, const struct stencil
     const size_t sj = m->grid->sj, sk = m->grid->sk;
     double a[8], b[8];
     stencil_blend(m->rec[m->sa], st, sj, sk, ns, a);
-    if (w > 0) stencil_blend(m->rec[m->sb], st, sj, sk, ns, b);
-    else memcpy(b, a, sizeof a);
+    if (w == 0.0) { /* one slice: (1 - 0) a + 0 b is a */
+        memcpy(out, a, (size_t)ns * sizeof *out);
+        return;
+    }
+    stencil_blend(m->rec[m->sb], st, sj, sk, ns, b);
     for (int q = 0; q < ns; q++) out[q] = (1.0 - w) * a[q] + w * b[q];
 }
 
