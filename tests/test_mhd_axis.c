@@ -20,7 +20,7 @@ static struct cr_grid *lfm_grid(void)
     static const struct cr_log quiet = {.level = CR_LEVEL_WARN};
     struct cr_grid_spec s = {.kind = CR_GRID_LFM, .log = &quiet};
     cr_assert_eq(cr_grid_spec_preset(&s, "D"), 0);
-    s.ni = helper_sanitized() ? 12 : 24;
+    s.ni = 24;
     s.nj = 16;
     s.nk = 32;
     struct cr_grid *g = cr_grid_new(&s);
