@@ -35,15 +35,6 @@ struct cr_config *cr_config_new_all(const struct cr_log *log)
     return cr_config_new(cr_schema_tables, (size_t)cr_nschema_tables, log);
 }
 
-static void stem_of(const char *path, char *buf, size_t n)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    snprintf(buf, n, "%s", base);
-    char *dot = strrchr(buf, '.');
-    if (dot && dot != buf) *dot = '\0';
-}
-
 void cr_run_dir_resolve(const struct cr_config *cfg, const char *ini_path, char *buf, size_t n)
 {
     const char *dir = cr_config_path(cfg, "run", "dir");
@@ -52,7 +43,7 @@ void cr_run_dir_resolve(const struct cr_config *cfg, const char *ini_path, char 
         return;
     }
     char stem[256] = "run";
-    if (ini_path) stem_of(ini_path, stem, sizeof stem);
+    if (ini_path) cr_path_stem(ini_path, stem, sizeof stem);
     snprintf(buf, n, "out/%s", stem);
 }
 

@@ -80,3 +80,12 @@ int cr_path_join(char *buf, size_t n, const char *dir, const char *name)
         w = snprintf(buf, n, "%s/%s", dir, name);
     return (w < 0 || (size_t)w >= n) ? CR_EIO : CR_OK;
 }
+
+void cr_path_stem(const char *path, char *buf, size_t n)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(buf, n, "%s", base);
+    char *dot = strrchr(buf, '.');
+    if (dot && dot != buf) *dot = '\0';
+}

@@ -27,6 +27,9 @@ int cr_file_exists(const char *path);
 /* Modification time (0 when missing). */
 time_t cr_file_mtime(const char *path);
 
+/* The file name without folder and last extension ("runs/a.ini" -> "a"). */
+void cr_path_stem(const char *path, char *buf, size_t n);
+
 /* Join a folder and a name into buf. */
 int cr_path_join(char *buf, size_t n, const char *dir, const char *name);
 

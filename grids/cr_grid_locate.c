@@ -409,7 +409,10 @@ int cr_grid_locate(const struct cr_grid *g, const double p_in[3], struct cr_grid
             uvw[2] = loc->w;
         }
         rc = walk(g, p, c, uvw);
-        if (rc == WALK_LIMIT) {
+        /* a walk from a far hint can stop at a hole of the grid (the inner
+         * sphere) although the point is inside: only a fresh search from the
+         * best first guess may conclude "outside" */
+        if (rc != WALK_FOUND) {
             guess_cell(g, p, c);
             uvw[0] = uvw[1] = uvw[2] = 0.5;
             rc = walk(g, p, c, uvw);

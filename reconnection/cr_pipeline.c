@@ -74,15 +74,6 @@ static int schema_has(const char *section, const char *name)
     return 0;
 }
 
-static void stem_of(const char *path, char *buf, size_t n)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    snprintf(buf, n, "%s", base);
-    char *dot = strrchr(buf, '.');
-    if (dot && dot != buf) *dot = '\0';
-}
-
 /* The resolved configuration restricted to the sections a command reads
  * ([run] left out: threads, logging and the folder do not change results).
  * Caller frees. */
@@ -357,7 +348,7 @@ int cr_cmd_pipeline(struct cr_cmd_ctx *ctx)
                 if (!rc) {
                     const char *nm = schema_has("flyby", "name") ? cr_config_string(fc, "flyby", "name") : "";
                     if (nm && *nm) snprintf(name, sizeof name, "%s", nm);
-                    else stem_of(flybys.p[f], name, sizeof name);
+                    else cr_path_stem(flybys.p[f], name, sizeof name);
                     char label[300];
                     snprintf(label, sizeof label, "fly %s", name);
                     s.label = label;

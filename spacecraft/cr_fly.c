@@ -220,15 +220,6 @@ static int load_instrument(const struct cr_config *cfg, const struct cr_log *log
 
 /* ---- the command --------------------------------------------------------------- */
 
-static void stem_of(const char *path, char *buf, size_t n)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    snprintf(buf, n, "%s", base);
-    char *dot = strrchr(buf, '.');
-    if (dot && dot != buf) *dot = '\0';
-}
-
 /* Check that the track can see the particles at all; CR_ECONFIG naming the
  * keys otherwise. Particles with zero weight are ignored. */
 static int check_coverage(const struct cr_config *cfg, const struct cr_pset *ps, const struct cr_orbit *orb,
@@ -348,7 +339,7 @@ int cr_cmd_fly(struct cr_cmd_ctx *ctx)
         }
     }
     if (*cr_config_string(cfg, "flyby", "name")) snprintf(name, sizeof name, "%s", cr_config_string(cfg, "flyby", "name"));
-    else if (ctx->ini_path) stem_of(ctx->ini_path, name, sizeof name);
+    else if (ctx->ini_path) cr_path_stem(ctx->ini_path, name, sizeof name);
     else snprintf(name, sizeof name, "flyby");
     if (!cr_file_exists(pfile)) {
         cr_error(log, "%s: particle file %s not found (set flyby.run or [run] dir to the run folder that holds "
