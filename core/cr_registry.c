@@ -39,7 +39,8 @@ static const char *const sec_particles[] = {"run", "particles", NULL};
 int cr_cmd_mhd(struct cr_cmd_ctx *ctx);
 int cr_bench_mhd(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_mhd_keys[], cr_problem_keys[];
-static const char *const sec_mhd[] = {"run", "grid", "mhd", "problem", NULL};
+extern const struct cr_key cr_msphere_keys[];
+static const char *const sec_mhd[] = {"run", "grid", "mhd", "problem", "msphere", "wind", "ionosphere", NULL};
 
 const struct cr_command cr_commands[] = {
     {"config", "FILE.ini", "print the fully resolved configuration with units and docs",
@@ -116,6 +117,7 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_particles_keys,
     cr_mhd_keys,
     cr_problem_keys,
+    cr_msphere_keys,
 };
 const int cr_nschema_tables = (int)CR_ARRAY_LEN(cr_schema_tables);
 

@@ -19,6 +19,7 @@
 #include "cr_mhd.h"
 #include "cr_mhd_io.h"
 #include "cr_mhd_problem.h"
+#include "cr_msphere.h"
 
 int cr_grid_spec_from_config(const struct cr_config *cfg, struct cr_grid_spec *spec, const struct cr_log *log);
 
@@ -70,7 +71,7 @@ const struct cr_key cr_mhd_keys[] = {
 
 const struct cr_key cr_problem_keys[] = {
     {.section = "problem", .name = "name", .type = CR_KEY_CHOICE, .unit = "", .def = "brio_wu",
-     .choices = "brio_wu|rj2a|shock_tube|linear_wave|orszag_tang|field_loop|blast|uniform",
+     .choices = "brio_wu|rj2a|shock_tube|linear_wave|orszag_tang|field_loop|blast|uniform|magnetosphere",
      .doc = "verification problem (mhd/README.md: papers, set-ups, published end times)"},
     {.section = "problem", .name = "wave", .type = CR_KEY_CHOICE, .unit = "", .def = "fast",
      .choices = "fast|alfven|slow|entropy", .doc = "linear_wave: the (left-going) wave family"},
@@ -164,6 +165,7 @@ int cr_cmd_mhd(struct cr_cmd_ctx *ctx)
     const struct cr_config *cfg = ctx->cfg;
     const struct cr_log *log = ctx->log;
     const char *pname = cr_config_choice_name(cfg, "problem", "name");
+    if (!strcmp(pname, "magnetosphere")) return cr_msphere_cmd(ctx); /* global magnetosphere: mhd/cr_msphere.h */
     const struct cr_mhd_problem *pb = cr_mhd_problem_find(pname);
     if (!pb) {
         cr_error(log, "mhd: unknown problem '%s' (allowed: %s)", pname, cr_mhd_problem_choices());
@@ -397,5 +399,6 @@ int cr_bench_mhd(struct cr_cmd_ctx *ctx)
     }
     cr_set_threads(all);
     printf("  peak memory: %.0f MiB\n", cr_peak_rss_mib());
+    if (!rc) rc = cr_bench_msphere(ctx); /* the D-grid magnetosphere (mhd/cr_msphere_run.c) */
     return rc;
 }

@@ -1,0 +1,80 @@
+/* cr_checkpoint.c — solver state to and from HDF5 (see cr_checkpoint.h). */
+#include "cr_checkpoint.h"
+
+#include <math.h>
+
+#include "../core/cr_common.h"
+#include "../core/cr_h5.h"
+
+static const char *const cons_names[CR_MHD_NCONS] = {"rho", "mx", "my", "mz", "en"};
+static const char *const face_names[3] = {"face_i", "face_j", "face_k"};
+
+int cr_checkpoint_write_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *log)
+{
+    const struct cr_grid *g = cr_mhd_grid(m);
+    struct cr_mhd_view v;
+    cr_mhd_get_view(m, &v);
+    hsize_t n = (hsize_t)g->ntot;
+    int rc = 0;
+    rc |= cr_h5_attr_double(loc, "time", cr_mhd_time(m));
+    rc |= cr_h5_attr_int(loc, "nstep", cr_mhd_nstep(m));
+    rc |= cr_h5_attr_int(loc, "ni", g->ni);
+    rc |= cr_h5_attr_int(loc, "nj", g->nj);
+    rc |= cr_h5_attr_int(loc, "nk", g->nk);
+    rc |= cr_h5_attr_int(loc, "ng", g->ng);
+    rc |= cr_h5_attr_double(loc, "gamma", cr_mhd_gamma(m));
+    rc |= cr_h5_attr_string(loc, "layout",
+                            "solver layout with ghosts: flat index (i + ng) + sj (j + ng) + sk (k + ng), "
+                            "sj = ni + 1 + 2 ng, sk = sj (nj + 1 + 2 ng); code units");
+    for (int q = 0; q < CR_MHD_NCONS && !rc; q++)
+        rc |= cr_h5_write_doubles(loc, cons_names[q], 1, &n, v.u[q], "code units",
+                                  "conserved variable at cell centres (ghosts included)", log);
+    for (int d = 0; d < 3 && !rc; d++)
+        rc |= cr_h5_write_doubles(loc, face_names[d], 1, &n, v.face[d], "code units",
+                                  "flux of the evolved field through the faces (ghosts included)", log);
+    if (rc) {
+        cr_error(log, "checkpoint: cannot write the solver state");
+        return CR_EIO;
+    }
+    return CR_OK;
+}
+
+int cr_checkpoint_read_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *log)
+{
+    const struct cr_grid *g = cr_mhd_grid(m);
+    double a[4], t, ns, gam;
+    const char *an[4] = {"ni", "nj", "nk", "ng"};
+    const int want[4] = {g->ni, g->nj, g->nk, g->ng};
+    for (int q = 0; q < 4; q++) {
+        if (cr_h5_read_attr_double(loc, ".", an[q], &a[q])) {
+            cr_error(log, "checkpoint: attribute '%s' is missing", an[q]);
+            return CR_EIO;
+        }
+        if ((int)a[q] != want[q]) {
+            cr_error(log, "checkpoint: it was written on a grid with %s = %d, this run has %d", an[q], (int)a[q],
+                     want[q]);
+            return CR_ECONFIG;
+        }
+    }
+    if (cr_h5_read_attr_double(loc, ".", "time", &t) || cr_h5_read_attr_double(loc, ".", "nstep", &ns) ||
+        cr_h5_read_attr_double(loc, ".", "gamma", &gam)) {
+        cr_error(log, "checkpoint: time, nstep or gamma is missing");
+        return CR_EIO;
+    }
+    if (gam != cr_mhd_gamma(m)) {
+        cr_error(log, "checkpoint: gamma %.17g differs from this run's %.17g", gam, cr_mhd_gamma(m));
+        return CR_ECONFIG;
+    }
+    if (!isfinite(t)) {
+        cr_error(log, "checkpoint: the time is not finite");
+        return CR_EIO;
+    }
+    struct cr_mhd_view v;
+    cr_mhd_get_view(m, &v);
+    int rc = CR_OK;
+    for (int q = 0; q < CR_MHD_NCONS && !rc; q++) rc = cr_h5_read_doubles(loc, cons_names[q], v.u[q], g->ntot, "checkpoint", log);
+    for (int d = 0; d < 3 && !rc; d++) rc = cr_h5_read_doubles(loc, face_names[d], v.face[d], g->ntot, "checkpoint", log);
+    if (rc) return rc;
+    cr_mhd_set_time(m, t, (long)ns);
+    return CR_OK;
+}

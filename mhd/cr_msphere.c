@@ -1,0 +1,671 @@
+/* cr_msphere.c — the magnetosphere set-up: configuration, the solver with
+ * the dipole background and the two physical boundaries, the initial state,
+ * magnetosphere-ionosphere coupling, one step, diagnostics along the
+ * Sun-Earth line, and the object's part of a checkpoint (see cr_msphere.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/cr_common.h"
+#include "../core/cr_h5.h"
+#include "../core/cr_units.h"
+#include "../grids/cr_field.h"
+#include "../grids/cr_grid_cmd.h"
+#include "cr_msphere_priv.h"
+
+#define SEC "msphere"
+
+const struct cr_key cr_msphere_keys[] = {
+    {.section = SEC, .name = "b_e", .type = CR_KEY_REAL, .unit = "nT", .def = "30000", .min = 0, .max = 1e7,
+     .flags = CR_KEY_MIN_OPEN, .doc = "Earth's dipole: field at the equatorial surface (moment along -z, SM, zero tilt)"},
+    {.section = SEC, .name = "boris_c", .type = CR_KEY_REAL, .unit = "km/s", .def = "1000", .min = 0, .max = 3e5,
+     .flags = CR_KEY_RANGED, .doc = "reduced speed of light of the Boris correction (0 = no correction)"},
+    {.section = SEC, .name = "n_floor", .type = CR_KEY_REAL, .unit = "cm^-3", .def = "1e-3", .min = 0, .max = 1,
+     .flags = CR_KEY_MIN_OPEN, .doc = "density floor (every use is counted and reported)"},
+    {.section = SEC, .name = "p_floor", .type = CR_KEY_REAL, .unit = "nPa", .def = "1e-6", .min = 0, .max = 1,
+     .flags = CR_KEY_MIN_OPEN, .doc = "pressure floor (every use is counted and reported)"},
+    {.section = SEC, .name = "n_init", .type = CR_KEY_REAL, .unit = "cm^-3", .def = "1", .min = 0, .max = 1e4,
+     .flags = CR_KEY_MIN_OPEN, .doc = "initial plasma density inside the domain (at rest, before the wind arrives)"},
+    {.section = SEC, .name = "t_init", .type = CR_KEY_REAL, .unit = "K", .def = "1e5", .min = 0, .max = 1e9,
+     .flags = CR_KEY_MIN_OPEN, .doc = "initial plasma temperature (pressure n k_B T)"},
+    {.section = SEC, .name = "va_max", .type = CR_KEY_REAL, .unit = "km/s", .def = "3000", .min = 0, .max = 1e7,
+     .flags = CR_KEY_RANGED,
+     .doc = "Alfven-speed limiter: density raised to B^2 / (mu0 m_p va_max^2) where lower (counted as density floors; 0 = off)"},
+    {.section = SEC, .name = "n_inner", .type = CR_KEY_REAL, .unit = "cm^-3", .def = "0", .min = 0, .max = 1e6,
+     .flags = CR_KEY_RANGED, .doc = "density of the inner-boundary ghost cells (0 = that of the first active cell)"},
+    {.section = SEC, .name = "axis_rings", .type = CR_KEY_INT, .unit = "", .def = "4", .min = 0, .max = 64,
+     .flags = CR_KEY_RANGED, .doc = "rings of cells averaged next to the LFM axis by the MHD core (0 = none)"},
+    {.section = SEC, .name = "fac_shell", .type = CR_KEY_INT, .unit = "", .def = "1", .min = 1, .max = 100000,
+     .doc = "cell shell (radial index i, from 0 at the inner boundary) where the field-aligned current is sampled"},
+    {.section = SEC, .name = "x_bc", .type = CR_KEY_REAL, .unit = "R_E", .def = "0", .min = 0, .max = 1e4,
+     .flags = CR_KEY_RANGED, .doc = "x of the plane where the driver's values apply (planar front; 0 = the grid's x_sun)"},
+    {.section = SEC, .name = "t_end", .type = CR_KEY_REAL, .unit = "s", .def = "12300", .min = 0, .max = 1e7,
+     .flags = CR_KEY_MIN_OPEN, .doc = "end of the run (simulated time)"},
+    {.section = SEC, .name = "t_analysis", .type = CR_KEY_REAL, .unit = "s", .def = "11400", .min = 0, .max = 1e7,
+     .flags = CR_KEY_RANGED, .doc = "start of the analysis window: slices every slice_dt from here on"},
+    {.section = SEC, .name = "slice_dt", .type = CR_KEY_REAL, .unit = "s", .def = "5", .min = 0, .max = 1e6,
+     .flags = CR_KEY_MIN_OPEN, .doc = "slice cadence from t_analysis on"},
+    {.section = SEC, .name = "slice_dt_spinup", .type = CR_KEY_REAL, .unit = "s", .def = "600", .min = 0, .max = 1e7,
+     .flags = CR_KEY_MIN_OPEN, .doc = "slice cadence before t_analysis (spin-up)"},
+    {.section = SEC, .name = "checkpoint_dt", .type = CR_KEY_REAL, .unit = "s", .def = "600", .min = 0, .max = 1e7,
+     .flags = CR_KEY_MIN_OPEN, .doc = "checkpoint cadence (simulated time); a checkpoint is also written at the end"},
+    {.section = SEC, .name = "restart", .type = CR_KEY_CHOICE, .unit = "", .def = "auto", .choices = "auto|no",
+     .doc = "auto: resume from <run>/checkpoint.h5 when it exists; no: start from t = 0 (the checkpoint is replaced)"},
+    {.section = SEC, .name = "stop_after", .type = CR_KEY_INT, .unit = "", .def = "0", .min = 0, .max = 1000000000,
+     .flags = CR_KEY_RANGED,
+     .doc = "stop after this many steps of this process as if killed: nothing more is written, the last checkpoint "
+            "stays (restart tests; 0 = run to t_end)"},
+    {.section = SEC, .name = "validate", .type = CR_KEY_BOOL, .unit = "", .def = "no",
+     .doc = "at the end, fail unless stand-offs and polar-cap potential meet the GEM-2009 reference tolerances"},
+    CR_KEY_END,
+};
+
+void cr_msphere_units(struct cr_mhd_units *u)
+{
+    cr_mhd_units_physical(u, CR_RE_M, 1.0, 100.0);
+    u->note = "GAMERA's normalisation (mu0 = 1): R_E, 1 proton/cc, 100 km/s (63.712 s, 0.0167262 nPa, 4.58463 nT, "
+              "0.572628 nA/m^2); written in physical units; SM coordinates, zero dipole tilt";
+}
+
+int cr_msphere_inp_from_config(const struct cr_config *cfg, struct cr_msphere_inp *inp, const struct cr_log *log)
+{
+    memset(inp, 0, sizeof *inp);
+    inp->log = log;
+    int rc = cr_grid_spec_from_config(cfg, &inp->grid, log);
+    if (rc) return rc;
+    if (inp->grid.kind != CR_GRID_LFM) {
+        cr_error(log, "msphere: the magnetosphere needs the LFM-style spherical grid ([grid] kind = lfm, got %s)",
+                 cr_config_choice_name(cfg, "grid", "kind"));
+        return CR_ECONFIG;
+    }
+    cr_iono_inp_from_config(cfg, &inp->iono);
+    inp->cadence = cr_config_real(cfg, "ionosphere", "cadence");
+    inp->b_e = cr_config_real(cfg, SEC, "b_e");
+    /* numerics from the MHD core's [mhd] section (same keys as the verification problems) */
+    inp->gamma = cr_config_real(cfg, "mhd", "gamma");
+    if (inp->gamma == 0.0) inp->gamma = 5.0 / 3.0;
+    if (!(inp->gamma > 1.0)) {
+        cr_error(log, "msphere: mhd.gamma must be > 1 (or 0 for 5/3); got %g", inp->gamma);
+        return CR_ECONFIG;
+    }
+    const char *rec = cr_config_choice_name(cfg, "mhd", "recon");
+    inp->recon = !strcmp(rec, "pcm") ? CR_MHD_PCM : !strcmp(rec, "wenoz") ? CR_MHD_WENOZ : CR_MHD_PLM;
+    const char *lim = cr_config_choice_name(cfg, "mhd", "limiter");
+    inp->limiter = !strcmp(lim, "mc") ? CR_MHD_LIM_MC : !strcmp(lim, "minmod") ? CR_MHD_LIM_MINMOD : CR_MHD_LIM_VANLEER;
+    const char *itg = cr_config_choice_name(cfg, "mhd", "integrator");
+    inp->integrator = !strcmp(itg, "rk2") ? CR_MHD_RK2 : !strcmp(itg, "rk3") ? CR_MHD_RK3 : CR_MHD_VL2;
+    inp->riemann = !strcmp(cr_config_choice_name(cfg, "mhd", "riemann"), "hlle") ? CR_MHD_HLLE : CR_MHD_HLLD;
+    inp->cfl = cr_config_real(cfg, "mhd", "cfl");
+    inp->boris_c = cr_config_real(cfg, SEC, "boris_c");
+    inp->n_floor = cr_config_real(cfg, SEC, "n_floor");
+    inp->p_floor = cr_config_real(cfg, SEC, "p_floor");
+    inp->n_init = cr_config_real(cfg, SEC, "n_init");
+    inp->t_init = cr_config_real(cfg, SEC, "t_init");
+    inp->n_inner = cr_config_real(cfg, SEC, "n_inner");
+    inp->va_max = cr_config_real(cfg, SEC, "va_max");
+    inp->axis_rings = (int)cr_config_int(cfg, SEC, "axis_rings");
+    inp->fac_shell = (int)cr_config_int(cfg, SEC, "fac_shell");
+    inp->x_bc = cr_config_real(cfg, SEC, "x_bc");
+    if (inp->fac_shell >= inp->grid.ni - 1) {
+        cr_error(log, "msphere: msphere.fac_shell = %d must be below the outermost shells (ni = %d)", inp->fac_shell,
+                 inp->grid.ni);
+        return CR_ECONFIG;
+    }
+    return CR_OK;
+}
+
+int cr_msphere_wind_from_config(const struct cr_config *cfg, const struct cr_log *log, struct cr_wind **out)
+{
+    *out = NULL;
+    const char *drv = cr_config_path(cfg, "wind", "driver");
+    if (drv && *drv) return cr_wind_load(drv, log, out);
+    struct cr_wind_ideal p;
+    cr_wind_ideal_from_config(cfg, &p);
+    *out = cr_wind_ideal_new(&p, log);
+    return *out ? CR_OK : CR_ECONFIG;
+}
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+void cr_msphere_dipole(void *ctx, const double x[3], double b[3])
+{
+    const double *be = ctx; /* code units */
+    cr_dipole_field(*be, x, b);
+}
+
+void cr_msphere_cell_b(const struct cr_grid *g, double *const face[3], size_t c, double b[3])
+{
+    const size_t st[3] = {1, g->sj, g->sk};
+    double a[6] = {0, 0, 0, 0, 0, 0}, r[3] = {0, 0, 0};
+    for (int d = 0; d < 3; d++)
+        for (int s = 0; s < 2; s++) {
+            size_t f = c + (s ? st[d] : 0);
+            double x = g->area[d][0][f], y = g->area[d][1][f], z = g->area[d][2][f], p = face[d][f];
+            a[0] += x * x, a[1] += x * y, a[2] += x * z, a[3] += y * y, a[4] += y * z, a[5] += z * z;
+            r[0] += x * p, r[1] += y * p, r[2] += z * p;
+        }
+    double c00 = a[3] * a[5] - a[4] * a[4], c01 = a[2] * a[4] - a[1] * a[5], c02 = a[1] * a[4] - a[2] * a[3];
+    double c11 = a[0] * a[5] - a[2] * a[2], c12 = a[1] * a[2] - a[0] * a[4], c22 = a[0] * a[3] - a[1] * a[1];
+    double det = a[0] * c00 + a[1] * c01 + a[2] * c02;
+    if (!(fabs(det) > 0.0)) {
+        b[0] = b[1] = b[2] = 0.0;
+        return;
+    }
+    double id = 1.0 / det;
+    b[0] = (c00 * r[0] + c01 * r[1] + c02 * r[2]) * id;
+    b[1] = (c01 * r[0] + c11 * r[1] + c12 * r[2]) * id;
+    b[2] = (c02 * r[0] + c12 * r[1] + c22 * r[2]) * id;
+}
+
+/* ---- initial state ------------------------------------------------------------- */
+
+struct init_ctx {
+    double rho, p;
+};
+
+static void init_prim(void *ctx, const double x[3], double w[5])
+{
+    const struct init_ctx *c = ctx;
+    (void)x;
+    w[0] = c->rho;
+    w[1] = w[2] = w[3] = 0.0;
+    w[4] = c->p;
+}
+
+/* ---- FAC sampling set-up ---------------------------------------------------------- */
+
+/* Polar angle from +X and azimuth about X from +Y towards +Z, in [0, 2 pi). */
+static void lfm_angles(const double x[3], double *th, double *ph)
+{
+    double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    *th = acos(fmax(-1.0, fmin(1.0, x[0] / r)));
+    double p = atan2(x[2], x[1]);
+    *ph = p < 0 ? p + 2.0 * CR_PI : p;
+}
+
+static int setup_fac(struct cr_msphere *ms)
+{
+    const struct cr_grid *g = ms->g;
+    const int nj = g->nj, nk = g->nk, is = ms->inp.fac_shell;
+    /* cell-centre angles of the shell (spherical inside the focus) */
+    double *thc = cr_zalloc((size_t)nj, sizeof(double)), *phc = cr_zalloc((size_t)nk, sizeof(double));
+    if (!thc || !phc) {
+        free(thc), free(phc);
+        return CR_ENOMEM;
+    }
+    double rs = 0.0;
+    for (int k = 0; k < nk; k++)
+        for (int j = 0; j < nj; j++) {
+            size_t c = CR_GIDX(g, is, j, k);
+            rs += sqrt(g->cx[c] * g->cx[c] + g->cy[c] * g->cy[c] + g->cz[c] * g->cz[c]);
+        }
+    ms->r_fac = rs / ((double)nj * nk);
+    for (int j = 0; j < nj; j++) {
+        size_t c = CR_GIDX(g, is, j, 0);
+        double x[3] = {g->cx[c], g->cy[c], g->cz[c]}, ph;
+        lfm_angles(x, &thc[j], &ph);
+    }
+    for (int k = 0; k < nk; k++) {
+        size_t c = CR_GIDX(g, is, nj / 2, k);
+        double x[3] = {g->cx[c], g->cy[c], g->cz[c]}, th;
+        lfm_angles(x, &th, &phc[k]);
+    }
+    const double dph = 2.0 * CR_PI / nk;
+    const int nth = cr_iono_ntheta(ms->io), nph = cr_iono_nphi(ms->io);
+    ms->nnode = (size_t)nth * (size_t)nph;
+    size_t n2 = 2 * ms->nnode;
+    ms->fac_j = cr_zalloc(4 * n2, sizeof(int));
+    ms->fac_k = cr_zalloc(4 * n2, sizeof(int));
+    ms->fac_w = cr_zalloc(4 * n2, sizeof(double));
+    ms->fac_ok = cr_zalloc(n2, 1);
+    ms->jb = cr_zalloc(ms->nnode, sizeof(double));
+    ms->jup_shell = cr_zalloc((size_t)nj * (size_t)nk, sizeof(double));
+    if (!ms->fac_j || !ms->fac_k || !ms->fac_w || !ms->fac_ok || !ms->jb || !ms->jup_shell) {
+        free(thc), free(phc);
+        return CR_ENOMEM;
+    }
+    for (int h = 0; h < 2; h++)
+        for (int i = 0; i < nth; i++)
+            for (int jn = 0; jn < nph; jn++) {
+                size_t q = (size_t)h * ms->nnode + (size_t)i * nph + jn;
+                double x[3], th, ph;
+                if (cr_iono_node_at_radius(ms->io, h, i, jn, ms->r_fac, x)) continue;
+                lfm_angles(x, &th, &ph);
+                /* j pair (j0, j0 + 1) in the extended row: -1 and nj are the cells across the axis */
+                int j0;
+                double t0, t1;
+                if (th < thc[0]) {
+                    j0 = -1, t0 = -thc[0], t1 = thc[0];
+                } else if (th >= thc[nj - 1]) {
+                    j0 = nj - 1, t0 = thc[nj - 1], t1 = 2.0 * CR_PI - thc[nj - 1];
+                } else {
+                    int lo = 0, hi = nj - 1;
+                    while (hi - lo > 1) {
+                        int mid = (lo + hi) / 2;
+                        if (thc[mid] <= th) lo = mid;
+                        else hi = mid;
+                    }
+                    j0 = lo, t0 = thc[lo], t1 = thc[lo + 1];
+                }
+                double wj = (th - t0) / (t1 - t0);
+                double fk = (ph - phc[0]) / dph;
+                int k0 = (int)floor(fk);
+                double wk = fk - k0;
+                for (int n = 0; n < 4; n++) {
+                    int jj = j0 + (n & 1), kk = ((k0 + (n >> 1)) % nk + nk) % nk;
+                    if (jj < 0) jj = 0, kk = cr_grid_axis_k(g, kk);
+                    if (jj >= nj) jj = nj - 1, kk = cr_grid_axis_k(g, kk);
+                    ms->fac_j[4 * q + n] = jj;
+                    ms->fac_k[4 * q + n] = kk;
+                    ms->fac_w[4 * q + n] = ((n & 1) ? wj : 1.0 - wj) * ((n >> 1) ? wk : 1.0 - wk);
+                }
+                ms->fac_ok[q] = 1;
+            }
+    free(thc), free(phc);
+    return CR_OK;
+}
+
+/* ---- boundary data from the ionosphere ------------------------------------------- */
+
+void cr_msphere_refresh_boundary(struct cr_msphere *ms)
+{
+    const struct cr_grid *g = ms->g;
+    const int ng = g->ng, nJ = ms->nJ, nK = ms->nK;
+    const double vs = 1.0 / ms->units.velocity;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int kk = 0; kk < nK; kk++)
+        for (int jj = 0; jj < nJ; jj++)
+            for (int l = 0; l < ng; l++) {
+                size_t c = CR_GIDX(g, -1 - l, jj - ng, kk - ng);
+                double x[3] = {g->cx[c], g->cy[c], g->cz[c]}, E[3], v[3];
+                if (cr_iono_drift(ms->io, x, E, v)) v[0] = v[1] = v[2] = 0.0;
+                size_t o = (size_t)l + (size_t)ng * ((size_t)jj + (size_t)nJ * (size_t)kk);
+                for (int q = 0; q < 3; q++) ms->vdrift[q][o] = v[q] * vs;
+            }
+    const int nj = g->nj, nk = g->nk;
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k <= nk; k++)
+        for (int j = 0; j <= nj; j++) {
+            size_t n = CR_GIDX(g, 0, j, k);
+            double x[3] = {g->x[n], g->y[n], g->z[n]};
+            ms->phib[(size_t)j + (size_t)(nj + 1) * (size_t)k] = cr_iono_potential_at(ms->io, x) / ms->phi0_v;
+        }
+}
+
+int cr_msphere_couple(struct cr_msphere *ms)
+{
+    const struct cr_grid *g = ms->g;
+    int rc = cr_mhd_output_vars(ms->m, ms->out);
+    if (rc) return rc;
+    const int ni = g->ni, nj = g->nj, nk = g->nk, is = ms->inp.fac_shell;
+    const double js = ms->units.current * 1e-9; /* code -> A/m^2 */
+    for (int k = 0; k < nk; k++)
+        for (int j = 0; j < nj; j++) {
+            size_t o = (size_t)is + (size_t)ni * ((size_t)j + (size_t)nj * (size_t)k);
+            size_t c = CR_GIDX(g, is, j, k);
+            double J[3] = {ms->out[CR_MHD_OUT_JX][o], ms->out[CR_MHD_OUT_JY][o], ms->out[CR_MHD_OUT_JZ][o]};
+            double B[3] = {ms->out[CR_MHD_OUT_BX][o], ms->out[CR_MHD_OUT_BY][o], ms->out[CR_MHD_OUT_BZ][o]};
+            double x[3] = {g->cx[c], g->cy[c], g->cz[c]};
+            ms->jup_shell[(size_t)j + (size_t)nj * (size_t)k] = cr_iono_fac_up(J, B, x) * js;
+        }
+    for (int h = 0; h < 2 && !rc; h++) {
+        for (size_t q = 0; q < ms->nnode; q++) {
+            size_t qq = (size_t)h * ms->nnode + q;
+            double s = 0.0;
+            if (ms->fac_ok[qq])
+                for (int n = 0; n < 4; n++)
+                    s += ms->fac_w[4 * qq + n] *
+                         ms->jup_shell[(size_t)ms->fac_j[4 * qq + n] + (size_t)nj * (size_t)ms->fac_k[4 * qq + n]];
+            ms->jb[q] = s;
+        }
+        rc = cr_iono_set_fac_from_radius(ms->io, h, ms->r_fac, ms->jb);
+    }
+    if (!rc) rc = cr_iono_solve(ms->io);
+    if (rc) {
+        cr_error(ms->log, "msphere: the ionospheric potential could not be solved at t = %.3f s", cr_msphere_time(ms));
+        return rc;
+    }
+    cr_msphere_refresh_boundary(ms);
+    ms->ncouple++;
+    return CR_OK;
+}
+
+/* Alfven-speed limiter: where vA = |B| / sqrt(rho) exceeds va_max, raise the
+ * density to |B|^2 / va_max^2 keeping the velocity and the pressure (the
+ * momentum and the kinetic energy grow with the mass). The MHD core's Boris
+ * correction is unstable where vA is much larger than its reduced speed of
+ * light and B0 is strongly non-uniform (measured: vA/c ~ 8 grows, ~ 3 does
+ * not), so the limiter keeps vA within a few c; a density floor that depends
+ * on B of this kind is common in global codes. Uses are counted. */
+static long va_limit(struct cr_msphere *ms)
+{
+    if (!(ms->inp.va_max > 0)) return 0;
+    const struct cr_grid *g = ms->g;
+    struct cr_mhd_view v;
+    cr_mhd_get_view(ms->m, &v);
+    const double iva2 = 1.0 / ((ms->inp.va_max / ms->units.velocity) * (ms->inp.va_max / ms->units.velocity));
+    long n = 0;
+#pragma omp parallel for collapse(2) schedule(static) reduction(+ : n)
+    for (int k = 0; k < g->nk; k++)
+        for (int j = 0; j < g->nj; j++)
+            for (int i = 0; i < g->ni; i++) {
+                size_t c = CR_GIDX(g, i, j, k);
+                double b1[3];
+                cr_msphere_cell_b(g, v.face, c, b1);
+                double B[3] = {b1[0] + v.b0c[0][c], b1[1] + v.b0c[1][c], b1[2] + v.b0c[2][c]};
+                double rmin = (B[0] * B[0] + B[1] * B[1] + B[2] * B[2]) * iva2;
+                double rho = v.u[CR_MHD_RHO][c];
+                if (!(rho < rmin)) continue;
+                double f = rmin / rho;
+                double m2 = v.u[1][c] * v.u[1][c] + v.u[2][c] * v.u[2][c] + v.u[3][c] * v.u[3][c];
+                v.u[CR_MHD_EN][c] += 0.5 * m2 / rho * (f - 1.0);
+                for (int q = 1; q <= 3; q++) v.u[q][c] *= f;
+                v.u[CR_MHD_RHO][c] = rmin;
+                n++;
+            }
+    return n;
+}
+
+/* ---- the object -------------------------------------------------------------------- */
+
+void cr_msphere_release(struct cr_msphere *ms)
+{
+    if (!ms) return;
+    cr_mhd_release(ms->m);
+    cr_iono_release(ms->io);
+    cr_grid_release(ms->g);
+    for (int q = 0; q < 3; q++) free(ms->vdrift[q]), free(ms->nout[q]);
+    for (int q = 0; q < CR_MHD_NOUT; q++) free(ms->out[q]);
+    free(ms->phib);
+    free(ms->inflow), free(ms->ws);
+    free(ms->fac_j), free(ms->fac_k), free(ms->fac_w), free(ms->fac_ok), free(ms->jb), free(ms->jup_shell);
+    free(ms);
+}
+
+struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
+{
+    const struct cr_log *log = inp_in ? inp_in->log : NULL;
+    if (!inp_in || !inp_in->wind) {
+        cr_error(log, "msphere: no solar-wind driver given");
+        return NULL;
+    }
+    struct cr_msphere *ms = cr_zalloc(1, sizeof *ms);
+    if (!ms) return NULL;
+    ms->inp = *inp_in;
+    struct cr_msphere_inp *inp = &ms->inp;
+    ms->log = log;
+    ms->wind = inp->wind;
+    if (!(inp->cadence > 0)) inp->cadence = 5.0;
+    if (!(inp->b_e > 0)) inp->b_e = 30000.0;
+    if (!(inp->gamma > 1)) inp->gamma = 5.0 / 3.0;
+    if (!(inp->n_floor > 0)) inp->n_floor = 1e-3;
+    if (!(inp->p_floor > 0)) inp->p_floor = 1e-6;
+    if (!(inp->n_init > 0)) inp->n_init = 1.0;
+    if (!(inp->t_init > 0)) inp->t_init = 1e5;
+    if (inp->fac_shell < 1) inp->fac_shell = 1;
+    if (inp->grid.kind != CR_GRID_LFM) {
+        cr_error(log, "msphere: the magnetosphere needs the LFM-style spherical grid");
+        free(ms);
+        return NULL;
+    }
+    inp->grid.log = log;
+    ms->g = cr_grid_new(&inp->grid);
+    if (!ms->g) {
+        cr_msphere_release(ms);
+        return NULL;
+    }
+    const struct cr_grid *g = ms->g;
+    if (inp->fac_shell >= g->ni - 1) {
+        cr_error(log, "msphere: fac_shell = %d must be below the outermost shells (ni = %d)", inp->fac_shell, g->ni);
+        cr_msphere_release(ms);
+        return NULL;
+    }
+    ms->x_bc = inp->x_bc > 0 ? inp->x_bc : g->spec.x_sun;
+    cr_msphere_units(&ms->units);
+    ms->phi0_v = ms->units.velocity * CR_KMS * ms->units.bfield * CR_NT * CR_RE_M;
+    ms->b_e_code = inp->b_e / ms->units.bfield;
+
+    /* ionosphere */
+    inp->iono.r_inner = g->spec.r_inner;
+    inp->iono.b_e = inp->b_e;
+    inp->iono.log = log;
+    ms->io = cr_iono_new(&inp->iono);
+    if (!ms->io) {
+        cr_msphere_release(ms);
+        return NULL;
+    }
+
+    /* solver */
+    ms->bc_inner = (struct cr_mhd_bc_user){.fill = cr_msphere_fill_inner, .emf = cr_msphere_emf_inner, .ctx = ms};
+    ms->bc_outer = (struct cr_mhd_bc_user){.fill = cr_msphere_fill_outer, .ctx = ms};
+    const double kb_T0 = CR_KB / (ms->units.pressure * CR_NPA) * CR_CC; /* n [cc] k T [K] -> code pressure */
+    struct cr_mhd_inp mi = {
+        .grid = g,
+        .gamma = inp->gamma,
+        .riemann = inp->riemann,
+        .recon = inp->recon,
+        .limiter = inp->limiter,
+        .integrator = inp->integrator,
+        .cfl = inp->cfl,
+        .rho_floor = inp->n_floor,
+        .p_floor = inp->p_floor / ms->units.pressure,
+        .boris_c = inp->boris_c / ms->units.velocity,
+        .b0 = cr_msphere_dipole,
+        .b0_ctx = &ms->b_e_code,
+        .axis_rings = inp->axis_rings,
+        .units = &ms->units,
+        .log = log,
+    };
+    mi.bc[0] = (struct cr_mhd_bc){.kind = CR_MHD_BC_USER, .user = &ms->bc_inner};
+    mi.bc[1] = (struct cr_mhd_bc){.kind = CR_MHD_BC_USER, .user = &ms->bc_outer};
+    mi.bc[2] = (struct cr_mhd_bc){.kind = CR_MHD_BC_AXIS};
+    mi.bc[3] = (struct cr_mhd_bc){.kind = CR_MHD_BC_AXIS};
+    mi.bc[4] = (struct cr_mhd_bc){.kind = CR_MHD_BC_PERIODIC};
+    mi.bc[5] = (struct cr_mhd_bc){.kind = CR_MHD_BC_PERIODIC};
+    ms->m = cr_mhd_new(&mi);
+    if (!ms->m) {
+        cr_msphere_release(ms);
+        return NULL;
+    }
+
+    /* boundary work arrays */
+    const int ng = g->ng;
+    ms->nJ = g->nj + 2 * ng;
+    ms->nK = g->nk + 2 * ng;
+    size_t ngh = (size_t)ng * (size_t)ms->nJ * (size_t)ms->nK;
+    size_t ncol = (size_t)ms->nJ * (size_t)ms->nK;
+    int fail = 0;
+    for (int q = 0; q < 3; q++) {
+        ms->vdrift[q] = cr_zalloc(ngh, sizeof(double));
+        ms->nout[q] = cr_zalloc(ncol, sizeof(double));
+        fail |= !ms->vdrift[q] || !ms->nout[q];
+    }
+    ms->phib = cr_zalloc((size_t)(g->nj + 1) * (size_t)(g->nk + 1), sizeof(double));
+    ms->inflow = cr_zalloc(ncol, 1);
+    ms->ws = cr_zalloc(ngh, sizeof *ms->ws);
+    fail |= !ms->inflow || !ms->ws;
+    size_t ncell = (size_t)g->ni * (size_t)g->nj * (size_t)g->nk;
+    for (int q = 0; q < CR_MHD_NOUT; q++) fail |= !(ms->out[q] = malloc(ncell * sizeof(double)));
+    if (fail || !ms->phib || setup_fac(ms)) {
+        cr_error(log, "msphere: out of memory");
+        cr_msphere_release(ms);
+        return NULL;
+    }
+    for (int kk = 0; kk < ms->nK; kk++)
+        for (int jj = 0; jj < ms->nJ; jj++) {
+            size_t f = CR_GIDX(g, g->ni, jj - ng, kk - ng);
+            for (int q = 0; q < 3; q++) ms->nout[q][(size_t)jj + (size_t)ms->nJ * kk] = g->fn[0][q][f];
+        }
+
+    /* initial state: the dipole alone (B1 = 0) and a tenuous plasma at rest */
+    struct cr_mhd_view v;
+    cr_mhd_get_view(ms->m, &v);
+    for (int d = 0; d < 3; d++) memset(v.face[d], 0, g->ntot * sizeof(double));
+    struct init_ctx ic = {.rho = inp->n_init,
+                          .p = inp->n_init * inp->t_init * kb_T0};
+    int rc = cr_mhd_init_prim(ms->m, init_prim, &ic);
+    if (rc) {
+        cr_msphere_release(ms);
+        return NULL;
+    }
+    cr_mhd_set_time(ms->m, 0.0, 0);
+    va_limit(ms);
+    ms->t_next_couple = 0.0;
+    cr_msphere_refresh_boundary(ms);
+    return ms;
+}
+
+struct cr_mhd *cr_msphere_mhd(struct cr_msphere *ms) { return ms->m; }
+struct cr_iono *cr_msphere_iono(struct cr_msphere *ms) { return ms->io; }
+const struct cr_grid *cr_msphere_grid(const struct cr_msphere *ms) { return ms->g; }
+double cr_msphere_time(const struct cr_msphere *ms) { return cr_mhd_time(ms->m) * ms->units.time; }
+long cr_msphere_nstep(const struct cr_msphere *ms) { return cr_mhd_nstep(ms->m); }
+
+/* ---- stepping ------------------------------------------------------------------------ */
+
+
+int cr_msphere_step(struct cr_msphere *ms, double t_stop, struct cr_msphere_step *info)
+{
+    struct cr_msphere_step si = {0};
+    double t = cr_msphere_time(ms);
+    int rc;
+    if (t >= ms->t_next_couple) {
+        rc = cr_msphere_couple(ms);
+        if (rc) return rc;
+        while (ms->t_next_couple <= t) ms->t_next_couple += ms->inp.cadence;
+        si.coupled = 1;
+    }
+    double dt_max = (t_stop - t) / ms->units.time;
+    if (!(dt_max > 0)) {
+        cr_error(ms->log, "msphere: step requested to t = %.6g s from t = %.6g s", t_stop, t);
+        return CR_EDOMAIN;
+    }
+    struct cr_mhd_step_info mi;
+    rc = cr_mhd_step(ms->m, dt_max, &mi);
+    if (rc) return rc;
+    if (mi.dt == dt_max) cr_mhd_set_time(ms->m, t_stop / ms->units.time, cr_mhd_nstep(ms->m));
+    si.dt = mi.dt * ms->units.time;
+    si.n_va_limit = va_limit(ms);
+    si.n_rho_floor = mi.n_rho_floor;
+    si.n_p_floor = mi.n_p_floor;
+    if (info) *info = si;
+    return CR_OK;
+}
+
+/* ---- diagnostics ----------------------------------------------------------------------- */
+
+int cr_msphere_diagnose(struct cr_msphere *ms, struct cr_msphere_diag *d)
+{
+    const struct cr_grid *g = ms->g;
+    memset(d, 0, sizeof *d);
+    d->t = cr_msphere_time(ms);
+    int rc = cr_mhd_output_vars(ms->m, ms->out);
+    if (rc) return rc;
+    const int ni = g->ni, nj = g->nj, nk = g->nk;
+    double *xr = cr_zalloc((size_t)ni, sizeof(double)), *dn = cr_zalloc((size_t)ni, sizeof(double));
+    double *bz = cr_zalloc((size_t)ni, sizeof(double)), *jm = cr_zalloc((size_t)ni, sizeof(double));
+    double *vx = cr_zalloc((size_t)ni, sizeof(double));
+    if (!xr || !dn || !bz || !jm || !vx) {
+        free(xr), free(dn), free(bz), free(jm), free(vx);
+        return CR_ENOMEM;
+    }
+    /* ring j = 0 around the +X axis, averaged over the azimuth */
+    for (int i = 0; i < ni; i++) {
+        for (int k = 0; k < nk; k++) {
+            size_t c = CR_GIDX(g, i, 0, k), o = (size_t)i + (size_t)ni * (size_t)nj * (size_t)k;
+            xr[i] += sqrt(g->cx[c] * g->cx[c] + g->cy[c] * g->cy[c] + g->cz[c] * g->cz[c]);
+            dn[i] += ms->out[CR_MHD_OUT_D][o];
+            bz[i] += ms->out[CR_MHD_OUT_BZ][o];
+            vx[i] += ms->out[CR_MHD_OUT_VX][o];
+            double jx = ms->out[CR_MHD_OUT_JX][o], jy = ms->out[CR_MHD_OUT_JY][o], jz = ms->out[CR_MHD_OUT_JZ][o];
+            jm[i] += sqrt(jx * jx + jy * jy + jz * jz);
+        }
+        xr[i] /= nk, dn[i] /= nk, bz[i] /= nk, jm[i] /= nk, vx[i] /= nk;
+    }
+    struct cr_wind_sample s;
+    cr_wind_eval(ms->wind, d->t, &s);
+    d->n_sw = s.n;
+    d->v_sw = sqrt(s.v[0] * s.v[0] + s.v[1] * s.v[1] + s.v[2] * s.v[2]);
+    d->bz_sw = s.b[2];
+    /* bow shock: outermost crossing of twice the upstream density (scanning
+     * inwards) with the solar wind flowing outside it (Vx below 0.7 of the
+     * driver's, so that dense plasma near the Earth is not taken for the sheath) */
+    int ibs = -1;
+    const double nth = 2.0 * s.n, vth = 0.7 * s.v[0] / ms->units.velocity;
+    for (int i = ni - 2; i >= 0; i--)
+        if (dn[i] >= nth && dn[i + 1] < nth && vx[i + 1] < vth) {
+            ibs = i;
+            d->r_bs = xr[i + 1] + (nth - dn[i + 1]) * (xr[i] - xr[i + 1]) / (dn[i] - dn[i + 1]);
+            break;
+        }
+    /* magnetopause, inside the bow shock: southward IMF: the first Bz reversal
+     * (sheath Bz < 0 to magnetospheric Bz > 0); otherwise the density falling below
+     * half of the sheath's largest value */
+    int itop = ibs >= 0 ? ibs : ni - 2;
+    if (s.b[2] < 0) {
+        for (int i = itop; i >= 0; i--)
+            if (bz[i] > 0 && bz[i + 1] <= 0) {
+                d->r_mp = xr[i + 1] + (0.0 - bz[i + 1]) * (xr[i] - xr[i + 1]) / (bz[i] - bz[i + 1]);
+                break;
+            }
+    } else {
+        double dmax = 0.0;
+        for (int i = itop; i >= 0; i--) {
+            if (dn[i] > dmax) dmax = dn[i];
+            if (dmax > nth && dn[i] < 0.5 * dmax) {
+                double h = 0.5 * dmax;
+                d->r_mp = xr[i + 1] + (h - dn[i + 1]) * (xr[i] - xr[i + 1]) / (dn[i] - dn[i + 1]);
+                break;
+            }
+        }
+    }
+    /* peak of |J| between 5 R_E and the bow shock */
+    double jbest = 0.0;
+    for (int i = 1; i <= itop && i < ni - 1; i++)
+        if (xr[i] > 5.0 && jm[i] > jbest && jm[i] >= jm[i - 1] && jm[i] >= jm[i + 1]) jbest = jm[i], d->r_mp_j = xr[i];
+    for (int h = 0; h < 2; h++) d->cpcp[h] = cr_iono_cpcp(ms->io, h) * 1e-3;
+    d->divb = cr_mhd_divb_max(ms->m, NULL);
+    free(xr), free(dn), free(bz), free(jm), free(vx);
+    return CR_OK;
+}
+
+/* ---- checkpoint part ------------------------------------------------------------------- */
+
+int cr_msphere_save(const struct cr_msphere *ms, hid_t loc)
+{
+    int rc = 0;
+    rc |= cr_h5_attr_double(loc, "t_next_couple", ms->t_next_couple);
+    rc |= cr_h5_attr_int(loc, "ncouple", ms->ncouple);
+    hsize_t dims[2] = {(hsize_t)cr_iono_ntheta(ms->io), (hsize_t)cr_iono_nphi(ms->io)};
+    const char *pn[2] = {"phi_north", "phi_south"}, *fn[2] = {"fac_north", "fac_south"};
+    for (int h = 0; h < 2 && !rc; h++) {
+        rc |= cr_h5_write_doubles(loc, pn[h], 2, dims, cr_iono_potential(ms->io, h), "V",
+                                  "ionospheric potential (convective part) at the nodes", ms->log);
+        rc |= cr_h5_write_doubles(loc, fn[h], 2, dims, cr_iono_fac(ms->io, h), "A/m^2",
+                                  "field-aligned current at the ionosphere, upward positive", ms->log);
+    }
+    return rc ? CR_EIO : CR_OK;
+}
+
+int cr_msphere_restore(struct cr_msphere *ms, hid_t loc)
+{
+    double v = 0;
+    if (cr_h5_read_attr_double(loc, ".", "t_next_couple", &v)) return CR_EIO;
+    ms->t_next_couple = v;
+    if (cr_h5_read_attr_double(loc, ".", "ncouple", &v)) return CR_EIO;
+    ms->ncouple = (int)v;
+    size_t n = ms->nnode;
+    double *buf = malloc(n * sizeof(double));
+    if (!buf) return CR_ENOMEM;
+    const char *pn[2] = {"phi_north", "phi_south"}, *fn[2] = {"fac_north", "fac_south"};
+    int rc = CR_OK;
+    for (int h = 0; h < 2 && !rc; h++) {
+        rc = cr_h5_read_doubles(loc, pn[h], buf, n, "checkpoint", ms->log);
+        if (!rc) rc = cr_iono_set_potential(ms->io, h, buf);
+        if (!rc) rc = cr_h5_read_doubles(loc, fn[h], buf, n, "checkpoint", ms->log);
+        if (!rc) rc = cr_iono_set_fac(ms->io, h, buf);
+    }
+    free(buf);
+    if (!rc) cr_msphere_refresh_boundary(ms);
+    return rc;
+}

@@ -1,0 +1,156 @@
+/* cr_msphere.h — the global magnetosphere: the MHD solver (cr_mhd.h) on the
+ * LFM-style spherical grid (grids/) with Earth's dipole as the background
+ * field, the solar wind (cr_wind.h) imposed on the sunward part of the outer
+ * shell, and the inner boundary coupled to the electrostatic ionosphere
+ * (cr_ionosphere.h). `cusprate mhd FILE.ini` with `[mhd] problem =
+ * magnetosphere` runs it (cr_msphere_run.c): slices in mhd.h5, checkpoints,
+ * restart, progress and per-slice summaries. See mhd/README_msphere.md.
+ *
+ * Code units (GAMERA's normalisation, so the numbers stay O(1); mu0 = 1):
+ *   length   L0 = 1 R_E = 6371.2 km
+ *   density  n0 = 1 proton / cm^3 (mass density m_p n0)
+ *   velocity V0 = 100 km/s
+ *   time     L0 / V0 = 63.712 s
+ *   pressure m_p n0 V0^2 = 0.0167262 nPa
+ *   field    sqrt(mu0 m_p n0) V0 = 4.58463 nT
+ *   current  B0 / (mu0 L0) = 0.572628 nA/m^2
+ *   E field  V0 B0 = 0.458463 mV/m; potential V0 B0 L0 = 2.92096 kV
+ * Outside this object (inputs, outputs, logs) everything is in physical
+ * units: s, R_E, #/cc, km/s, nPa, nT, nA/m^2, kV.
+ *
+ * Boundaries (cr_msphere_bc.c):
+ *  - outer shell (i high): where the driver's flow enters through the
+ *    boundary face (V_sw . n < 0) the ghost cells hold the solar wind of
+ *    the planar front arriving with the flow (cr_wind_eval_delayed with the
+ *    reference plane at x_bc), field B1 = B_IMF - B0; elsewhere supersonic
+ *    outflow: zero gradient, no inflow (an inward normal velocity is
+ *    removed), ghost faces that keep the ghost cells divergence-free;
+ *  - inner sphere (i low): density and pressure of the first active cell,
+ *    velocity = the ionospheric E x B / B^2 drift (no outward radial flow),
+ *    transverse field copied, normal ghost faces divergence-free; the edge
+ *    EMFs lying on the sphere are the line integrals of the ionospheric
+ *    electric field mapped along the dipole, E = -grad Phi, i.e. exactly
+ *    Phi(start) - Phi(end) of each edge, so the radial flux through every
+ *    inner face stays at its initial value (an electrostatic ionosphere
+ *    does not change B_r; Lyon et al. 2004, JASTP 66, 1333);
+ *  - j: the LFM axis (ring averaging of the MHD core); k periodic.
+ *
+ * Coupling (every `cadence` seconds of simulated time, default 5 s): the
+ * current J = curl B1 at the cell centres of the shell `fac_shell`, the
+ * upward field-aligned current J_up = (J . b) sign(B . r) interpolated to the
+ * points where each ionospheric node's dipole field line crosses that
+ * shell, mapped to the ionosphere (flux-tube scaling), the potential solved
+ * (uniform Pedersen conductance), and the boundary drift and EMFs refreshed.
+ */
+#ifndef CR_MSPHERE_H
+#define CR_MSPHERE_H
+
+#include <hdf5.h>
+
+#include "../core/cr_cli.h"
+#include "../core/cr_config.h"
+#include "../core/cr_log.h"
+#include "../grids/cr_grid.h"
+#include "cr_ionosphere.h"
+#include "cr_mhd.h"
+#include "cr_wind.h"
+
+/* GAMERA's code units (see above) in the solver's units struct (cr_mhd_units_physical). */
+void cr_msphere_units(struct cr_mhd_units *u);
+
+struct cr_msphere_inp {
+    struct cr_grid_spec grid;          /* the LFM grid (kind CR_GRID_LFM) */
+    const struct cr_wind *wind;        /* solar-wind driver (not owned; must outlive the object) */
+    struct cr_iono_inp iono;           /* ionosphere (r_inner and b_e are filled from here) */
+    double cadence;                    /* coupling interval [s] (0 -> 5) */
+    double b_e;                        /* dipole equatorial surface field [nT] (0 -> 30000) */
+    double gamma;                      /* 0 -> 5/3 */
+    enum cr_mhd_riemann_kind riemann;
+    enum cr_mhd_recon recon;
+    enum cr_mhd_limiter limiter;
+    enum cr_mhd_integrator integrator;
+    double cfl;                        /* 0 -> 0.3 */
+    double boris_c;                    /* reduced speed of light [km/s] (0 = none) */
+    double n_floor, p_floor;           /* floors [#/cc], [nPa] (0 -> 1e-3, 1e-6) */
+    double n_init, t_init;             /* initial plasma: density [#/cc], temperature [K] (0 -> 1, 1e5) */
+    double n_inner;                    /* inner ghost density [#/cc] (0 = the first active cell's) */
+    double va_max;                     /* Alfven-speed limiter [km/s] (0 = off) */
+    int axis_rings;                    /* rings averaged next to the axis (MHD core) */
+    int fac_shell;                     /* cell shell (i index >= 1) where J_par is sampled (0 -> 1) */
+    double x_bc;                       /* reference plane of the driver's planar front [R_E] (0 -> grid x_sun) */
+    const struct cr_log *log;
+};
+
+/* Defaults, then the [msphere], [grid], [ionosphere] sections of cfg. The
+ * wind is not touched (see cr_msphere_wind_from_config). CR_ECONFIG (with a
+ * message naming the key) when the grid is not an LFM grid or keys clash. */
+int cr_msphere_inp_from_config(const struct cr_config *cfg, struct cr_msphere_inp *inp, const struct cr_log *log);
+
+/* The driver named by [wind] driver, or the idealized one of [wind]. */
+int cr_msphere_wind_from_config(const struct cr_config *cfg, const struct cr_log *log, struct cr_wind **out);
+
+/* Schema of the [msphere] section. */
+extern const struct cr_key cr_msphere_keys[];
+
+struct cr_msphere;
+
+/* Build grid, solver, boundaries and ionosphere and set the initial state
+ * (t = 0: dipole, tenuous plasma at rest). NULL (logged) on bad input. */
+struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp);
+void cr_msphere_release(struct cr_msphere *ms);
+
+struct cr_mhd *cr_msphere_mhd(struct cr_msphere *ms);
+struct cr_iono *cr_msphere_iono(struct cr_msphere *ms);
+const struct cr_grid *cr_msphere_grid(const struct cr_msphere *ms);
+
+/* Simulated time [s] and steps taken. */
+double cr_msphere_time(const struct cr_msphere *ms);
+long cr_msphere_nstep(const struct cr_msphere *ms);
+
+struct cr_msphere_step {
+    double dt;           /* step taken [s] */
+    long n_rho_floor;    /* floor uses in the step */
+    long n_p_floor;
+    long n_va_limit;     /* cells whose density the Alfven-speed limiter raised after the step */
+    int coupled;         /* 1 if the ionosphere was solved before the step */
+};
+
+/* One step ending at or before t_stop [s] (exactly at t_stop when the CFL
+ * allows it); the ionosphere is solved first when its cadence is due.
+ * CR_ENUMERIC on a non-finite state or a failed potential solve. */
+int cr_msphere_step(struct cr_msphere *ms, double t_stop, struct cr_msphere_step *info);
+
+/* Solve the ionosphere now from the current state (FAC in, potential,
+ * boundary drift and EMFs out). Called by cr_msphere_step on its cadence. */
+int cr_msphere_couple(struct cr_msphere *ms);
+
+/* Recompute the inner-boundary drift and edge potentials from the
+ * ionosphere's current potential (after cr_iono_set_potential, e.g. to
+ * impose a given pattern; cr_msphere_couple does it after every solve). */
+void cr_msphere_refresh_boundary(struct cr_msphere *ms);
+
+/* Diagnostics of the current state along the Sun-Earth line (cells of the
+ * axis ring j = 0, averaged over k) and from the ionosphere. */
+struct cr_msphere_diag {
+    double t;            /* [s] */
+    double r_mp;         /* subsolar magnetopause [R_E]: Bz reversal (southward IMF) or the density drop (0 = none found) */
+    double r_mp_j;       /* the same from the peak of |J| between the inner boundary and the bow shock [R_E] */
+    double r_bs;         /* bow shock [R_E]: outermost point where the density exceeds twice the upstream value (0 = none) */
+    double cpcp[2];      /* cross-polar-cap potential north, south [kV] */
+    double n_sw, v_sw, bz_sw; /* upstream values used [#/cc], [km/s], [nT] (driver at the reference plane) */
+    double divb;         /* largest |div B| V^(-1) / (|B1| / h) */
+};
+int cr_msphere_diagnose(struct cr_msphere *ms, struct cr_msphere_diag *d);
+
+/* Save / restore the object's own state (ionosphere potential and FAC,
+ * the next coupling time) into / from an HDF5 group; the solver's arrays go
+ * through cr_checkpoint.h. */
+int cr_msphere_save(const struct cr_msphere *ms, hid_t loc);
+int cr_msphere_restore(struct cr_msphere *ms, hid_t loc);
+
+/* `cusprate mhd FILE.ini` with [mhd] problem = magnetosphere (and the
+ * `cusprate bench mhd` magnetosphere case). */
+int cr_msphere_cmd(struct cr_cmd_ctx *ctx);
+int cr_bench_msphere(struct cr_cmd_ctx *ctx);
+
+#endif

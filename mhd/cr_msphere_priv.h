@@ -1,0 +1,66 @@
+/* cr_msphere_priv.h — the magnetosphere object's body and the functions
+ * shared by its source files (set-up, boundaries, run driver). Not for use
+ * outside mhd/cr_msphere*.c. */
+#ifndef CR_MSPHERE_PRIV_H
+#define CR_MSPHERE_PRIV_H
+
+#include <stddef.h>
+
+#include "cr_msphere.h"
+
+struct cr_msphere {
+    struct cr_msphere_inp inp;        /* resolved input (defaults filled) */
+    const struct cr_log *log;
+    struct cr_grid *g;                /* owned */
+    struct cr_mhd *m;                 /* owned */
+    struct cr_iono *io;               /* owned */
+    const struct cr_wind *wind;       /* not owned */
+    struct cr_mhd_units units;         /* code -> physical factors (ms->units.velocity [km/s] ...) */
+    double phi0_v;                     /* potential unit [V]: V0 B0 L0 */
+    struct cr_mhd_bc_user bc_inner, bc_outer;
+    double b_e_code;                  /* dipole surface field in code units */
+    double x_bc;                      /* reference plane of the driver [R_E] */
+    double t_next_couple;             /* [s] */
+    int ncouple;                      /* couplings done */
+
+    /* inner boundary: E x B drift at every inner ghost cell (code units),
+     * index l + ng * (jj + nJ * kk) with l = -1 - i, jj = j + ng, kk = k + ng */
+    int nJ, nK;                       /* nj + 2 ng, nk + 2 ng */
+    double *vdrift[3];
+    /* ionospheric potential at the inner-boundary corners (i = 0), code units,
+     * index j + (nj + 1) k for j = 0..nj, k = 0..nk */
+    double *phib;
+
+    /* outer boundary: per column (jj, kk) the unit normal of the boundary face,
+     * the inflow flag and the wind at the ghost cells (l + ng * column) */
+    double *nout[3];
+    unsigned char *inflow;
+    struct cr_wind_sample *ws;
+
+    /* FAC sampling: shell radius, per ionosphere node the four cells
+     * (j, k pairs, already mapped across the axis / seam) and weights;
+     * node q of hemisphere h at index h * nnode + q; ok = 0 where the node's
+     * field line does not reach the shell */
+    double r_fac;
+    size_t nnode;
+    int *fac_j, *fac_k;               /* 4 per node */
+    double *fac_w;                    /* 4 per node */
+    unsigned char *fac_ok;
+    double *jb;                       /* FAC on the shell at the node points [A/m^2] (nnode) */
+    double *out[CR_MHD_NOUT];         /* cell arrays for output_vars (ncell each) */
+    double *jup_shell;                /* J_up at the shell's cells (nj * nk) [A/m^2] */
+};
+
+/* Boundary hooks (cr_msphere_bc.c). */
+int cr_msphere_fill_inner(void *ctx, const struct cr_mhd_view *v, int side, double t);
+int cr_msphere_emf_inner(void *ctx, const struct cr_mhd_view *v, int side, double t);
+int cr_msphere_fill_outer(void *ctx, const struct cr_mhd_view *v, int side, double t);
+
+/* Least-squares cell-centred field from the six face fluxes of cell c (the
+ * solver's own reconstruction, cr_mhd_prim.c). */
+void cr_msphere_cell_b(const struct cr_grid *g, double *const face[3], size_t c, double b[3]);
+
+/* The dipole in code units at x [R_E]. */
+void cr_msphere_dipole(void *ctx, const double x[3], double b[3]);
+
+#endif
