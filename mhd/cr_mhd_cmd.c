@@ -64,6 +64,9 @@ const struct cr_key cr_mhd_keys[] = {
      .doc = "boundary at the low k side"},
     {.section = "mhd", .name = "bc_khi", .type = CR_KEY_CHOICE, .unit = "", .def = "default", .choices = BC_CHOICES,
      .doc = "boundary at the high k side"},
+    {.section = "mhd", .name = "axis_rings", .type = CR_KEY_INT, .unit = "", .def = "8", .min = 0, .max = 64,
+     .flags = CR_KEY_RANGED,
+     .doc = "LFM grid: rings next to each axis that may be ring-averaged (chunk sizes from the cell shapes)"},
     {.section = "mhd", .name = "log_every", .type = CR_KEY_INT, .unit = "", .def = "100", .min = 0, .max = 1e9,
      .flags = CR_KEY_RANGED, .doc = "steps between step-log lines (time, dt, floor uses); 0 = none"},
     CR_KEY_END,
@@ -120,9 +123,14 @@ static int inp_from_config(const struct cr_config *cfg, const struct cr_grid *g,
     in->rho_floor = cr_config_real(cfg, "mhd", "rho_floor");
     in->p_floor = cr_config_real(cfg, "mhd", "p_floor");
     in->boris_c = cr_config_real(cfg, "mhd", "boris_c");
+    if (g->axis_lo || g->axis_hi) in->axis_rings = (int)cr_config_int(cfg, "mhd", "axis_rings");
     const int n[3] = {g->ni, g->nj, g->nk};
     for (int s = 0; s < 6; s++) {
         int d = s / 2;
+        if (g->bc[d] == CR_GRID_AXIS) {
+            in->bc[s].kind = CR_MHD_BC_AXIS; /* set by the solver on an LFM grid */
+            continue;
+        }
         int c = cr_config_choice(cfg, "mhd", side_keys[s]);
         enum cr_mhd_bc_kind k;
         if (c == 0) {
@@ -174,9 +182,9 @@ int cr_cmd_mhd(struct cr_cmd_ctx *ctx)
     struct cr_grid_spec spec;
     int rc = cr_grid_spec_from_config(cfg, &spec, log);
     if (rc) return rc;
-    if (spec.kind == CR_GRID_LFM) {
-        cr_error(log, "mhd: the verification problems run on grid.kind = cartesian or warped (the LFM grid is for "
-                      "the magnetosphere)");
+    if (spec.kind == CR_GRID_LFM && strcmp(pname, "uniform")) {
+        cr_error(log, "mhd: on grid.kind = lfm the verification problem is 'uniform' (free-stream preservation); "
+                      "the others run on cartesian or warped boxes");
         return CR_ECONFIG;
     }
     struct cr_grid *g = cr_grid_new(&spec);
@@ -185,6 +193,14 @@ int cr_cmd_mhd(struct cr_cmd_ctx *ctx)
     struct cr_mhd_problem_par par;
     rc = inp_from_config(cfg, g, pb, log, &in);
     if (!rc) rc = par_from_config(cfg, pname, &par);
+    if (!rc && g->kind == CR_GRID_LFM) {
+        /* uniform flow on the spherical grid: the inner and outer shells hold the uniform state exactly */
+        const double st[8] = {1.0, par.v[0], par.v[1], par.v[2], 1.0, par.b[0], par.b[1], par.b[2]};
+        for (int s = 0; s < 2; s++) {
+            in.bc[s].kind = CR_MHD_BC_INFLOW;
+            memcpy(in.bc[s].inflow, st, sizeof st);
+        }
+    }
     struct cr_mhd *m = NULL;
     if (!rc) {
         m = cr_mhd_new(&in);
