@@ -11,7 +11,6 @@
 #include "../core/cr_units.h"
 #include "cr_mhd_priv.h"
 
-#define NROWBUF 40 /* row buffers per thread used by the sweeps */
 
 void cr_mhd_units_code(struct cr_mhd_units *u)
 {
@@ -276,7 +275,7 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
         }
     }
     int rowlen = CR_MAX(g->ni, CR_MAX(g->nj, g->nk)) + 2 * g->ng + 8;
-    m->scratch_len = (size_t)NROWBUF * (size_t)rowlen;
+    m->scratch_len = (size_t)CR_MHD_NROWBUF * (size_t)rowlen;
     if (fail || cr_mhd_scratch_ensure(m)) {
         cr_error(log, "mhd: out of memory (%zu MiB allocated so far)", m->bytes >> 20);
         cr_mhd_release(m);
@@ -539,7 +538,7 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
                      dt, s + 1);
             return rc;
         }
-        if (m->nrings > 0) cr_mhd_axis_average(m);
+        if (m->nrings > 0 && (rc = cr_mhd_axis_average(m))) return rc;
     }
     cr_mhd_seams(m);
     m->t += dt;

@@ -164,7 +164,7 @@ static void set_faces(struct cr_mhd *m, int d, size_t f0, int c, const double b[
     }
 }
 
-void cr_mhd_axis_average(struct cr_mhd *m)
+int cr_mhd_axis_average(struct cr_mhd *m)
 {
     const struct cr_grid *g = m->g;
     const int ni = g->ni, nj = g->nj, nk = g->nk;
@@ -182,7 +182,7 @@ void cr_mhd_axis_average(struct cr_mhd *m)
             if (!bav || (!last && !bnx)) {
                 free(bav), free(bnx);
                 cr_error(m->log, "mhd: out of memory in the axis averaging");
-                return;
+                return CR_ENOMEM;
             }
             /* 1. chunk fields (before any face changes) */
 #pragma omp parallel for if (m->omp) collapse(2) schedule(static)
@@ -239,4 +239,5 @@ void cr_mhd_axis_average(struct cr_mhd *m)
             free(bnx);
         }
     }
+    return CR_OK;
 }

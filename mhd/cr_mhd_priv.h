@@ -8,6 +8,9 @@
 
 #include "cr_mhd.h"
 
+/* Row buffers per thread used by the sweeps (each of scratch_len / CR_MHD_NROWBUF doubles). */
+#define CR_MHD_NROWBUF 40
+
 /* Index ranges [lo, hi] (inclusive) per direction. */
 struct cr_mhd_range {
     int lo[3], hi[3];
@@ -102,7 +105,7 @@ void cr_mhd_seams(struct cr_mhd *m);
 int cr_mhd_axis_check(struct cr_mhd *m);
 void cr_mhd_axis_fill(struct cr_mhd *m, int side);
 void cr_mhd_axis_emf(struct cr_mhd *m);
-void cr_mhd_axis_average(struct cr_mhd *m);
+int cr_mhd_axis_average(struct cr_mhd *m);
 
 /* Per-thread scratch (re)allocation for the current thread count. */
 int cr_mhd_scratch_ensure(struct cr_mhd *m);

@@ -129,7 +129,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
         tid = omp_get_thread_num();
 #endif
         double *buf = m->scratch[tid];
-        const size_t L = m->scratch_len / 40;
+        const size_t L = m->scratch_len / CR_MHD_NROWBUF;
         double *lc[CR_MHD_NPRIM], *rc[CR_MHD_NPRIM], *lf[CR_MHD_RS_NVAR], *rf[CR_MHD_RS_NVAR], *fx[CR_MHD_RS_NVAR];
         double *bnb;
         int nb = 0;
