@@ -136,6 +136,8 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
         for (int q = 0; q < CR_MHD_NPRIM; q++) lc[q] = buf + L * (size_t)nb++, rc[q] = buf + L * (size_t)nb++;
         for (int q = 0; q < CR_MHD_RS_NVAR; q++)
             lf[q] = buf + L * (size_t)nb++, rf[q] = buf + L * (size_t)nb++, fx[q] = buf + L * (size_t)nb++;
+        /* density and pressure are the same in every frame: the Riemann rows read the reconstructed rows */
+        lf[0] = lc[0], rf[0] = rc[0], lf[4] = lc[4], rf[4] = rc[4];
         bnb = buf + L * (size_t)nb++;
         struct cr_mhd_rs_row row = {.n = len, .bn = bnb};
         for (int q = 0; q < CR_MHD_RS_NVAR; q++) row.wl[q] = lf[q], row.wr[q] = rf[q], row.flux[q] = fx[q];
@@ -144,6 +146,28 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
         for (int k = lo[2]; k <= hi[2]; k++)
             for (int j = lo[1]; j <= hi[1]; j++) {
                 const size_t f0 = CR_GIDX(g, lo[0], j, k);
+                /* the next row's data on its way to the cache while this row computes */
+                {
+                    const size_t fn = j < hi[1] ? f0 + g->sj : CR_GIDX(g, lo[0], lo[1], k + 1);
+                    const int ns = m->ns;
+                    for (int q = 0; q < CR_MHD_NPRIM; q++) {
+                        if (d == 0) cr_mhd_prefetch(m->w[q] + fn - ns, len + 2 * ns);
+                        else if (d == 1 && j < hi[1]) cr_mhd_prefetch(m->w[q] + fn + (ns - 1) * s, len);
+                        else
+                            for (int l = -ns; l < ns; l++) cr_mhd_prefetch(m->w[q] + fn + l * s, len);
+                    }
+                    for (int q = 0; q < 3; q++) {
+                        cr_mhd_prefetch(g->fn[d][q] + fn, len);
+                        cr_mhd_prefetch(g->ft1[d][q] + fn, len);
+                        cr_mhd_prefetch(g->ft2[d][q] + fn, len);
+                        cr_mhd_prefetch_w(m->eface[d][q] + fn, len);
+                    }
+                    cr_mhd_prefetch(g->amag[d] + fn, len);
+                    cr_mhd_prefetch(m->face[d] + fn, len);
+                    cr_mhd_prefetch(g->vol + fn, len);
+                    cr_mhd_prefetch_w(m->mflux[d] + fn, len);
+                    for (int q = 0; q < CR_MHD_NCONS; q++) cr_mhd_prefetch_w(m->flux[d][q] + fn, len);
+                }
                 /* 1. reconstruction (Cartesian primitives) */
                 for (int q = 0; q < CR_MHD_NPRIM; q++) recon_row(m->w[q], f0, len, s, rec, m->limiter, lc[q], rc[q]);
                 if (rec != CR_MHD_PCM) {
@@ -177,17 +201,13 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                     double t10 = ax[mm], t11 = ay[mm], t12 = az[mm];
                     double t20 = bx[mm], t21 = by[mm], t22 = bz[mm];
                     double v0 = lc[1][mm], v1 = lc[2][mm], v2 = lc[3][mm];
-                    lf[0][mm] = lc[0][mm];
                     lf[1][mm] = v0 * n0 + v1 * n1 + v2 * n2;
                     lf[2][mm] = v0 * t10 + v1 * t11 + v2 * t12;
                     lf[3][mm] = v0 * t20 + v1 * t21 + v2 * t22;
-                    lf[4][mm] = lc[4][mm];
                     v0 = rc[1][mm], v1 = rc[2][mm], v2 = rc[3][mm];
-                    rf[0][mm] = rc[0][mm];
                     rf[1][mm] = v0 * n0 + v1 * n1 + v2 * n2;
                     rf[2][mm] = v0 * t10 + v1 * t11 + v2 * t12;
                     rf[3][mm] = v0 * t20 + v1 * t21 + v2 * t22;
-                    rf[4][mm] = rc[4][mm];
                     double lb0 = lc[5][mm], lb1 = lc[6][mm], lb2 = lc[7][mm];
                     double rb0 = rc[5][mm], rb1 = rc[6][mm], rb2 = rc[7][mm];
                     double a = am[mm];
