@@ -138,6 +138,21 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
             for (int j = 0; j < g->nj; j++) {
                 const size_t r0 = CR_GIDX(g, 0, j, k);
                 const double *restrict vol = g->vol + r0;
+                {
+                    /* the next row on its way to the cache (see cr_mhd_prefetch) */
+                    const size_t xn = j < g->nj - 1 ? r0 + g->sj : CR_GIDX(g, 0, 0, k + 1);
+                    for (int q = 0; q < CR_MHD_NCONS; q++) {
+                        for (int d = 0; d < 3; d++)
+                            if (act[d]) {
+                                cr_mhd_prefetch(m->flux[d][q] + xn, ni + 1);
+                                if (d) cr_mhd_prefetch(m->flux[d][q] + xn + (size_t)m->stride[d], ni);
+                            }
+                        cr_mhd_prefetch_w(m->u[q] + xn, ni);
+                        if (stage == 0) cr_mhd_prefetch_w(m->u0[q] + xn, ni);
+                        else cr_mhd_prefetch(m->u0[q] + xn, ni);
+                    }
+                    cr_mhd_prefetch(g->vol + xn, ni);
+                }
                 /* flux differences, direction by direction in a fixed order */
                 for (int q = 0; q < CR_MHD_NCONS; q++) {
                     double *restrict d = du[q];

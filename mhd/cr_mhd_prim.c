@@ -161,6 +161,34 @@ int cr_mhd_prims(struct cr_mhd *m, double *rate_out)
         for (int j = r.lo[1]; j <= r.hi[1]; j++) {
             const int act_jk = j >= 0 && j < g->nj && k >= 0 && k < g->nk;
             const size_t c0 = CR_GIDX(g, r.lo[0], j, k);
+            {
+                /* the next row on its way to the cache (see cr_mhd_prefetch) */
+                const size_t cn = j < r.hi[1] ? c0 + g->sj : CR_GIDX(g, r.lo[0], r.lo[1], k + 1);
+                for (int q = 0; q < CR_MHD_NCONS; q++) cr_mhd_prefetch(m->u[q] + cn, n);
+                for (int q = 0; q < 6; q++) cr_mhd_prefetch(m->minv[q] + cn, n);
+                for (int e = 0; e < 3; e++) {
+                    const size_t sh = e ? (size_t)m->stride[e] : 1;
+                    cr_mhd_prefetch(m->face[e] + cn, n + 1);
+                    if (e) cr_mhd_prefetch(m->face[e] + cn + sh, n);
+                    for (int q = 0; q < 3; q++) {
+                        cr_mhd_prefetch(g->area[e][q] + cn, n + 1);
+                        if (e) cr_mhd_prefetch(g->area[e][q] + cn + sh, n);
+                    }
+                }
+                for (int q = 0; q < CR_MHD_NPRIM; q++) cr_mhd_prefetch_w(m->w[q] + cn, n);
+                if (want_rate) {
+                    for (int e = 0; e < 3; e++) {
+                        for (int q = 0; q < 3; q++) cr_mhd_prefetch(g->fn[e][q] + cn, n);
+                        cr_mhd_prefetch(g->amag[e] + cn, n + 1);
+                        if (e) cr_mhd_prefetch(g->amag[e] + cn + (size_t)m->stride[e], n);
+                    }
+                    cr_mhd_prefetch(g->vol + cn, n);
+                }
+                for (int q = 0; q < 3; q++) {
+                    cr_mhd_prefetch_w(m->ecc[q] + cn, n);
+                    if (has_b0) cr_mhd_prefetch(m->b0c[q] + cn, n);
+                }
+            }
             if (has_b0) prim_row(m, c0, n, r.lo[0], act_jk, 1, &nrho, &np, &bad);
             else prim_row(m, c0, n, r.lo[0], act_jk, 0, &nrho, &np, &bad);
             /* the CFL rate (active cells, active directions) */

@@ -136,11 +136,11 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
         for (int q = 0; q < CR_MHD_NPRIM; q++) lc[q] = buf + L * (size_t)nb++, rc[q] = buf + L * (size_t)nb++;
         for (int q = 0; q < CR_MHD_RS_NVAR; q++)
             lf[q] = buf + L * (size_t)nb++, rf[q] = buf + L * (size_t)nb++, fx[q] = buf + L * (size_t)nb++;
-        /* density and pressure are the same in every frame: the Riemann rows read the reconstructed rows */
-        lf[0] = lc[0], rf[0] = rc[0], lf[4] = lc[4], rf[4] = rc[4];
         bnb = buf + L * (size_t)nb++;
         struct cr_mhd_rs_row row = {.n = len, .bn = bnb};
         for (int q = 0; q < CR_MHD_RS_NVAR; q++) row.wl[q] = lf[q], row.wr[q] = rf[q], row.flux[q] = fx[q];
+        /* the face states: the reconstructed rows, or with PCM the cell rows themselves */
+        const double *wlo[CR_MHD_NPRIM], *whi[CR_MHD_NPRIM];
 
 #pragma omp for collapse(2) schedule(static) nowait
         for (int k = lo[2]; k <= hi[2]; k++)
@@ -169,8 +169,13 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                     for (int q = 0; q < CR_MHD_NCONS; q++) cr_mhd_prefetch_w(m->flux[d][q] + fn, len);
                 }
                 /* 1. reconstruction (Cartesian primitives) */
-                for (int q = 0; q < CR_MHD_NPRIM; q++) recon_row(m->w[q], f0, len, s, rec, m->limiter, lc[q], rc[q]);
-                if (rec != CR_MHD_PCM) {
+                if (rec == CR_MHD_PCM) {
+                    for (int q = 0; q < CR_MHD_NPRIM; q++) wlo[q] = m->w[q] + f0 - s, whi[q] = m->w[q] + f0;
+                } else {
+                    for (int q = 0; q < CR_MHD_NPRIM; q++) {
+                        recon_row(m->w[q], f0, len, s, rec, m->limiter, lc[q], rc[q]);
+                        wlo[q] = lc[q], whi[q] = rc[q];
+                    }
                     /* positivity: fall back to the cell values on a side that lost it */
                     int *okl = (int *)bnb, *okr = okl + len; /* bnb is free until step 2 */
                     for (int mm = 0; mm < len; mm++) {
@@ -200,16 +205,16 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                     double n0 = nx[mm], n1 = ny[mm], n2 = nz[mm];
                     double t10 = ax[mm], t11 = ay[mm], t12 = az[mm];
                     double t20 = bx[mm], t21 = by[mm], t22 = bz[mm];
-                    double v0 = lc[1][mm], v1 = lc[2][mm], v2 = lc[3][mm];
+                    double v0 = wlo[1][mm], v1 = wlo[2][mm], v2 = wlo[3][mm];
                     lf[1][mm] = v0 * n0 + v1 * n1 + v2 * n2;
                     lf[2][mm] = v0 * t10 + v1 * t11 + v2 * t12;
                     lf[3][mm] = v0 * t20 + v1 * t21 + v2 * t22;
-                    v0 = rc[1][mm], v1 = rc[2][mm], v2 = rc[3][mm];
+                    v0 = whi[1][mm], v1 = whi[2][mm], v2 = whi[3][mm];
                     rf[1][mm] = v0 * n0 + v1 * n1 + v2 * n2;
                     rf[2][mm] = v0 * t10 + v1 * t11 + v2 * t12;
                     rf[3][mm] = v0 * t20 + v1 * t21 + v2 * t22;
-                    double lb0 = lc[5][mm], lb1 = lc[6][mm], lb2 = lc[7][mm];
-                    double rb0 = rc[5][mm], rb1 = rc[6][mm], rb2 = rc[7][mm];
+                    double lb0 = wlo[5][mm], lb1 = wlo[6][mm], lb2 = wlo[7][mm];
+                    double rb0 = whi[5][mm], rb1 = whi[6][mm], rb2 = whi[7][mm];
                     double a = am[mm];
                     /* zero-area faces (LFM axis) carry no flux; their field for the electric field is the mean */
                     double bnv = a > 0.0 ? ph[mm] / a : 0.5 * ((lb0 + rb0) * n0 + (lb1 + rb1) * n1 + (lb2 + rb2) * n2);
@@ -232,7 +237,8 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                         lf[6][mm] += b0t2, rf[6][mm] += b0t2;
                     }
                 }
-                /* 3. Riemann problem */
+                /* 3. Riemann problem (density and pressure are the same in every frame) */
+                row.wl[0] = wlo[0], row.wr[0] = whi[0], row.wl[4] = wlo[4], row.wr[4] = whi[4];
                 cr_mhd_riemann(kind, &par, &row);
                 /* 4. background-field terms (split form) */
                 if (has_b0) {
@@ -279,7 +285,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                     E1[mm] = en * n1 + et1 * t11 + et2 * t21;
                     E2[mm] = en * n2 + et1 * t12 + et2 * t22;
                     /* upwind weight of the low side for the CT average */
-                    double vc = a > 0.0 ? 1024.0 * dt * fx[0][mm] * a / (vr[mm] * (lf[0][mm] + rf[0][mm])) : 0.0;
+                    double vc = a > 0.0 ? 1024.0 * dt * fx[0][mm] * a / (vr[mm] * (wlo[0][mm] + whi[0][mm])) : 0.0;
                     MF[mm] = 0.5 + mx(-0.5, mn(0.5, vc));
                 }
             }
