@@ -115,7 +115,29 @@ static void fill_side(struct cr_mhd *m, int s)
     ghost_box(m, d, hi, -1, lo, up);
 #pragma omp parallel for if (m->omp_bc) collapse(2) schedule(static)
     for (int k = lo[2]; k <= up[2]; k++)
-        for (int j = lo[1]; j <= up[1]; j++)
+        for (int j = lo[1]; j <= up[1]; j++) {
+            if (d > 0 && kind != CR_MHD_BC_INFLOW) {
+                /* j and k sides: the row's source is one row, a fixed offset away */
+                const int gi = d == 1 ? j : k, n = up[0] - lo[0] + 1;
+                const size_t dst = CR_GIDX(g, lo[0], j, k);
+                const size_t src = dst + (size_t)((ptrdiff_t)(SRC(gi) - gi) * sd);
+                for (int q = 0; q < CR_MHD_NCONS; q++) {
+                    double *restrict a = m->u[q] + dst;
+                    const double *restrict b = m->u[q] + src;
+                    for (int x = 0; x < n; x++) a[x] = b[x];
+                }
+                if (kind == CR_MHD_BC_REFLECT) {
+                    const size_t fb = dst + (size_t)((ptrdiff_t)(bface - gi) * sd);
+                    for (int x = 0; x < n; x++) {
+                        double n0 = g->fn[d][0][fb + x], n1 = g->fn[d][1][fb + x], n2 = g->fn[d][2][fb + x];
+                        double mn = m->u[1][dst + x] * n0 + m->u[2][dst + x] * n1 + m->u[3][dst + x] * n2;
+                        m->u[1][dst + x] -= 2.0 * mn * n0;
+                        m->u[2][dst + x] -= 2.0 * mn * n1;
+                        m->u[3][dst + x] -= 2.0 * mn * n2;
+                    }
+                }
+                continue;
+            }
             for (int i = lo[0]; i <= up[0]; i++) {
                 int idx[3] = {i, j, k};
                 size_t dst = CR_GIDX(g, i, j, k);
@@ -138,13 +160,29 @@ static void fill_side(struct cr_mhd *m, int s)
                     m->u[3][dst] -= 2.0 * mn * n2;
                 }
             }
+        }
     /* 2. faces normal to the transverse directions, in the ghost layers */
     for (int t = 1; t <= 2; t++) {
         const int e = (d + t) % 3;
         ghost_box(m, d, hi, e, lo, up);
 #pragma omp parallel for if (m->omp_bc) collapse(2) schedule(static)
         for (int k = lo[2]; k <= up[2]; k++)
-            for (int j = lo[1]; j <= up[1]; j++)
+            for (int j = lo[1]; j <= up[1]; j++) {
+                if (d > 0 && kind != CR_MHD_BC_INFLOW) {
+                    /* j and k sides: whole rows */
+                    const int gi = d == 1 ? j : k, n = up[0] - lo[0] + 1;
+                    const size_t dst = CR_GIDX(g, lo[0], j, k);
+                    const size_t src = dst + (size_t)((ptrdiff_t)(SRC(gi) - gi) * sd);
+                    double *restrict a = m->face[e] + dst;
+                    const double *restrict b = m->face[e] + src;
+                    if (kind == CR_MHD_BC_PERIODIC) {
+                        for (int x = 0; x < n; x++) a[x] = b[x];
+                    } else {
+                        const double *restrict as = g->amag[e] + src, *restrict ad = g->amag[e] + dst;
+                        for (int x = 0; x < n; x++) a[x] = as[x] > 0.0 ? b[x] * (ad[x] / as[x]) : b[x];
+                    }
+                    continue;
+                }
                 for (int i = lo[0]; i <= up[0]; i++) {
                     int idx[3] = {i, j, k};
                     size_t dst = CR_GIDX(g, i, j, k);
@@ -165,6 +203,7 @@ static void fill_side(struct cr_mhd *m, int s)
                         m->face[e][dst] = as > 0.0 ? m->face[e][src] * (ad / as) : m->face[e][src];
                     }
                 }
+            }
     }
     /* 3. faces normal to d beyond the boundary face */
     ghost_box(m, d, hi, -1, lo, up);
