@@ -156,18 +156,8 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                         else
                             for (int l = -ns; l < ns; l++) cr_mhd_prefetch(m->w[q] + fn + l * s, len);
                     }
-                    for (int q = 0; q < 3; q++) {
-                        cr_mhd_prefetch(g->fn[d][q] + fn, len);
-                        cr_mhd_prefetch(g->ft1[d][q] + fn, len);
-                        cr_mhd_prefetch(g->ft2[d][q] + fn, len);
-                        cr_mhd_prefetch_w(m->eface[d][q] + fn, len);
-                    }
-                    cr_mhd_prefetch(g->amag[d] + fn, len);
-                    cr_mhd_prefetch(m->face[d] + fn, len);
-                    cr_mhd_prefetch(g->vol + fn, len);
-                    cr_mhd_prefetch_w(m->mflux[d] + fn, len);
-                    for (int q = 0; q < CR_MHD_NCONS; q++) cr_mhd_prefetch_w(m->flux[d][q] + fn, len);
                 }
+                const size_t fnx = j < hi[1] ? f0 + g->sj : CR_GIDX(g, lo[0], lo[1], k + 1);
                 /* 1. reconstruction (Cartesian primitives) */
                 if (rec == CR_MHD_PCM) {
                     for (int q = 0; q < CR_MHD_NPRIM; q++) wlo[q] = m->w[q] + f0 - s, whi[q] = m->w[q] + f0;
@@ -191,6 +181,13 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                         }
                     }
                 }
+                for (int q = 0; q < 3; q++) {
+                    cr_mhd_prefetch(g->fn[d][q] + fnx, len);
+                    cr_mhd_prefetch(g->ft1[d][q] + fnx, len);
+                    cr_mhd_prefetch(g->ft2[d][q] + fnx, len);
+                }
+                cr_mhd_prefetch(g->amag[d] + fnx, len);
+                cr_mhd_prefetch(m->face[d] + fnx, len);
                 /* 2. face frame */
                 const double *restrict nx = g->fn[d][0] + f0, *restrict ny = g->fn[d][1] + f0,
                                        *restrict nz = g->fn[d][2] + f0;
@@ -237,6 +234,10 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                         lf[6][mm] += b0t2, rf[6][mm] += b0t2;
                     }
                 }
+                cr_mhd_prefetch(g->vol + fnx, len);
+                cr_mhd_prefetch_w(m->mflux[d] + fnx, len);
+                for (int q = 0; q < CR_MHD_NCONS; q++) cr_mhd_prefetch_w(m->flux[d][q] + fnx, len);
+                for (int q = 0; q < 3; q++) cr_mhd_prefetch_w(m->eface[d][q] + fnx, len);
                 /* 3. Riemann problem (density and pressure are the same in every frame) */
                 row.wl[0] = wlo[0], row.wr[0] = whi[0], row.wl[4] = wlo[4], row.wr[4] = whi[4];
                 cr_mhd_riemann(kind, &par, &row);
