@@ -36,51 +36,71 @@
  * the flow crosses the face towards +index, the low-side cells are upwind). */
 static inline double upw(double w, double low, double high) { return w * low + (1.0 - w) * high; }
 
-void cr_mhd_emf(struct cr_mhd *m)
+/* The EMFs of the e-edges of row (j, k), i = 0 .. hi. */
+static inline void emf_row(const struct cr_mhd *m, int e, int j, int k, int hi)
 {
     const struct cr_grid *g = m->g;
-    for (int e = 0; e < 3; e++) {
-        const int a = (e + 1) % 3, b = (e + 2) % 3;
-        int lo[3], hi[3];
-        for (int q = 0; q < 3; q++) {
-            lo[q] = 0;
-            if (!m->active[q]) hi[q] = 0;
-            else hi[q] = q == e ? m->n[q] - 1 : m->n[q];
-        }
-        const ptrdiff_t oa = m->off[a], ob = m->off[b];
-        const double *restrict ea0 = m->eface[a][0], *restrict ea1 = m->eface[a][1], *restrict ea2 = m->eface[a][2];
-        const double *restrict eb0 = m->eface[b][0], *restrict eb1 = m->eface[b][1], *restrict eb2 = m->eface[b][2];
-        const double *restrict c0 = m->ecc[0], *restrict c1 = m->ecc[1], *restrict c2 = m->ecc[2];
-        const double *restrict wa = m->mflux[a], *restrict wb = m->mflux[b];
-        const double *restrict l0 = g->edge[e][0], *restrict l1 = g->edge[e][1], *restrict l2 = g->edge[e][2];
-        double *restrict out = m->emf[e];
-#pragma omp for collapse(2) schedule(static) nowait
-        for (int k = lo[2]; k <= hi[2]; k++)
-            for (int j = lo[1]; j <= hi[1]; j++) {
-                const size_t r0 = CR_GIDX(g, 0, j, k);
+    const int a = (e + 1) % 3, b = (e + 2) % 3;
+    const ptrdiff_t oa = m->off[a], ob = m->off[b];
+    const double *restrict ea0 = m->eface[a][0], *restrict ea1 = m->eface[a][1], *restrict ea2 = m->eface[a][2];
+    const double *restrict eb0 = m->eface[b][0], *restrict eb1 = m->eface[b][1], *restrict eb2 = m->eface[b][2];
+    const double *restrict c0 = m->ecc[0], *restrict c1 = m->ecc[1], *restrict c2 = m->ecc[2];
+    const double *restrict wa = m->mflux[a], *restrict wb = m->mflux[b];
+    const double *restrict l0 = g->edge[e][0], *restrict l1 = g->edge[e][1], *restrict l2 = g->edge[e][2];
+    double *restrict out = m->emf[e];
+    const size_t r0 = CR_GIDX(g, 0, j, k);
 #pragma omp simd
-                for (int i = lo[0]; i <= hi[0]; i++) {
-                    const size_t x = r0 + (size_t)i;
-                    const double lx = l0[x], ly = l1[x], lz = l2[x];
-                    const size_t A0 = x - ob, A1 = x, B0 = x - oa, B1 = x;
-                    const size_t C00 = x - oa - ob, C10 = x - ob, C01 = x - oa, C11 = x;
-                    double eA0 = ea0[A0] * lx + ea1[A0] * ly + ea2[A0] * lz;
-                    double eA1 = ea0[A1] * lx + ea1[A1] * ly + ea2[A1] * lz;
-                    double eB0 = eb0[B0] * lx + eb1[B0] * ly + eb2[B0] * lz;
-                    double eB1 = eb0[B1] * lx + eb1[B1] * ly + eb2[B1] * lz;
-                    double e00 = c0[C00] * lx + c1[C00] * ly + c2[C00] * lz;
-                    double e10 = c0[C10] * lx + c1[C10] * ly + c2[C10] * lz;
-                    double e01 = c0[C01] * lx + c1[C01] * ly + c2[C01] * lz;
-                    double e11 = c0[C11] * lx + c1[C11] * ly + c2[C11] * lz;
-                    /* Gardiner & Stone (2005) eq. (41): the corner value is the mean of the four
-                     * face values, each carried to the corner with the gradient (face - cell) of
-                     * the upwind half-cell (their eqs. 50-51) */
-                    double corr = upw(wa[A1], eB0 - e01, eB1 - e11) + upw(wa[A0], eB0 - e00, eB1 - e10) +
-                                  upw(wb[B1], eA0 - e10, eA1 - e11) + upw(wb[B0], eA0 - e00, eA1 - e01);
-                    out[x] = 0.25 * ((eA0 + eA1) + (eB0 + eB1) + corr);
+    for (int i = 0; i <= hi; i++) {
+        const size_t x = r0 + (size_t)i;
+        const double lx = l0[x], ly = l1[x], lz = l2[x];
+        const size_t A0 = x - ob, A1 = x, B0 = x - oa, B1 = x;
+        const size_t C00 = x - oa - ob, C10 = x - ob, C01 = x - oa, C11 = x;
+        double eA0 = ea0[A0] * lx + ea1[A0] * ly + ea2[A0] * lz;
+        double eA1 = ea0[A1] * lx + ea1[A1] * ly + ea2[A1] * lz;
+        double eB0 = eb0[B0] * lx + eb1[B0] * ly + eb2[B0] * lz;
+        double eB1 = eb0[B1] * lx + eb1[B1] * ly + eb2[B1] * lz;
+        double e00 = c0[C00] * lx + c1[C00] * ly + c2[C00] * lz;
+        double e10 = c0[C10] * lx + c1[C10] * ly + c2[C10] * lz;
+        double e01 = c0[C01] * lx + c1[C01] * ly + c2[C01] * lz;
+        double e11 = c0[C11] * lx + c1[C11] * ly + c2[C11] * lz;
+        /* Gardiner & Stone (2005) eq. (41): the corner value is the mean of the four
+         * face values, each carried to the corner with the gradient (face - cell) of
+         * the upwind half-cell (their eqs. 50-51) */
+        double corr = upw(wa[A1], eB0 - e01, eB1 - e11) + upw(wa[A0], eB0 - e00, eB1 - e10) +
+                      upw(wb[B1], eA0 - e10, eA1 - e11) + upw(wb[B0], eA0 - e00, eA1 - e01);
+        out[x] = 0.25 * ((eA0 + eA1) + (eB0 + eB1) + corr);
+    }
+}
+
+void cr_mhd_emf(struct cr_mhd *m)
+{
+    /* Edges of direction e: i, j, k from 0 to n (n - 1 along e; 0 in a
+     * single-cell direction). The three directions are done row by row in
+     * one loop, so the face and cell fields of a row are read once for all
+     * three. */
+    int hi[3][3], top[3];
+    for (int q = 0; q < 3; q++) top[q] = m->active[q] ? m->n[q] : 0;
+    for (int e = 0; e < 3; e++)
+        for (int q = 0; q < 3; q++) hi[e][q] = !m->active[q] ? 0 : q == e ? m->n[q] - 1 : m->n[q];
+#pragma omp for collapse(2) schedule(static) nowait
+    for (int k = 0; k <= top[2]; k++)
+        for (int j = 0; j <= top[1]; j++) {
+            /* the next row on its way to the cache (see cr_mhd_prefetch) */
+            const struct cr_grid *g = m->g;
+            const size_t xn = j < top[1] ? CR_GIDX(g, 0, j + 1, k) : CR_GIDX(g, 0, 0, k + 1);
+            const int n = top[0] + 1;
+            for (int q = 0; q < 3; q++) {
+                cr_mhd_prefetch(m->ecc[q] + xn, n);
+                cr_mhd_prefetch(m->mflux[q] + xn, n);
+                cr_mhd_prefetch_w(m->emf[q] + xn, n);
+                for (int c = 0; c < 3; c++) {
+                    cr_mhd_prefetch(m->eface[q][c] + xn, n);
+                    cr_mhd_prefetch(g->edge[q][c] + xn, n);
                 }
             }
-    }
+            for (int e = 0; e < 3; e++)
+                if (j <= hi[e][1] && k <= hi[e][2]) emf_row(m, e, j, k, hi[e][0]);
+        }
 }
 
 void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt)
