@@ -179,6 +179,13 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                     const double *restrict F0 = act[0] ? m->flux[0][q] + r0 : NULL;
                     const double *restrict F1 = act[1] ? m->flux[1][q] + r0 : NULL;
                     const double *restrict F2 = act[2] ? m->flux[2][q] + r0 : NULL;
+                    if (F0 && F1 && F2) {
+                        /* 3-D: the same sums in the same order, in one pass */
+#pragma omp simd
+                        for (int i = 0; i < ni; i++)
+                            d[i] = (((F0[i] - F0[i + 1]) + (F1[i] - F1[i + s1])) + (F2[i] - F2[i + s2])) * (bdt / vol[i]);
+                        continue;
+                    }
                     if (F0) {
 #pragma omp simd
                         for (int i = 0; i < ni; i++) d[i] = F0[i] - F0[i + 1];
