@@ -33,9 +33,13 @@ const struct cr_key cr_msphere_keys[] = {
      .doc = "Alfven-speed limiter: density raised to B^2 / (mu0 m_p va_max^2) where lower (counted as density floors; 0 = off)"},
     {.section = SEC, .name = "n_inner", .type = CR_KEY_REAL, .unit = "cm^-3", .def = "0", .min = 0, .max = 1e6,
      .flags = CR_KEY_RANGED, .doc = "density of the inner-boundary ghost cells (0 = that of the first active cell)"},
+    {.section = SEC, .name = "t_inner", .type = CR_KEY_REAL, .unit = "K", .def = "1e5", .min = 0, .max = 1e9,
+     .flags = CR_KEY_RANGED,
+     .doc = "temperature of the inner-boundary ghost cells (0 = the first active cell's pressure; a fixed "
+            "temperature keeps the low-beta first shell from losing its pressure to truncation errors)"},
     {.section = SEC, .name = "axis_rings", .type = CR_KEY_INT, .unit = "", .def = "4", .min = 0, .max = 64,
      .flags = CR_KEY_RANGED, .doc = "rings of cells averaged next to the LFM axis by the MHD core (0 = none)"},
-    {.section = SEC, .name = "fac_shell", .type = CR_KEY_INT, .unit = "", .def = "1", .min = 1, .max = 100000,
+    {.section = SEC, .name = "fac_shell", .type = CR_KEY_INT, .unit = "", .def = "1", .min = 0, .max = 100000, .flags = CR_KEY_RANGED,
      .doc = "cell shell (radial index i, from 0 at the inner boundary) where the field-aligned current is sampled"},
     {.section = SEC, .name = "x_bc", .type = CR_KEY_REAL, .unit = "R_E", .def = "0", .min = 0, .max = 1e4,
      .flags = CR_KEY_RANGED, .doc = "x of the plane where the driver's values apply (planar front; 0 = the grid's x_sun)"},
@@ -103,6 +107,7 @@ int cr_msphere_inp_from_config(const struct cr_config *cfg, struct cr_msphere_in
     inp->t_init = cr_config_real(cfg, SEC, "t_init");
     inp->n_inner = cr_config_real(cfg, SEC, "n_inner");
     inp->va_max = cr_config_real(cfg, SEC, "va_max");
+    inp->t_inner = cr_config_real(cfg, SEC, "t_inner");
     inp->axis_rings = (int)cr_config_int(cfg, SEC, "axis_rings");
     inp->fac_shell = (int)cr_config_int(cfg, SEC, "fac_shell");
     inp->x_bc = cr_config_real(cfg, SEC, "x_bc");
@@ -331,8 +336,8 @@ int cr_msphere_couple(struct cr_msphere *ms)
 }
 
 /* Alfven-speed limiter: where vA = |B| / sqrt(rho) exceeds va_max, raise the
- * density to |B|^2 / va_max^2 keeping the velocity and the pressure (the
- * momentum and the kinetic energy grow with the mass). The MHD core's Boris
+ * density to |B|^2 / va_max^2 keeping the velocity and the temperature (the
+ * momentum, kinetic and thermal energies grow with the mass). The MHD core's Boris
  * correction is unstable where vA is much larger than its reduced speed of
  * light and B0 is strongly non-uniform (measured: vA/c ~ 8 grows, ~ 3 does
  * not), so the limiter keeps vA within a few c; a density floor that depends
@@ -344,6 +349,7 @@ static long va_limit(struct cr_msphere *ms)
     struct cr_mhd_view v;
     cr_mhd_get_view(ms->m, &v);
     const double iva2 = 1.0 / ((ms->inp.va_max / ms->units.velocity) * (ms->inp.va_max / ms->units.velocity));
+    const double pfl_e = ms->inp.p_floor / ms->units.pressure / (cr_mhd_gamma(ms->m) - 1.0);
     long n = 0;
 #pragma omp parallel for collapse(2) schedule(static) reduction(+ : n)
     for (int k = 0; k < g->nk; k++)
@@ -356,9 +362,14 @@ static long va_limit(struct cr_msphere *ms)
                 double rmin = (B[0] * B[0] + B[1] * B[1] + B[2] * B[2]) * iva2;
                 double rho = v.u[CR_MHD_RHO][c];
                 if (!(rho < rmin)) continue;
+                /* the added plasma has the cell's velocity and temperature: rho, m and
+                 * the thermal and kinetic energies scale by f, the field energy stays */
                 double f = rmin / rho;
                 double m2 = v.u[1][c] * v.u[1][c] + v.u[2][c] * v.u[2][c] + v.u[3][c] * v.u[3][c];
-                v.u[CR_MHD_EN][c] += 0.5 * m2 / rho * (f - 1.0);
+                double eb = 0.5 * (b1[0] * b1[0] + b1[1] * b1[1] + b1[2] * b1[2]);
+                double eth = v.u[CR_MHD_EN][c] - eb - 0.5 * m2 / rho;
+                if (!(eth >= pfl_e)) eth = pfl_e;
+                v.u[CR_MHD_EN][c] = eb + f * (eth + 0.5 * m2 / rho);
                 for (int q = 1; q <= 3; q++) v.u[q][c] *= f;
                 v.u[CR_MHD_RHO][c] = rmin;
                 n++;
@@ -402,7 +413,7 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
     if (!(inp->p_floor > 0)) inp->p_floor = 1e-6;
     if (!(inp->n_init > 0)) inp->n_init = 1.0;
     if (!(inp->t_init > 0)) inp->t_init = 1e5;
-    if (inp->fac_shell < 1) inp->fac_shell = 1;
+    if (inp->fac_shell < 0) inp->fac_shell = 0;
     if (inp->grid.kind != CR_GRID_LFM) {
         cr_error(log, "msphere: the magnetosphere needs the LFM-style spherical grid");
         free(ms);
@@ -582,8 +593,9 @@ int cr_msphere_diagnose(struct cr_msphere *ms, struct cr_msphere_diag *d)
         }
         xr[i] /= nk, dn[i] /= nk, bz[i] /= nk, jm[i] /= nk, vx[i] /= nk;
     }
+    /* the upstream state that reaches the bow shock now (planar front delayed to x = 15 R_E) */
     struct cr_wind_sample s;
-    cr_wind_eval(ms->wind, d->t, &s);
+    cr_wind_eval_delayed(ms->wind, d->t, 15.0, ms->x_bc, &s);
     d->n_sw = s.n;
     d->v_sw = sqrt(s.v[0] * s.v[0] + s.v[1] * s.v[1] + s.v[2] * s.v[2]);
     d->bz_sw = s.b[2];

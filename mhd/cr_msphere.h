@@ -25,8 +25,8 @@
  *    reference plane at x_bc), field B1 = B_IMF - B0; elsewhere supersonic
  *    outflow: zero gradient, no inflow (an inward normal velocity is
  *    removed), ghost faces that keep the ghost cells divergence-free;
- *  - inner sphere (i low): density and pressure of the first active cell,
- *    velocity = the ionospheric E x B / B^2 drift (no outward radial flow),
+ *  - inner sphere (i low): density of the first active cell (or n_inner),
+ *    temperature t_inner (or the first cell's pressure), velocity = the ionospheric E x B / B^2 drift (no outward radial flow),
  *    transverse field copied, normal ghost faces divergence-free; the edge
  *    EMFs lying on the sphere are the line integrals of the ionospheric
  *    electric field mapped along the dipole, E = -grad Phi, i.e. exactly
@@ -75,6 +75,7 @@ struct cr_msphere_inp {
     double n_init, t_init;             /* initial plasma: density [#/cc], temperature [K] (0 -> 1, 1e5) */
     double n_inner;                    /* inner ghost density [#/cc] (0 = the first active cell's) */
     double va_max;                     /* Alfven-speed limiter [km/s] (0 = off) */
+    double t_inner;                    /* inner ghost temperature [K] (0 = the first active cell's pressure) */
     int axis_rings;                    /* rings averaged next to the axis (MHD core) */
     int fac_shell;                     /* cell shell (i index >= 1) where J_par is sampled (0 -> 1) */
     double x_bc;                       /* reference plane of the driver's planar front [R_E] (0 -> grid x_sun) */
@@ -137,7 +138,7 @@ struct cr_msphere_diag {
     double r_mp_j;       /* the same from the peak of |J| between the inner boundary and the bow shock [R_E] */
     double r_bs;         /* bow shock [R_E]: outermost point where the density exceeds twice the upstream value (0 = none) */
     double cpcp[2];      /* cross-polar-cap potential north, south [kV] */
-    double n_sw, v_sw, bz_sw; /* upstream values used [#/cc], [km/s], [nT] (driver at the reference plane) */
+    double n_sw, v_sw, bz_sw; /* upstream values used [#/cc], [km/s], [nT] (driver delayed to x = 15 R_E) */
     double divb;         /* largest |div B| V^(-1) / (|B1| / h) */
 };
 int cr_msphere_diagnose(struct cr_msphere *ms, struct cr_msphere_diag *d);

@@ -1,8 +1,9 @@
 /* cr_msphere_bc.c — the two physical boundaries of the magnetosphere (see
  * cr_msphere.h for the physics):
  *
- *  inner sphere (side 0): ghost density and pressure of the first active
- *    cell (or a fixed density), velocity = the ionospheric E x B drift
+ *  inner sphere (side 0): ghost density of the first active cell (or a
+ *    fixed density) at a fixed temperature (or the first cell's pressure;
+ *    LFM holds the inner boundary's density and sound speed), velocity = the ionospheric E x B drift
  *    cached by the last coupling, transverse ghost faces copied from the
  *    first active layer (flux scaled by the face area), normal ghost faces
  *    set so that every ghost cell is divergence-free (marching inwards); the
@@ -57,6 +58,7 @@ int cr_msphere_fill_inner(void *ctx, const struct cr_mhd_view *v, int side, doub
     (void)t;
     if (side != 0) return CR_EDOMAIN;
     const double rfl = ms->inp.n_floor, pfl = ms->inp.p_floor / ms->units.pressure;
+    const double pk = CR_KB / (ms->units.pressure * CR_NPA) * CR_CC; /* n [cc] k_B T [K] -> code pressure */
     /* 1. transverse faces of the ghost layers: j-faces, then k-faces */
 #pragma omp parallel for schedule(static)
     for (int k = -ng; k <= nk + ng; k++)
@@ -83,8 +85,8 @@ int cr_msphere_fill_inner(void *ctx, const struct cr_mhd_view *v, int side, doub
             }
             size_t src = CR_GIDX(g, 0, j, k);
             double rho = ms->inp.n_inner > 0 ? ms->inp.n_inner : v->u[CR_MHD_RHO][src];
-            double p = cell_pressure(v, src);
             if (!(rho >= rfl)) rho = rfl;
+            double p = ms->inp.t_inner > 0 ? rho * ms->inp.t_inner * pk : cell_pressure(v, src);
             if (!(p >= pfl)) p = pfl;
             for (int l = 1; l <= ng; l++) {
                 size_t c = CR_GIDX(g, -l, j, k);

@@ -64,7 +64,7 @@ static double slice_time(const struct sched *s, long n)
 /* Per-slice record (kept for the summary and the CSV). */
 struct rec {
     double t, r_mp, r_mp_j, r_bs, cpcp[2], divb;
-    long nrho, np;
+    long nrho, np, nva;
 };
 
 struct run {
@@ -77,7 +77,7 @@ struct run {
     char *stamp;
     long nslice;        /* slices written */
     long nckpt;         /* index of the next checkpoint time (k * dt_ckpt) */
-    long nrho_cum, np_cum, nrho_since, np_since, nsteps_cum;
+    long nrho_cum, np_cum, nrho_since, np_since, nva_cum, nva_since, nsteps_cum;
     struct rec *recs;
     long nrec, caprec;
 };
@@ -167,11 +167,13 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
     rc |= cr_h5_attr_double(grp, "divb", d.divb);
     rc |= cr_h5_attr_int(grp, "n_rho_floor", r->nrho_since);
     rc |= cr_h5_attr_int(grp, "n_p_floor", r->np_since);
+    rc |= cr_h5_attr_int(grp, "n_va_limit", r->nva_since);
     rc |= cr_h5_attr_string(grp, "diagnostics_units",
                             "r_mp, r_mp_j, r_bs [R_E] (subsolar magnetopause from the Bz reversal or density drop, "
                             "from the |J| peak; bow shock at twice the upstream density; 0 = not found); "
                             "cpcp_north, cpcp_south [kV]; n_rho_floor, n_p_floor: floor uses since the previous "
-                            "slice; divb: max |div B| V^-1 / (|B1|/h)");
+                            "slice (cell-stages); n_va_limit: cells raised by the Alfven-speed limiter since the "
+                            "previous slice (cell-steps); divb: max |div B| V^-1 / (|B1|/h)");
     H5Gclose(grp);
     H5Fflush(cr_mhd_out_file(r->out), H5F_SCOPE_LOCAL);
     if (rc) {
@@ -179,14 +181,14 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
         return CR_EIO;
     }
     struct rec x = {.t = d.t, .r_mp = d.r_mp, .r_mp_j = d.r_mp_j, .r_bs = d.r_bs, .cpcp = {d.cpcp[0], d.cpcp[1]},
-                    .divb = d.divb, .nrho = r->nrho_since, .np = r->np_since};
+                    .divb = d.divb, .nrho = r->nrho_since, .np = r->np_since, .nva = r->nva_since};
     rc = rec_add(r, &x);
     cr_info(r->log,
             "slice %d t = %.1f s: magnetopause %.2f R_E (|J| peak %.2f), bow shock %.2f R_E, CPCP N/S %.1f/%.1f kV, "
-            "floors rho/p %ld/%ld, div B %.1e, %.1f steps/s, %.2f M cell-updates/s",
+            "floors rho/p %ld/%ld, vA limiter %ld, div B %.1e, %.1f steps/s, %.2f M cell-updates/s",
             cr_mhd_out_count(r->out) - 1, d.t, d.r_mp, d.r_mp_j, d.r_bs, d.cpcp[0], d.cpcp[1], r->nrho_since,
-            r->np_since, d.divb, steps_per_s, mcells);
-    r->nrho_since = r->np_since = 0;
+            r->np_since, r->nva_since, d.divb, steps_per_s, mcells);
+    r->nrho_since = r->np_since = r->nva_since = 0;
     r->nslice++;
     return rc;
 }
@@ -209,6 +211,8 @@ static int write_checkpoint(struct run *r)
     rc |= cr_h5_attr_int(root, "np_cum", r->np_cum);
     rc |= cr_h5_attr_int(root, "nrho_since", r->nrho_since);
     rc |= cr_h5_attr_int(root, "np_since", r->np_since);
+    rc |= cr_h5_attr_int(root, "nva_cum", r->nva_cum);
+    rc |= cr_h5_attr_int(root, "nva_since", r->nva_since);
     rc |= cr_h5_attr_int(root, "nsteps_cum", r->nsteps_cum);
     rc |= cr_h5_attr_double(root, "time_s", cr_msphere_time(r->ms));
     hid_t g1 = H5Gcreate2(root, "mhd", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -273,6 +277,7 @@ static int resume(struct run *r)
         rc = read_long(f, "nslice", &r->nslice) | read_long(f, "nckpt", &r->nckpt) |
              read_long(f, "nrho_cum", &r->nrho_cum) | read_long(f, "np_cum", &r->np_cum) |
              read_long(f, "nrho_since", &r->nrho_since) | read_long(f, "np_since", &r->np_since) |
+             read_long(f, "nva_cum", &r->nva_cum) | read_long(f, "nva_since", &r->nva_since) |
              read_long(f, "nsteps_cum", &r->nsteps_cum);
     if (rc == 1 || rc == CR_EIO) rc = CR_EIO;
     hid_t g = -1;
@@ -305,6 +310,8 @@ static int resume(struct run *r)
             rc |= cr_h5_read_attr_double(g, name, "n_rho_floor", &a);
             rc |= cr_h5_read_attr_double(g, name, "n_p_floor", &b);
             x.nrho = (long)a, x.np = (long)b;
+            rc |= cr_h5_read_attr_double(g, name, "n_va_limit", &a);
+            x.nva = (long)a;
             if (!rc) rc = rec_add(r, &x);
             else rc = CR_EIO;
         }
@@ -331,11 +338,11 @@ static int write_diag_csv(struct run *r)
                "|J| peak [R_E]; r_bs: bow shock (twice the upstream density) [R_E]; 0 = not found\n"
                "# cpcp: cross-polar-cap potential [kV]; floors: uses since the previous slice; divb: max |div B| "
                "V^-1 / (|B1|/h)\n");
-    fprintf(f, "t_s,r_mp_RE,r_mp_j_RE,r_bs_RE,cpcp_north_kV,cpcp_south_kV,n_rho_floor,n_p_floor,divb\n");
+    fprintf(f, "t_s,r_mp_RE,r_mp_j_RE,r_bs_RE,cpcp_north_kV,cpcp_south_kV,n_rho_floor,n_p_floor,n_va_limit,divb\n");
     for (long s = 0; s < r->nrec; s++) {
         const struct rec *x = &r->recs[s];
-        fprintf(f, "%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%ld,%ld,%.3e\n", x->t, x->r_mp, x->r_mp_j, x->r_bs, x->cpcp[0],
-                x->cpcp[1], x->nrho, x->np, x->divb);
+        fprintf(f, "%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%ld,%ld,%ld,%.3e\n", x->t, x->r_mp, x->r_mp_j, x->r_bs, x->cpcp[0],
+                x->cpcp[1], x->nrho, x->np, x->nva, x->divb);
     }
     int bad = ferror(f);
     bad |= fclose(f);
@@ -395,12 +402,13 @@ static int summarize(struct run *r, int *pass)
                      "  cross-polar-cap pot.  %.1f kV vs Boyle et al. 1997 %.1f kV: factor %.2f (tolerance 1.5) %s\n"
                      "  quasi-steady: spread (max-min)/mean of the stand-off %.1f %%, bow shock %.1f %%, CPCP %.1f %% "
                      "(tolerance 10 %%) %s\n"
-                     "  floors used over the run: density %ld, pressure %ld; steps %ld\n",
+                     "  floors used over the run: density %ld, pressure %ld (cell-stages); Alfven-speed limiter %ld "
+                     "(cell-steps); steps %ld\n",
                      t_end, s.n, s.v[0], s.v[1], s.v[2], s.temp, s.b[0], s.b[1], s.b[2], ref.pdyn, n[0],
                      t_end - 1800.0, m[0], ref.r0, 100 * (m[0] - ref.r0) / ref.r0, ok_mp ? "PASS" : "FAIL", m[1],
                      ref.r_bs, ref.mach, ref2.r_bs, ref.r_bs > 0 ? 100 * (m[1] - ref.r_bs) / ref.r_bs : 0.0,
                      ok_bs ? "PASS" : "FAIL", m[2], ref.cpcp_kv, f_pc, ok_pc ? "PASS" : "FAIL", 100 * sp[0],
-                     100 * sp[1], 100 * sp[2], ok_st ? "PASS" : "FAIL", r->nrho_cum, r->np_cum, r->nsteps_cum);
+                     100 * sp[1], 100 * sp[2], ok_st ? "PASS" : "FAIL", r->nrho_cum, r->np_cum, r->nva_cum, r->nsteps_cum);
     (void)w;
     fputs(text, cr_log_stream(r->log));
     char tmp[4400];
@@ -489,7 +497,7 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
     const char *pm = cr_config_choice_name(cfg, "run", "progress");
     pi.force = !strcmp(pm, "always") ? 1 : !strcmp(pm, "never") ? -1 : 0;
     struct cr_progress *prog = rc ? NULL : cr_progress_new(&pi);
-    double w0 = cr_wtime(), wlast = w0;
+    double w0 = cr_wtime(), wlast = w0, wlog = w0;
     long steps_here = 0, steps_last = 0;
     double rate_steps = 0, rate_cells = 0;
     int stopped = 0;
@@ -524,11 +532,20 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
         if (rc) break;
         steps_here++;
         r.nsteps_cum++;
-        r.nrho_since += si.n_rho_floor + si.n_va_limit, r.np_since += si.n_p_floor;
-        r.nrho_cum += si.n_rho_floor + si.n_va_limit, r.np_cum += si.n_p_floor;
+        r.nrho_since += si.n_rho_floor, r.np_since += si.n_p_floor, r.nva_since += si.n_va_limit;
+        r.nrho_cum += si.n_rho_floor, r.np_cum += si.n_p_floor, r.nva_cum += si.n_va_limit;
         if (cr_log_enabled(log, CR_LEVEL_DEBUG))
             cr_debug(log, "step %ld t = %.4f s dt = %.4g s%s floors %ld/%ld", cr_msphere_nstep(ms), cr_msphere_time(ms),
                      si.dt, si.coupled ? " (ionosphere solved)" : "", si.n_rho_floor, si.n_p_floor);
+        if (!cr_progress_visible(prog) && cr_wtime() - wlog > 60.0) {
+            /* no terminal (batch, nohup): a log line every minute instead of the progress line */
+            double el = cr_wtime() - w0, done = cr_msphere_time(ms) - t_start;
+            double eta = done > 0 ? el * (r.sc.t_end - cr_msphere_time(ms)) / done : 0.0;
+            cr_info(log, "t = %.1f s of %.0f, dt = %.3g s, %.2f steps/s, %.3f M cell-updates/s, ETA %.0f min",
+                    cr_msphere_time(ms), r.sc.t_end, si.dt, el > 0 ? steps_here / el : 0.0,
+                    el > 0 ? steps_here * ncell * 1e-6 / el : 0.0, eta / 60.0);
+            wlog = cr_wtime();
+        }
         if (cr_progress_visible(prog)) {
             double el = cr_wtime() - w0;
             char extra[200];
