@@ -53,22 +53,35 @@ const struct cr_command cr_commands[] = {
      "(corner arrays X, Y, Z [R_E], shape (Nk+1, Nj+1, Ni+1), and cell volumes dV [R_E^3], shape (Nk, Nj, Ni)) "
      "and <run>/grid.xmf for ParaView (see grids/README.md).",
      sec_grid, 1, cr_cmd_grid},
-    {"mhd", "FILE.ini", "run an MHD verification problem on the [grid] grid; write mhd.h5 + mhd.xmf",
-     "Runs the [problem] set-up (Brio-Wu, Ryu-Jones 2a, shock tube, linear waves, Orszag-Tang, field loop, blast wave, "
-     "uniform flow) with the constrained-transport solver of mhd/ ([mhd]: HLLD/HLLE, PLM/WENO-Z, VL2/RK2/RK3) and "
-     "writes <run>/mhd.h5 (GAMERA/kaipy layout: corners X Y Z, dV, groups Step#N with D Vx Vy Vz P Bx By Bz Jx Jy Jz "
-     "in code units), <run>/mhd.xmf for ParaView and, for 1-D problems, <run>/mhd_profile.csv (see mhd/README.md).",
-     sec_mhd, 1, cr_cmd_mhd},
-    {"fly", "FLYBY.ini", "fly a virtual TRACERS/DMSP-like spacecraft through the collected particles",
-     "Reads <run>/particles.h5 (or flyby.particles) and an instrument (runs/instruments/<name>.ini and/or an inline "
-     "[instrument] section) and writes <run>/<flyby>.spectrogram.nc (a pair: also <flyby>.sc2.spectrogram.nc): count "
-     "rate, differential energy and number flux per energy channel along the track (see spacecraft/README.md).",
-     sec_fly, 1, cr_cmd_fly},
     {"wind", "FILE.ini", "write an idealized solar-wind driver (GEM-2009 baseline, spin-up and ramps)",
      "Builds the driver of the [wind] section (steady n, V, T, B after a spin-up with IMF Bz = spinup_bz and a "
      "linear ramp; optional further Bz steps) and writes <run>/wind.txt (columns time[s] n[cm^-3] vx vy vz[km/s] "
      "T[K] bx by bz[nT]) and, with bcwind = yes, <run>/bcwind.h5 in the GAMERA layout (see mhd/README_magnetosphere.md).",
      sec_wind, 1, cr_cmd_wind},
+    {"mhd", "FILE.ini", "run an MHD problem (verification set-ups or the magnetosphere); write mhd.h5 + mhd.xmf",
+     "Runs the [problem] set-up (Brio-Wu, Ryu-Jones 2a, shock tube, linear waves, Orszag-Tang, field loop, blast wave, "
+     "uniform flow) with the constrained-transport solver of mhd/ ([mhd]: HLLD/HLLE, PLM/WENO-Z, VL2/RK2/RK3) and "
+     "writes <run>/mhd.h5 (GAMERA/kaipy layout: corners X Y Z, dV, groups Step#N with D Vx Vy Vz P Bx By Bz Jx Jy Jz "
+     "in code units), <run>/mhd.xmf for ParaView and, for 1-D problems, <run>/mhd_profile.csv (see mhd/README.md).",
+     sec_mhd, 1, cr_cmd_mhd},
+    {"flux", "FILE.ini", "reconnected-flux accounting: opened/closed flux per MLT bin from field-line topology",
+     "Traces field lines from an MLat x MLT footpoint grid on the inner boundary in every [flux] interval's two "
+     "states (the MHD slices of <run>/mhd.h5, or an analytic dipole + uniform field), classifies them closed / open "
+     "/ solar wind, and writes <run>/flux.nc: newly opened and closed flux per MLT bin and hemisphere [Wb], rates "
+     "[kWb/min, kV], electric fields along the ionospheric boundary and the X-line [mV/m] with those lengths, open "
+     "flux, boundary latitude and the topology maps (see reconnection/README.md).",
+     sec_flux, 1, cr_cmd_flux},
+    {"particles", "FILE.ini", "trace magnetosheath protons into the cusp and collect them at a satellite altitude",
+     "Injects protons in the dayside magnetosheath (found from <run>/mhd.h5, or a box/shell in an analytic field), "
+     "10-100 eV in the plasma frame and weighted to a Maxwellian, traces them (relativistic Boris full orbit <-> "
+     "guiding centre) through the time-interpolated fields, maps those crossing the collection sphere down the "
+     "dipole to the satellite altitude and writes <run>/particles.h5 (see particles/README.md).",
+     sec_particles, 1, cr_cmd_particles},
+    {"fly", "FLYBY.ini", "fly a virtual TRACERS/DMSP-like spacecraft through the collected particles",
+     "Reads <run>/particles.h5 (or flyby.particles) and an instrument (runs/instruments/<name>.ini and/or an inline "
+     "[instrument] section) and writes <run>/<flyby>.spectrogram.nc (a pair: also <flyby>.sc2.spectrogram.nc): count "
+     "rate, differential energy and number flux per energy channel along the track (see spacecraft/README.md).",
+     sec_fly, 1, cr_cmd_fly},
     {"rate", "FILE.ini", "Lockwood-Smith reconnection rate from the cusp ion dispersion of each spectrogram",
      "Reads every <run>/<flyby>.spectrogram.nc (or rate.spectrograms), finds the low-energy cutoff E_ic of each "
      "spectrum, and writes <run>/<flyby>.rate.nc: reconnection time t_o and the reconnection electric field at the "
@@ -87,19 +100,6 @@ const struct cr_command cr_commands[] = {
      "file in [pipeline] flybys with the run file's configuration under the flyby file's. A stage that must run but "
      "is not in this build is reported and stops the pipeline. Prints a summary and where the report is.",
      sec_pipeline, 1, cr_cmd_pipeline},
-    {"flux", "FILE.ini", "reconnected-flux accounting: opened/closed flux per MLT bin from field-line topology",
-     "Traces field lines from an MLat x MLT footpoint grid on the inner boundary in every [flux] interval's two "
-     "states (the MHD slices of <run>/mhd.h5, or an analytic dipole + uniform field), classifies them closed / open "
-     "/ solar wind, and writes <run>/flux.nc: newly opened and closed flux per MLT bin and hemisphere [Wb], rates "
-     "[kWb/min, kV], electric fields along the ionospheric boundary and the X-line [mV/m] with those lengths, open "
-     "flux, boundary latitude and the topology maps (see reconnection/README.md).",
-     sec_flux, 1, cr_cmd_flux},
-    {"particles", "FILE.ini", "trace magnetosheath protons into the cusp and collect them at a satellite altitude",
-     "Injects protons in the dayside magnetosheath (found from <run>/mhd.h5, or a box/shell in an analytic field), "
-     "10-100 eV in the plasma frame and weighted to a Maxwellian, traces them (relativistic Boris full orbit <-> "
-     "guiding centre) through the time-interpolated fields, maps those crossing the collection sphere down the "
-     "dipole to the satellite altitude and writes <run>/particles.h5 (see particles/README.md).",
-     sec_particles, 1, cr_cmd_particles},
 };
 const int cr_ncommands = (int)CR_ARRAY_LEN(cr_commands);
 
