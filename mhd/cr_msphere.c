@@ -18,7 +18,7 @@
 const struct cr_key cr_msphere_keys[] = {
     {.section = SEC, .name = "b_e", .type = CR_KEY_REAL, .unit = "nT", .def = "30000", .min = 0, .max = 1e7,
      .flags = CR_KEY_MIN_OPEN, .doc = "Earth's dipole: field at the equatorial surface (moment along -z, SM, zero tilt)"},
-    {.section = SEC, .name = "boris_c", .type = CR_KEY_REAL, .unit = "km/s", .def = "1000", .min = 0, .max = 3e5,
+    {.section = SEC, .name = "boris_c", .type = CR_KEY_REAL, .unit = "km/s", .def = "500", .min = 0, .max = 3e5,
      .flags = CR_KEY_RANGED, .doc = "reduced speed of light of the Boris correction (0 = no correction)"},
     {.section = SEC, .name = "n_floor", .type = CR_KEY_REAL, .unit = "cm^-3", .def = "1e-3", .min = 0, .max = 1,
      .flags = CR_KEY_MIN_OPEN, .doc = "density floor (every use is counted and reported)"},
@@ -28,7 +28,7 @@ const struct cr_key cr_msphere_keys[] = {
      .flags = CR_KEY_MIN_OPEN, .doc = "initial plasma density inside the domain (at rest, before the wind arrives)"},
     {.section = SEC, .name = "t_init", .type = CR_KEY_REAL, .unit = "K", .def = "1e5", .min = 0, .max = 1e9,
      .flags = CR_KEY_MIN_OPEN, .doc = "initial plasma temperature (pressure n k_B T)"},
-    {.section = SEC, .name = "va_max", .type = CR_KEY_REAL, .unit = "km/s", .def = "3000", .min = 0, .max = 1e7,
+    {.section = SEC, .name = "va_max", .type = CR_KEY_REAL, .unit = "km/s", .def = "1500", .min = 0, .max = 1e7,
      .flags = CR_KEY_RANGED,
      .doc = "Alfven-speed limiter: density raised to B^2 / (mu0 m_p va_max^2) where lower (counted as density floors; 0 = off)"},
     {.section = SEC, .name = "n_inner", .type = CR_KEY_REAL, .unit = "cm^-3", .def = "0", .min = 0, .max = 1e6,

@@ -38,6 +38,19 @@ done
 # --- MHD core: free-stream preservation on the LFM D grid ------------------
 $BIN mhd runs/verify/uniform_lfm.ini run.dir="$OUT/uniform_lfm" run.progress=never 2>&1 | tail -n 3
 
+# --- Magnetosphere (issue 4): the D-grid run under steady southward IMF -------
+# runs/southward.ini (GEM-2009 baseline, 2 h of southward driving, 15 min of
+# 5-s slices; hours on 2 cores, resumes from its checkpoint when interrupted):
+# subsolar magnetopause within 10 % of Shue et al. 1998, bow shock within 15 %
+# of Farris & Russell 1994, CPCP within a factor 1.5 of Boyle et al. 1997,
+# quasi-steady over the last 30 min (docs/magnetosphere.md).
+if $BIN mhd runs/southward.ini run.dir="$OUT/southward" run.progress=never msphere.validate=yes >"$OUT/southward.log" 2>&1; then
+    sed -n '/against the GEM-2009/,/floors used/p' "$OUT/southward.log"
+else
+    sed -n '/against the GEM-2009/,/floors used/p' "$OUT/southward.log"; tail -n 3 "$OUT/southward.log"
+    echo "magnetosphere: FAILED (see $OUT/southward.log)"; fail=1
+fi
+
 if [ $fail -ne 0 ]; then
     echo "verify: FAILED checks above"
     exit 1
