@@ -9,6 +9,7 @@
 
 #include "../core/cr_common.h"
 #include "../core/cr_units.h"
+#include "../grids/cr_fieldline.h"
 
 struct cr_inject {
     struct cr_inject_inp inp;
@@ -37,7 +38,7 @@ double cr_maxwell_energy_pdf(double e, double kt)
 static void sample_region(const struct cr_inject *inj, gsl_rng *r, double x[3])
 {
     const struct cr_inject_inp *q = &inj->inp;
-    if (q->kind == CR_SOURCE_BOX) {
+    if (q->kind == CR_SOURCE_BOX || q->kind == CR_SOURCE_SHEATH_BOX) {
         for (int c = 0; c < 3; c++) x[c] = q->box[2 * c] + gsl_rng_uniform(r) * (q->box[2 * c + 1] - q->box[2 * c]);
         return;
     }
@@ -53,6 +54,29 @@ static void sample_region(const struct cr_inject *inj, gsl_rng *r, double x[3])
 }
 
 static int is_sheath(const struct cr_inject *inj, const struct cr_field_sample *s);
+
+/* 1 when the field line through x at time t has the wanted topology. The
+ * tolerances are loose (1e-4 R_E per step): only where the ends go matters. */
+static int topology_ok(const struct cr_inject_inp *q, struct cr_fieldline **fl, double t, const double x[3])
+{
+    if (q->topology == CR_TOPO_ANY) return 1;
+    if (!*fl) {
+        struct cr_fieldline_inp fi = {.field = q->field, .eps_abs = 1e-4, .eps_rel = 1e-4, .h_max = 0.5,
+                                      .max_length = 500, .log = q->log};
+        *fl = cr_fieldline_new(&fi);
+        if (!*fl) return 0;
+    }
+    struct cr_fl_result res;
+    if (cr_fieldline_trace(*fl, t, x, &res, NULL) != CR_OK) return 0;
+    int inner = -1, outer = 0;
+    for (int e = 0; e < 2; e++) {
+        if (res.end[e].why == CR_FL_INNER) inner = e;
+        else if (res.end[e].why == CR_FL_OUTER) outer = 1;
+    }
+    if (inner < 0 || !outer || res.end[1 - inner].why != CR_FL_OUTER) return 0;
+    const int north = res.end[inner].x[2] > 0;
+    return q->topology == CR_TOPO_OPEN || (q->topology == CR_TOPO_OPEN_NORTH) == north;
+}
 
 struct cr_inject *cr_inject_new(const struct cr_inject_inp *inp, int *status)
 {
@@ -77,6 +101,12 @@ struct cr_inject *cr_inject_new(const struct cr_inject_inp *inp, int *status)
     if (q->mass <= 0) q->mass = CR_MP;
     if (q->charge == 0) q->charge = 1.0;
     if (q->max_tries <= 0) q->max_tries = 10000;
+    if (q->pitch_min == 0 && q->pitch_max == 0) q->pitch_max = 180.0;
+    if (!(q->pitch_min >= 0 && q->pitch_max <= 180 && q->pitch_max > q->pitch_min)) {
+        cr_error(log, "particles: pitch-angle range [%g, %g] deg must satisfy 0 <= lowest < highest <= 180",
+                 q->pitch_min, q->pitch_max);
+        goto fail;
+    }
     inj->mc2_ev = q->mass * CR_C * CR_C / CR_EV_J;
     inj->cos_cone = cos(q->cone_deg * CR_DEG);
     if (!(q->e_min > 0 && q->e_max > q->e_min)) {
@@ -91,7 +121,7 @@ struct cr_inject *cr_inject_new(const struct cr_inject_inp *inp, int *status)
         cr_error(log, "particles: injection interval [%g, %g] s is reversed", q->t_start, q->t_end);
         goto fail;
     }
-    if (q->kind == CR_SOURCE_BOX) {
+    if (q->kind == CR_SOURCE_BOX || q->kind == CR_SOURCE_SHEATH_BOX) {
         inj->vol = 1.0;
         for (int c = 0; c < 3; c++) {
             double d = q->box[2 * c + 1] - q->box[2 * c];
@@ -110,7 +140,8 @@ struct cr_inject *cr_inject_new(const struct cr_inject_inp *inp, int *status)
     }
     inj->n_sw = q->n_sw;
     inj->v_sw = q->v_sw;
-    if (q->kind == CR_SOURCE_SHEATH && (q->n_sw <= 0 || q->v_sw <= 0)) {
+    const int sheath = q->kind == CR_SOURCE_SHEATH || q->kind == CR_SOURCE_SHEATH_BOX;
+    if (sheath && (q->n_sw <= 0 || q->v_sw <= 0)) {
         struct cr_field_sample s;
         int rc = cr_field_eval(q->field, q->t_start, q->probe, &s);
         if (rc) {
@@ -155,7 +186,7 @@ struct cr_inject *cr_inject_new(const struct cr_inject_inp *inp, int *status)
             goto fail;
         }
     }
-    if (q->density <= 0 && q->kind != CR_SOURCE_SHEATH) {
+    if (q->density <= 0 && !sheath) {
         /* the source density comes from the field: it must have one */
         gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
         if (!r) {
@@ -230,13 +261,15 @@ int cr_inject_one(const struct cr_inject *inj, long i, struct cr_injected *out)
     struct cr_field_sample s;
     double x[3];
     double rx2 = q->r_exclude * q->r_exclude;
+    struct cr_fieldline *fl = NULL;
     for (long k = 0; k < q->max_tries; k++) {
         out->tries++;
         sample_region(inj, r, x);
         if (x[0] * x[0] + x[1] * x[1] + x[2] * x[2] <= rx2) continue;
         if (cr_field_eval(q->field, out->t0, x, &s) != CR_OK) continue;
         if (s.inside) continue;
-        if (q->kind == CR_SOURCE_SHEATH && !is_sheath(inj, &s)) continue;
+        if ((q->kind == CR_SOURCE_SHEATH || q->kind == CR_SOURCE_SHEATH_BOX) && !is_sheath(inj, &s)) continue;
+        if (!topology_ok(q, &fl, out->t0, x)) continue;
         double dens = q->density > 0 ? q->density : s.D;
         if (!(dens > 0)) continue;
         double bm = sqrt(s.B[0] * s.B[0] + s.B[1] * s.B[1] + s.B[2] * s.B[2]);
@@ -246,6 +279,7 @@ int cr_inject_one(const struct cr_inject *inj, long i, struct cr_injected *out)
         memcpy(out->x0, x, sizeof x);
         break;
     }
+    cr_fieldline_release(fl);
     if (!out->ok) {
         gsl_rng_free(r);
         return CR_OK;
@@ -261,7 +295,9 @@ int cr_inject_one(const struct cr_inject *inj, long i, struct cr_injected *out)
         e = q->e_min + u1 * (q->e_max - q->e_min);
         g = 1.0 / (q->e_max - q->e_min);
     }
-    double alpha = CR_PI * gsl_rng_uniform(r);
+    /* pitch uniform in [a0, a1]: the weight sin(alpha)/2 / (1/(a1 - a0)) restores isotropy */
+    const double a0 = q->pitch_min * CR_DEG, a1 = q->pitch_max * CR_DEG;
+    double alpha = a0 + (a1 - a0) * gsl_rng_uniform(r);
     double phi = 2.0 * CR_PI * gsl_rng_uniform(r);
     gsl_rng_free(r);
     double bm = sqrt(s.B[0] * s.B[0] + s.B[1] * s.B[1] + s.B[2] * s.B[2]);
@@ -288,7 +324,7 @@ int cr_inject_one(const struct cr_inject *inj, long i, struct cr_injected *out)
     }
     out->energy0 = e;
     out->pitch0 = alpha / CR_DEG;
-    out->wunit = out->density * cr_maxwell_energy_pdf(e, q->temperature) / g * 0.5 * CR_PI * sin(alpha);
+    out->wunit = out->density * cr_maxwell_energy_pdf(e, q->temperature) / g * 0.5 * (a1 - a0) * sin(alpha);
     return CR_OK;
 }
 

@@ -49,7 +49,16 @@
 #include "../core/cr_log.h"
 #include "../grids/cr_field.h"
 
-enum cr_source_kind { CR_SOURCE_SHEATH = 0, CR_SOURCE_BOX = 1, CR_SOURCE_SHELL = 2 };
+/* SHEATH: the sheath criteria in the shell sector; SHEATH_BOX: the sheath
+ * criteria in the box (e.g. the high-latitude dayside sheath over one cusp). */
+/* Topology of the field line through a start point (traced at the start
+ * time): any, open with its Earth end in the north / south, or open. A line
+ * is open when one end reaches the inner boundary and the other leaves the
+ * domain (grids/cr_fieldline.h). Rejected points count as tries, so the
+ * source volume estimated from the tries is the volume of the kept region. */
+enum cr_source_topology { CR_TOPO_ANY = 0, CR_TOPO_OPEN_NORTH = 1, CR_TOPO_OPEN_SOUTH = 2, CR_TOPO_OPEN = 3 };
+
+enum cr_source_kind { CR_SOURCE_SHEATH = 0, CR_SOURCE_BOX = 1, CR_SOURCE_SHELL = 2, CR_SOURCE_SHEATH_BOX = 3 };
 
 struct cr_inject_inp {
     const struct cr_field *field;  /* required */
@@ -63,6 +72,7 @@ struct cr_inject_inp {
     double probe[3];               /* [R_E] upstream probe point (sheath, when n_sw/v_sw are 0) */
     double density;                /* [#/cc] source density; 0 = the field's D */
     double e_min, e_max;           /* [eV] plasma-frame energy range */
+    double pitch_min, pitch_max;   /* [deg] plasma-frame pitch-angle range (both 0 -> 0..180) */
     int log_energy;                /* 1: log-uniform energies */
     double temperature;            /* [eV] Maxwellian kT */
     double t_start, t_end;         /* [s] start-time interval */
@@ -71,6 +81,7 @@ struct cr_inject_inp {
     uint64_t seed;
     long max_tries;                /* rejection-sampling tries per particle (0 -> 10000) */
     double r_exclude;              /* [R_E] never start inside this radius (e.g. the collection sphere) */
+    enum cr_source_topology topology; /* keep only start points on field lines of this topology */
     const struct cr_log *log;
 };
 

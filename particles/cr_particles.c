@@ -42,8 +42,12 @@ const struct cr_key cr_particles_keys[] = {
      .doc = "analytic dipole fields: inner boundary (dipole and E = 0 inside)"},
     {.section = SEC, .name = "analytic_r_outer", .type = CR_KEY_REAL, .unit = "R_E", .def = "30", .min = 0, .max = 1e4,
      .flags = CR_KEY_RANGED, .doc = "analytic fields: outer edge of the domain (protons beyond it are lost)"},
-    {.section = SEC, .name = "source", .type = CR_KEY_CHOICE, .unit = "", .def = "sheath", .choices = "sheath|box|shell",
-     .doc = "source region: dayside magnetosheath found from the fields, an x/y/z box, or a shell sector"},
+    {.section = SEC, .name = "source", .type = CR_KEY_CHOICE, .unit = "", .def = "sheath", .choices = "sheath|box|shell|sheath_box",
+     .doc = "source region: dayside magnetosheath found from the fields in the shell sector (source_radii, source_cone), an x/y/z box, a shell sector, or the magnetosheath within source_box"},
+    {.section = SEC, .name = "source_topology", .type = CR_KEY_CHOICE, .unit = "", .def = "any",
+     .choices = "any|open_north|open_south|open",
+     .doc = "keep start points whose field line (traced at the start time) is open to the northern / southern / "
+            "either cusp: one end on the inner boundary, the other leaving the domain; any = no test"},
     {.section = SEC, .name = "source_box", .type = CR_KEY_REALS, .unit = "R_E", .def = "9, 11, -1, 1, -1, 1",
      .min = -1e4, .max = 1e4, .flags = CR_KEY_RANGED, .min_count = 6, .max_count = 6,
      .doc = "box source: x0, x1, y0, y1, z0, z1"},
@@ -68,6 +72,10 @@ const struct cr_key cr_particles_keys[] = {
     {.section = SEC, .name = "energy_range", .type = CR_KEY_REALS, .unit = "eV", .def = "10, 100", .min = 0,
      .max = 1e9, .flags = CR_KEY_MIN_OPEN, .min_count = 2, .max_count = 2,
      .doc = "initial kinetic energies in the plasma (E x B) frame: lowest, highest"},
+    {.section = SEC, .name = "pitch_range", .type = CR_KEY_REALS, .unit = "deg", .def = "0, 180", .min = 0,
+     .max = 180, .flags = CR_KEY_RANGED, .min_count = 2, .max_count = 2,
+     .doc = "initial pitch angles in the plasma frame, lowest, highest (weights keep the isotropic "
+            "distribution's value: a narrow range about 0 deg samples the loss cone toward a northern cusp)"},
     {.section = SEC, .name = "energy_sampling", .type = CR_KEY_CHOICE, .unit = "", .def = "uniform",
      .choices = "uniform|log", .doc = "initial energies drawn uniformly or log-uniformly in energy_range"},
     {.section = SEC, .name = "temperature", .type = CR_KEY_REAL, .unit = "eV", .def = "100", .min = 0, .max = 1e7,
@@ -137,8 +145,9 @@ int cr_particles_inp_from_config(const struct cr_config *cfg, struct cr_particle
     p->log = log;
 
     struct cr_inject_inp *q = &inp->inject;
-    static const enum cr_source_kind kinds[] = {CR_SOURCE_SHEATH, CR_SOURCE_BOX, CR_SOURCE_SHELL};
+    static const enum cr_source_kind kinds[] = {CR_SOURCE_SHEATH, CR_SOURCE_BOX, CR_SOURCE_SHELL, CR_SOURCE_SHEATH_BOX};
     q->kind = kinds[cr_config_choice(cfg, SEC, "source")];
+    q->topology = (enum cr_source_topology)cr_config_choice(cfg, SEC, "source_topology");
     const double *v = cr_config_reals(cfg, SEC, "source_box", &nv);
     memcpy(q->box, v, 6 * sizeof(double));
     v = cr_config_reals(cfg, SEC, "source_radii", &nv);
@@ -155,6 +164,9 @@ int cr_particles_inp_from_config(const struct cr_config *cfg, struct cr_particle
     v = cr_config_reals(cfg, SEC, "energy_range", &nv);
     q->e_min = v[0];
     q->e_max = v[1];
+    v = cr_config_reals(cfg, SEC, "pitch_range", &nv);
+    q->pitch_min = v[0];
+    q->pitch_max = v[1];
     q->log_energy = cr_config_choice(cfg, SEC, "energy_sampling") == 1;
     q->temperature = cr_config_real(cfg, SEC, "temperature");
     v = cr_config_reals(cfg, SEC, "inject_interval", &nv);
@@ -168,12 +180,17 @@ int cr_particles_inp_from_config(const struct cr_config *cfg, struct cr_particle
                  cr_config_origin(cfg, SEC, "inject_interval"));
         return CR_ECONFIG;
     }
+    if (q->pitch_max <= q->pitch_min) {
+        cr_error(log, "particles.pitch_range: lowest %g deg must be below highest %g deg (%s)", q->pitch_min,
+                 q->pitch_max, cr_config_origin(cfg, SEC, "pitch_range"));
+        return CR_ECONFIG;
+    }
     if (q->e_max <= q->e_min) {
         cr_error(log, "particles.energy_range: lowest %g eV must be below highest %g eV (%s)", q->e_min, q->e_max,
                  cr_config_origin(cfg, SEC, "energy_range"));
         return CR_ECONFIG;
     }
-    if (q->kind != CR_SOURCE_BOX && q->r_max <= q->r_min) {
+    if (q->kind != CR_SOURCE_BOX && q->kind != CR_SOURCE_SHEATH_BOX && q->r_max <= q->r_min) {
         cr_error(log, "particles.source_radii: inner %g R_E must be below outer %g R_E (%s)", q->r_min, q->r_max,
                  cr_config_origin(cfg, SEC, "source_radii"));
         return CR_ECONFIG;
@@ -201,6 +218,28 @@ void cr_particles_out_free(struct cr_particles_out *out)
     free(out->inj);
     free(out->rec);
     memset(out, 0, sizeof *out);
+}
+
+/* The final record of a proton that has stopped: collected protons are
+ * mapped down to the satellite, others recorded where they stopped. Called
+ * while the MHD time window still contains the stop time (the field is
+ * evaluated there: kinematics, guiding centre). */
+static void record_one(const struct cr_push *push, double b_e, double r_sat, const struct cr_injected *q,
+                       struct cr_particle *pt, struct cr_collect_rec *rec)
+{
+    if (!q->ok) {
+        rec->status = CR_PST_FAILED;
+        return;
+    }
+    if (pt->status == CR_PST_ACTIVE) pt->status = CR_PST_TIMEOUT; /* the last window ends every proton */
+    if (pt->status == CR_PST_COLLECTED) {
+        if (!(b_e > 0) || cr_collect_map(push, b_e, r_sat, pt, rec) != CR_OK) {
+            cr_collect_lost(push, pt, rec);
+            rec->status = CR_PST_FAILED;
+        }
+    } else {
+        cr_collect_lost(push, pt, rec);
+    }
 }
 
 int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_out *out)
@@ -235,13 +274,15 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
     struct t0idx *order = cr_zalloc((size_t)n, sizeof *order);
     out->inj = cr_zalloc((size_t)n, sizeof *out->inj);
     out->rec = cr_zalloc((size_t)n, sizeof *out->rec);
+    unsigned char *recorded = cr_zalloc((size_t)n, 1);
     double *edges = NULL;
     struct cr_progress *prog = NULL;
+    const double b_e = f->b_e;
     if (!push || !inj) {
         if (!rc) rc = CR_ENOMEM;
         goto done;
     }
-    if (!parts || !order || !out->inj || !out->rec) {
+    if (!parts || !order || !out->inj || !out->rec || !recorded) {
         rc = CR_ENOMEM;
         goto done;
     }
@@ -336,6 +377,15 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
                 if (pt->status == CR_PST_ACTIVE) cr_push_advance(push, w, pt, b);
             }
             cr_push_work_release(w);
+            /* protons that stopped in this window are recorded while the
+             * field window still holds their stop time */
+#pragma omp for schedule(dynamic, 16)
+            for (long j = 0; j < i1; j++) {
+                long i = order[j].i;
+                if (recorded[i] || (parts[i].status == CR_PST_ACTIVE && !lastw)) continue;
+                record_one(push, b_e, inp->r_sat, &out->inj[i], &parts[i], &out->rec[i]);
+                recorded[i] = 1;
+            }
         }
         if (err) {
             rc = CR_ENOMEM;
@@ -352,25 +402,9 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
     out->wall = cr_wtime() - w0;
     if (rc) goto done;
 
-    /* collection: map the protons at the sphere down to the satellite */
-    const double b_e = f->b_e;
-#pragma omp parallel for schedule(dynamic, 16)
-    for (long i = 0; i < n; i++) {
-        struct cr_particle *pt = &parts[i];
-        if (!out->inj[i].ok) {
-            out->rec[i].status = CR_PST_FAILED;
-            continue;
-        }
-        if (pt->status == CR_PST_ACTIVE) pt->status = CR_PST_TIMEOUT; /* cannot happen: the last window ends all */
-        if (pt->status == CR_PST_COLLECTED) {
-            if (!(b_e > 0) || cr_collect_map(push, b_e, inp->r_sat, pt, &out->rec[i]) != CR_OK) {
-                cr_collect_lost(push, pt, &out->rec[i]);
-                out->rec[i].status = CR_PST_FAILED;
-            }
-        } else {
-            cr_collect_lost(push, pt, &out->rec[i]);
-        }
-    }
+    /* protons never reached by a window (injection failed) */
+    for (long i = 0; i < n; i++)
+        if (!recorded[i]) record_one(push, b_e, inp->r_sat, &out->inj[i], &parts[i], &out->rec[i]);
     for (long i = 0; i < n; i++) {
         out->tries += out->inj[i].tries;
         if (!out->inj[i].ok) continue;
@@ -382,13 +416,14 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
     }
     if (out->n_injected == 0) {
         cr_error(log, "particles: no start point found in the source region in %ld tries (source = %s)", out->tries,
-                 ii.kind == CR_SOURCE_SHEATH ? "sheath: check the criteria and the search region" : "box/shell");
+                 ii.kind == CR_SOURCE_SHEATH || ii.kind == CR_SOURCE_SHEATH_BOX ? "sheath: check the criteria and the search region" : "box/shell");
         rc = CR_ECONFIG;
         goto done;
     }
     out->weight_scale = cr_inject_weight_scale(inj, out->n_injected, out->tries);
 done:
     cr_progress_release(prog);
+    free(recorded);
     free(edges);
     free(order);
     free(parts);
