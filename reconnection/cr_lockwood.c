@@ -381,7 +381,8 @@ int cr_lockwood_run(const struct cr_lockwood *lw, const struct cr_lw_series *in,
                                  ? in->mapping[i]
                                  : (p->mapping_ratio > 0 ? p->mapping_ratio : sqrt(p->b_mp / bs));
         const double ei = bs * (0.0 - in->u[i]) * 1e-3 / den;
-        const double eic = bs * (p->v_conv - in->u[i]) * 1e-3 / den;
+        const double vc = (in->v_c && usable(in->v_c[i])) ? in->v_c[i] : p->v_conv;
+        const double eic = bs * (vc - in->u[i]) * 1e-3 / den;
         const double rel = sx / fabs(den);
         out->e_i[i] = ei;
         out->e_i_err[i] = fabs(ei) * rel;

@@ -125,6 +125,7 @@ struct cr_lw_series {
     const double *u;    /* poleward component of the satellite velocity V_s cos(alpha) [km/s] */
     const double *d;    /* optional per-spectrum field-line length [R_E] (NULL or CR_LW_FILL: inp->d) */
     const double *mapping; /* optional per-spectrum L_i/L' (NULL or CR_LW_FILL: from inp) */
+    const double *v_c;     /* optional per-spectrum poleward convection speed [km/s] (NULL or CR_LW_FILL: inp->v_conv) */
 };
 
 /* Results, n entries each (allocated by cr_lw_result_new). Every rate field

@@ -20,6 +20,7 @@
 #include "../grids/cr_field.h"
 #include "../grids/cr_field_mhd.h"
 #include "../grids/cr_fieldline.h"
+#include "cr_convection.h"
 
 /* ---- the [rate] keys ------------------------------------------------------ */
 
@@ -84,6 +85,11 @@ const struct cr_key cr_rate_keys[] = {
      .flags = CR_KEY_MIN_OPEN, .doc = "MLT separation of the two field lines traced for mapping = traced"},
     {.section = "rate", .name = "v_conv", .type = CR_KEY_REAL, .unit = "km/s", .def = "0.5", .min = -100,
      .max = 100, .doc = "poleward convection speed of the field lines at the satellite (convection-corrected form)"},
+    {.section = "rate", .name = "v_conv_source", .type = CR_KEY_CHOICE, .unit = "", .def = "auto",
+     .choices = "auto|ionosphere|constant",
+     .doc = "V_c of the convection-corrected form: from the ionospheric potential of the MHD slices (mhd_file) at "
+            "each spectrum's time and footpoint (reconnection/cr_convection.h), or the constant v_conv; auto = the "
+            "ionosphere when mhd_file has one"},
     {.section = "rate", .name = "speed_source", .type = CR_KEY_CHOICE, .unit = "", .def = "auto",
      .choices = "auto|attributes|track",
      .doc = "satellite poleward speed U = V_s cos(track angle) from the file's speed/track-angle attributes, "
@@ -388,7 +394,54 @@ struct rate_opts {
     int d_traced, map_traced, trace_mhd;
     double b_e, b_uniform_z, trace_time, map_dmlt;
     const char *mhd_file;
+    int vc_source;        /* 0 auto, 1 ionosphere, 2 constant */
 };
+
+/* V_c per spectrum [km/s]: from the ionospheric potential of the MHD slices
+ * (cr_convection.h), or the constant v_conv. `how` says which. */
+static int convection_speed(const struct cr_lw_spec *s, const struct rate_opts *o, const char *run_dir, double *vc,
+                            char *how, size_t nhow, const char *path, const struct cr_log *log)
+{
+    for (int i = 0; i < s->nt; i++) vc[i] = o->lw.v_conv;
+    snprintf(how, nhow, "configured constant rate.v_conv = %g km/s", o->lw.v_conv);
+    if (o->vc_source == 2) return CR_OK;
+    char mhd[4096];
+    int have = !cr_path_join(mhd, sizeof mhd, run_dir, o->mhd_file) && cr_file_exists(mhd);
+    if (!have) {
+        if (o->vc_source == 1) {
+            cr_error(log, "%s: rate.v_conv_source = ionosphere, but %s/%s does not exist", path, run_dir, o->mhd_file);
+            return CR_ECONFIG;
+        }
+        return CR_OK;
+    }
+    struct cr_convection *cv = cr_convection_new(mhd, o->b_e, o->vc_source == 1 ? log : NULL);
+    if (!cv) {
+        if (o->vc_source == 1) {
+            cr_error(log, "%s: rate.v_conv_source = ionosphere, but %s has no ionospheric potential", path, mhd);
+            return CR_ECONFIG;
+        }
+        return CR_OK;
+    }
+    int nok = 0;
+    for (int i = 0; i < s->nt; i++) {
+        double v;
+        if (s->time[i] == CR_LW_FILL || s->mlat[i] == CR_LW_FILL || s->mlt[i] == CR_LW_FILL ||
+            cr_convection_poleward(cv, s->time[i], s->hemisphere >= 0 ? 1 : -1, s->mlat[i], s->mlt[i],
+                                   s->altitude && s->altitude[i] != CR_LW_FILL ? s->altitude[i] : 0.0, &v) != CR_OK) {
+            vc[i] = CR_LW_FILL;
+            continue;
+        }
+        vc[i] = v;
+        nok++;
+    }
+    cr_convection_release(cv);
+    snprintf(how, nhow,
+             "E x B drift of the ionospheric potential in %s at each spectrum's time and dipole footpoint, mapped to "
+             "the satellite (reconnection/cr_convection.h); %d of %d spectra (the others: rate.v_conv = %g km/s)",
+             o->mhd_file, nok, s->nt, o->lw.v_conv);
+    cr_info(log, "%s: V_c from the ionospheric potential for %d of %d spectra", path, nok, s->nt);
+    return CR_OK;
+}
 
 /* Poleward speed of the satellite per sample [km/s]. */
 static int poleward_speed(const struct cr_lw_spec *s, int source, double *u, char *how, size_t nhow,
@@ -571,20 +624,16 @@ struct out_cols {
 
 static int write_rate(const char *path, const char *spec_path, const struct cr_lw_spec *s, const double *eic,
                       const int *eic_flag, const double *bs, const double *u, const double *d,
-                      const struct cr_lw_result *r, const struct rate_opts *o, const char *speed_how,
-                      const struct cr_config *cfg, const struct cr_log *log)
+                      const double *vc, const char *vc_how, const struct cr_lw_result *r, const struct rate_opts *o,
+                      const char *speed_how, const struct cr_config *cfg, const struct cr_log *log)
 {
     struct cr_nc *f = cr_nc_create(path, "cusprate Lockwood-Smith reconnection-rate estimate", cfg, log);
     if (!f) return CR_EIO;
     int dim, rc = cr_nc_def_dim(f, "time", (size_t)s->nt, &dim);
     const int n = s->nt;
     double *d_err = cr_zalloc(n ? (size_t)n : 1, sizeof(double));
-    double *vc = cr_zalloc(n ? (size_t)n : 1, sizeof(double));
-    if (!d_err || !vc) rc = CR_ENOMEM;
-    for (int i = 0; !rc && i < n; i++) {
-        d_err[i] = d[i] == CR_LW_FILL ? CR_LW_FILL : d[i] * o->lw.d_err_frac;
-        vc[i] = o->lw.v_conv;
-    }
+    if (!d_err) rc = CR_ENOMEM;
+    for (int i = 0; !rc && i < n; i++) d_err[i] = d[i] == CR_LW_FILL ? CR_LW_FILL : d[i] * o->lw.d_err_frac;
     const struct out_cols cols[] = {
         {"t_s", "s", "satellite time", "sample centre time, seconds since the MHD run start", s->time},
         {"t_o", "s", "reconnection time", "t_o = t_s - d / v_ic, v_ic = sqrt(2 E_ic_smooth / m_p)", r->t_o},
@@ -603,7 +652,7 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
         {"d_err", "R_E", "1-sigma of d", NULL, d_err},
         {"B_s", "nT", "magnetic field strength at the satellite", NULL, bs},
         {"U", "km/s", "poleward satellite speed V_s cos(alpha)", NULL, u},
-        {"V_c", "km/s", "poleward convection speed of the field lines", "configured rate.v_conv", vc},
+        {"V_c", "km/s", "poleward convection speed of the field lines", "attribute V_c_source", vc},
         {"E_i", "mV/m", "reconnection rate at satellite altitude, Lockwood form",
          "E_i = B_s (0 - U) / (1 + X): per unit length of the merging gap at the satellite", r->e_i},
         {"E_i_err", "mV/m", "1-sigma of E_i", NULL, r->e_i_err},
@@ -652,7 +701,7 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
         snprintf(buf, sizeof buf, "|B| of the dipole (B_E = %g nT) at the satellite position", o->b_e);
         rc |= cr_nc_put_att_text(f, NC_GLOBAL, "B_s_source", buf);
         rc |= cr_nc_put_att_text(f, NC_GLOBAL, "U_source", speed_how);
-        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "V_c_source", "configured constant rate.v_conv");
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "V_c_source", vc_how);
         if (o->map_traced)
             snprintf(buf, sizeof buf,
                      "L_i/L' measured: two field lines %g h of MLT apart traced to their |B| minima in %s, median "
@@ -668,7 +717,7 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
         rc |= cr_nc_put_att_text(
             f, NC_GLOBAL, "equations",
             "Lockwood & Smith (1992): t_o = t_s - d/v_ic, v_ic = sqrt(2 E_ic/m); X = (d/2) sqrt(m/2) E_ic^-3/2 dE_ic/dt_s; "
-            "E_i = B_s (V_c - U)/(1 + X) with V_c = 0 (Lockwood form) or V_c = v_conv (convection-corrected); "
+            "E_i = B_s (V_c - U)/(1 + X) with V_c = 0 (Lockwood form) or V_c (convection-corrected, V_c_source); "
             "U = V_s cos(alpha) poleward; E_mp = E_i L_i/L'");
         rc |= cr_nc_put_att_text(
             f, NC_GLOBAL, "uncertainty",
@@ -688,7 +737,6 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
     if (!rc) rc = cr_nc_check(nc_put_var_int(ncid, id_flag, r->flag), path, "flag", log);
     if (!rc) rc = cr_nc_check(nc_put_var_int(ncid, id_eflag, eic_flag), path, "eic_flag", log);
     free(d_err);
-    free(vc);
     if (rc) {
         cr_nc_discard(f);
         return rc;
@@ -705,10 +753,11 @@ static int rate_one(const char *spec_path, const char *out_path, const char *run
     size_t m = n ? (size_t)n : 1;
     double *eic = cr_zalloc(m, sizeof(double)), *bs = cr_zalloc(m, sizeof(double));
     double *u = cr_zalloc(m, sizeof(double)), *d = cr_zalloc(m, sizeof(double));
+    double *vc = cr_zalloc(m, sizeof(double));
     int *eflag = cr_zalloc(m, sizeof(int));
     struct cr_lw_result *r = cr_lw_result_new(n);
-    int rc = (eic && bs && u && d && eflag && r) ? CR_OK : CR_ENOMEM;
-    char how[256] = "";
+    int rc = (eic && bs && u && d && vc && eflag && r) ? CR_OK : CR_ENOMEM;
+    char how[256] = "", vc_how[512] = "";
     if (!rc) {
 #pragma omp parallel for schedule(static)
         for (int i = 0; i < n; i++) {
@@ -723,6 +772,7 @@ static int rate_one(const char *spec_path, const char *out_path, const char *run
             bs[i] = sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2]);
         }
         rc = poleward_speed(s, o->speed_source, u, how, sizeof how, spec_path, log);
+        if (!rc) rc = convection_speed(s, o, run_dir, vc, vc_how, sizeof vc_how, spec_path, log);
     }
     double *map = cr_zalloc(m, sizeof(double));
     if (!rc && !map) rc = CR_ENOMEM;
@@ -736,7 +786,7 @@ static int rate_one(const char *spec_path, const char *out_path, const char *run
         if (!lw) rc = CR_ECONFIG;
         if (!rc) {
             struct cr_lw_series in = {.n = n, .t_s = s->time, .e_ic = eic, .b_s = bs, .u = u, .d = d,
-                                      .mapping = o->map_traced ? map : NULL};
+                                      .mapping = o->map_traced ? map : NULL, .v_c = vc};
             int r2 = cr_lockwood_run(lw, &in, r);
             if (r2 && r2 != CR_EDOMAIN) rc = r2;
             nvalid = cr_lw_result_count_valid(r);
@@ -746,7 +796,11 @@ static int rate_one(const char *spec_path, const char *out_path, const char *run
         for (int i = 0; i < n; i++)
             if (d[i] == CR_LW_FILL) d[i] = o->lw.d;
     }
-    if (!rc) rc = write_rate(out_path, spec_path, s, eic, eflag, bs, u, d, r, o, how, cfg, log);
+    if (!rc) {
+        for (int i = 0; i < n; i++)
+            if (vc[i] == CR_LW_FILL) vc[i] = o->lw.v_conv; /* the value each spectrum used, for the file */
+        rc = write_rate(out_path, spec_path, s, eic, eflag, bs, u, d, vc, vc_how, r, o, how, cfg, log);
+    }
     if (!rc) {
         int neic = 0;
         for (int i = 0; i < n; i++) neic += eflag[i] == CR_EIC_OK;
@@ -757,6 +811,7 @@ static int rate_one(const char *spec_path, const char *out_path, const char *run
     free(bs);
     free(u);
     free(d);
+    free(vc);
     free(eflag);
     free(map);
     cr_lw_result_release(r);
@@ -788,6 +843,7 @@ int cr_cmd_rate(struct cr_cmd_ctx *ctx)
     o.lw.step_dex = cr_config_real(cfg, "rate", "step_dex");
     o.lw.log = ctx->log;
     o.speed_source = cr_config_choice(cfg, "rate", "speed_source");
+    o.vc_source = cr_config_choice(cfg, "rate", "v_conv_source");
     o.d_traced = cr_config_choice(cfg, "rate", "d_source") == 1;
     o.b_e = cr_config_real(cfg, "rate", "dipole_b_e");
     o.b_uniform_z = cr_config_real(cfg, "rate", "b_uniform_z");

@@ -1,0 +1,48 @@
+/* cr_convection.h — poleward convection speed of the field lines at a
+ * low-altitude satellite, from the ionospheric potential that the
+ * magnetosphere run wrote with every slice (mhd.h5, Step#N/Ionosphere:
+ * mlat [deg], mlt [h], Potential [kV], attribute r_iono [R_E]; mhd/README_msphere.md).
+ *
+ * For the convection-corrected Lockwood & Smith (1992) rate
+ * E_i = B_s (V_c - U) / (1 + X) (REFERENCES.md section 5), V_c is the speed
+ * at which the field lines under the satellite move poleward. The
+ * ionospheric footpoints of the field lines drift with the E x B velocity of
+ * the potential; the rate at which magnetic flux crosses a line of constant
+ * latitude is E_east per unit length, and the flux per unit area is |B_r|,
+ * so the footpoints move poleward at
+ *     v_I = E_east / |B_r|,  E_east = -(1 / (R_I cos lat_I)) dPhi/dphi,
+ * (phi = MLT * 15 deg, eastward) in either hemisphere, with the dipole's
+ * |B_r| = 2 B_E (R_E / R_I)^3 sin|lat_I|. The satellite at radius r_s and
+ * latitude lat_s sits on the dipole line with cos^2 lat_I = (R_I / r_s)
+ * cos^2 lat_s; along that line the poleward speed at r_s is
+ *     V_c = v_I (r_s / R_I) (dlat_s / dlat_I),
+ *     dlat_s / dlat_I = (r_s / R_I) sin(2 lat_I) / sin(2 lat_s).
+ * The potential is interpolated bilinearly in (lat, MLT) and linearly in
+ * time between the two slices bracketing t.
+ */
+#ifndef CR_CONVECTION_H
+#define CR_CONVECTION_H
+
+#include "../core/cr_log.h"
+
+struct cr_convection;
+
+/* Open the slices of `mhd_path` that carry an Ionosphere group; b_e [nT] is
+ * the dipole's equatorial surface field. NULL (logged) when the file cannot
+ * be read or has no ionosphere. */
+struct cr_convection *cr_convection_new(const char *mhd_path, double b_e, const struct cr_log *log);
+
+/* Time range [s] covered by the slices. */
+void cr_convection_time_range(const struct cr_convection *c, double *t0, double *t1);
+
+/* Poleward convection speed [km/s] at a satellite (hemisphere +1 north, -1
+ * south; magnetic latitude [deg] and MLT [h] at the satellite; altitude
+ * [km]) at time t [s]. CR_EDOMAIN when t is outside the slices or the
+ * footpoint is outside the ionospheric grid. NOT thread-safe (slices are read
+ * on demand). */
+int cr_convection_poleward(struct cr_convection *c, double t, int hemisphere, double mlat_deg, double mlt_h,
+                           double alt_km, double *v_kms);
+
+void cr_convection_release(struct cr_convection *c);
+
+#endif
