@@ -69,7 +69,7 @@ all: bin/cusprate
 
 bin/cusprate: $(EXE)
 	@mkdir -p bin
-	@cp $(EXE) $@
+	@cp $(EXE) $@.tmp && mv -f $@.tmp $@   # rename: a running cusprate keeps its copy
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
