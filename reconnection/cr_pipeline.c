@@ -16,6 +16,14 @@
 const struct cr_key cr_pipeline_keys[] = {
     {.section = "pipeline", .name = "flybys", .type = CR_KEY_STRING, .unit = "", .def = "",
      .doc = "comma-separated flyby files (relative to this INI file's folder) flown by the fly stage"},
+    {.section = "pipeline", .name = "mlt_sectors", .type = CR_KEY_REALS, .unit = "h", .def = "", .min = 0, .max = 24,
+     .flags = CR_KEY_RANGED | CR_KEY_MAX_OPEN, .min_count = 0, .max_count = 24,
+     .doc = "MLT sector centres: every flyby is flown once per centre (flyby.mlt overridden, its name suffixed "
+            "_mlt<centre>); empty = each flyby once as its file says"},
+    {.section = "pipeline", .name = "launch_time", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e12,
+     .flags = CR_KEY_RANGED,
+     .doc = "flyby.launch_time for every flyby of this run (one set of flyby files serves runs of different "
+            "lengths); -1 = as each flyby file says"},
     {.section = "pipeline", .name = "stages", .type = CR_KEY_STRING, .unit = "",
      .def = "mhd, flux, particles, fly, rate, report",
      .doc = "stages to consider, from mhd, flux, particles, fly, rate, report (always run in that order)"},
@@ -333,43 +341,63 @@ int cr_cmd_pipeline(struct cr_cmd_ctx *ctx)
     for (int st = 0; st < ST_N && !rc; st++) {
         if (!want[st]) continue;
         if (st == ST_FLY) {
-            for (int f = 0; f < flybys.n && !rc; f++) {
-                struct stage_run s = {.command = "fly"};
-                struct cr_config *fc = cr_config_new_all(log);
-                if (!fc) {
-                    rc = CR_ENOMEM;
-                    break;
+            size_t nsec = 0;
+            const double *sec = cr_config_reals(cfg, "pipeline", "mlt_sectors", &nsec);
+            for (int f = 0; f < flybys.n && !rc; f++)
+                for (size_t q = 0; q < (nsec > 0 ? nsec : 1) && !rc; q++) {
+                    struct stage_run s = {.command = "fly"};
+                    struct cr_config *fc = cr_config_new_all(log);
+                    if (!fc) {
+                        rc = CR_ENOMEM;
+                        break;
+                    }
+                    /* the run file, then the flyby file over it, then the sector */
+                    rc = ini ? cr_config_load(fc, ini) : CR_OK;
+                    if (!rc) rc = cr_config_load(fc, flybys.p[f]);
+                    char name[256];
+                    if (!rc) {
+                        const char *nm = schema_has("flyby", "name") ? cr_config_string(fc, "flyby", "name") : "";
+                        if (nm && *nm) snprintf(name, sizeof name, "%s", nm);
+                        else cr_path_stem(flybys.p[f], name, sizeof name);
+                    }
+                    const double launch = cr_config_real(cfg, "pipeline", "launch_time");
+                    if (!rc && launch >= 0) {
+                        char ov[80];
+                        snprintf(ov, sizeof ov, "flyby.launch_time=%.17g", launch);
+                        rc = cr_config_override(fc, ov);
+                    }
+                    if (!rc && nsec > 0) {
+                        char ov[320];
+                        size_t len = strlen(name);
+                        snprintf(name + len, sizeof name - len, "_mlt%g", sec[q]);
+                        snprintf(ov, sizeof ov, "flyby.mlt=%.17g", sec[q]);
+                        rc = cr_config_override(fc, ov);
+                        snprintf(ov, sizeof ov, "flyby.name=%s", name);
+                        if (!rc) rc = cr_config_override(fc, ov);
+                    }
+                    if (!rc) rc = cr_config_check_required(fc);
+                    if (!rc) {
+                        char label[300];
+                        snprintf(label, sizeof label, "fly %s", name);
+                        s.label = label;
+                        s.ctx = *ctx;
+                        s.ctx.cfg = fc;
+                        s.ctx.ini_path = flybys.p[f];
+                        s.ctx.argc = 0;
+                        s.ctx.argv = NULL;
+                        plist_add(&s.in, parts);
+                        plist_add(&s.in, flybys.p[f]);
+                        snprintf(p, sizeof p, "%s/%s.spectrogram.nc", ctx->run_dir, name);
+                        plist_add(&s.out, p);
+                        snprintf(s.stamp_path, sizeof s.stamp_path, "%s/fly_%s.ini", stamps, name);
+                        int res = R_NOT_REACHED;
+                        rc = run_stage(&s, force, log, &res);
+                        ROW(label, res);
+                    }
+                    plist_free(&s.in);
+                    plist_free(&s.out);
+                    cr_config_release(fc);
                 }
-                /* the run file, then the flyby file over it */
-                rc = ini ? cr_config_load(fc, ini) : CR_OK;
-                if (!rc) rc = cr_config_load(fc, flybys.p[f]);
-                if (!rc) rc = cr_config_check_required(fc);
-                char name[256];
-                if (!rc) {
-                    const char *nm = schema_has("flyby", "name") ? cr_config_string(fc, "flyby", "name") : "";
-                    if (nm && *nm) snprintf(name, sizeof name, "%s", nm);
-                    else cr_path_stem(flybys.p[f], name, sizeof name);
-                    char label[300];
-                    snprintf(label, sizeof label, "fly %s", name);
-                    s.label = label;
-                    s.ctx = *ctx;
-                    s.ctx.cfg = fc;
-                    s.ctx.ini_path = flybys.p[f];
-                    s.ctx.argc = 0;
-                    s.ctx.argv = NULL;
-                    plist_add(&s.in, parts);
-                    plist_add(&s.in, flybys.p[f]);
-                    snprintf(p, sizeof p, "%s/%s.spectrogram.nc", ctx->run_dir, name);
-                    plist_add(&s.out, p);
-                    snprintf(s.stamp_path, sizeof s.stamp_path, "%s/fly_%s.ini", stamps, name);
-                    int res = R_NOT_REACHED;
-                    rc = run_stage(&s, force, log, &res);
-                    ROW(label, res);
-                }
-                plist_free(&s.in);
-                plist_free(&s.out);
-                cr_config_release(fc);
-            }
             continue;
         }
         struct stage_run s = {.label = stage_names[st], .command = stage_names[st], .ctx = *ctx};

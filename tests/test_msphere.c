@@ -459,3 +459,15 @@ Test(msphere, bad_configurations_exit_with_status_2)
     cr_assert_neq(rc, 0, "%s", out);
     helper_rm_rf(dir);
 }
+
+/* The shipped magnetosphere run files are valid configurations. */
+Test(msphere, shipped_run_files_validate)
+{
+    const char *files[] = {"runs/southward.ini", "runs/southward_quick.ini", "runs/southward_Q.ini"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char args[1024], out[65536];
+        snprintf(args, sizeof args, "config %s/%s", helper_root(), files[i]);
+        cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s: %s", files[i], out);
+        cr_assert(strstr(out, "magnetosphere"), "%s does not select the magnetosphere", files[i]);
+    }
+}

@@ -318,7 +318,7 @@ Test(spacecraft_cli, run_folder_resolution)
 /* The shipped flyby and instrument files are valid configurations. */
 Test(spacecraft_cli, shipped_files_validate)
 {
-    const char *files[] = {"runs/flyby_tracers_noon.ini", "runs/flyby_tracers_pair.ini", "runs/flyby_dmsp_prenoon.ini",
+    const char *files[] = {"runs/flyby_tracers.ini", "runs/flyby_tracers_pair.ini", "runs/flyby_dmsp.ini",
                            "runs/flyby_polar_orbit.ini"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char args[1024], out[65536];
