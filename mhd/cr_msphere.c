@@ -39,7 +39,7 @@ const struct cr_key cr_msphere_keys[] = {
             "temperature keeps the low-beta first shell from losing its pressure to truncation errors)"},
     {.section = SEC, .name = "axis_rings", .type = CR_KEY_INT, .unit = "", .def = "4", .min = 0, .max = 64,
      .flags = CR_KEY_RANGED, .doc = "rings of cells averaged next to the LFM axis by the MHD core (0 = none)"},
-    {.section = SEC, .name = "fac_shell", .type = CR_KEY_INT, .unit = "", .def = "1", .min = 0, .max = 100000, .flags = CR_KEY_RANGED,
+    {.section = SEC, .name = "fac_shell", .type = CR_KEY_INT, .unit = "", .def = "0", .min = 0, .max = 100000, .flags = CR_KEY_RANGED,
      .doc = "cell shell (radial index i, from 0 at the inner boundary) where the field-aligned current is sampled"},
     {.section = SEC, .name = "x_bc", .type = CR_KEY_REAL, .unit = "R_E", .def = "0", .min = 0, .max = 1e4,
      .flags = CR_KEY_RANGED, .doc = "x of the plane where the driver's values apply (planar front; 0 = the grid's x_sun)"},
