@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <gsl/gsl_statistics_double.h>
+#include <gsl/gsl_sort_double.h>
 #include <math.h>
 #include <netcdf.h>
 #include <stdio.h>
@@ -63,16 +64,18 @@ void cr_report_stats(const double *est, const double *ref, int n, double missing
 {
     memset(s, 0, sizeof *s);
     s->n = n;
-    s->mean_est = s->mean_ref = s->mean_ratio = s->correlation = s->rms_diff = missing;
+    s->mean_est = s->mean_ref = s->mean_ratio = s->median_ratio = s->correlation = s->rms_diff = missing;
     if (n <= 0) return;
     s->mean_est = gsl_stats_mean(est, 1, (size_t)n);
     s->mean_ref = gsl_stats_mean(ref, 1, (size_t)n);
     double sq = 0, rsum = 0;
     int nr = 0;
+    double *ratios = malloc((size_t)n * sizeof *ratios);
     for (int i = 0; i < n; i++) {
         sq += (est[i] - ref[i]) * (est[i] - ref[i]);
         if (ref[i] != 0) {
             rsum += est[i] / ref[i];
+            if (ratios) ratios[nr] = est[i] / ref[i];
             nr++;
         }
     }
@@ -80,7 +83,12 @@ void cr_report_stats(const double *est, const double *ref, int n, double missing
     if (nr > 0) {
         s->mean_ratio = rsum / nr;
         s->ok_ratio = 1;
+        if (ratios) {
+            gsl_sort(ratios, 1, (size_t)nr);
+            s->median_ratio = gsl_stats_median_from_sorted_data(ratios, 1, (size_t)nr);
+        }
     }
+    free(ratios);
     if (n >= 2) {
         double ve = gsl_stats_variance(est, 1, (size_t)n), vr = gsl_stats_variance(ref, 1, (size_t)n);
         if (ve > 0 && vr > 0) {
@@ -643,7 +651,7 @@ static int write_comparison_nc(const char *path, struct fly_row *rows, int nrow,
     rc |= cr_nc_def_dim(f, "name_len", 512, &d_name);
     rc |= cr_nc_def_dim(f, "path_len", 4096, &d_path);
     const char *unit_e = "mV/m";
-    int v_name, v_spec, v_rate, v_mlo, v_mhi, v_mc, v_hem, v_n, v_mr, v_cor, v_rms, v_me, v_mf, v_ft, v_ft1, v_sec;
+    int v_name, v_spec, v_rate, v_mlo, v_mhi, v_mc, v_hem, v_n, v_mr, v_mdr = -1, v_cor, v_rms, v_me, v_mf, v_ft, v_ft1, v_sec;
     int v_pf, v_pto, v_ptoe, v_pts, v_pe0, v_pe1, v_pr0, v_pr1, v_pref;
     int fn[2] = {d_fly, d_name}, fp[2] = {d_fly, d_path}, ff[2] = {d_fly, d_form}, fft[2] = {d_fly, d_ft};
     if (!rc) {
@@ -661,6 +669,7 @@ static int write_comparison_nc(const char *path, struct fly_row *rows, int nrow,
     DEF("hemisphere", 1, &d_fly, "1", "+1 north, -1 south", v_hem);
     DEF("n_pairs", 2, ff, "1", "estimates compared (t_o inside the flux record)", v_n);
     DEF("mean_ratio", 2, ff, "1", "mean of estimate / flux-accounting rate", v_mr);
+    DEF("median_ratio", 2, ff, "1", "median of estimate / flux-accounting rate", v_mdr);
     DEF("correlation", 2, ff, "1", "Pearson correlation of estimate and flux-accounting rate", v_cor);
     DEF("rms_diff", 2, ff, unit_e, "RMS of estimate - flux-accounting rate", v_rms);
     DEF("mean_estimate", 2, ff, unit_e, "mean estimate", v_me);
@@ -679,7 +688,7 @@ static int write_comparison_nc(const char *path, struct fly_row *rows, int nrow,
 #undef DEF
     if (!rc) rc = cr_nc_def_var(f, "pair_flyby", NC_INT, 1, &d_pair, "1", "index of the flyby", NULL, NULL, &v_pf);
     if (!rc) {
-        int ids[] = {v_mr, v_cor, v_rms, v_me, v_mf, v_sec, v_pe0, v_pe1, v_pr0, v_pr1, v_pref, v_pto, v_ptoe};
+        int ids[] = {v_mr, v_mdr, v_cor, v_rms, v_me, v_mf, v_sec, v_pe0, v_pe1, v_pr0, v_pr1, v_pref, v_pto, v_ptoe};
         double fv = FILLV;
         for (size_t k = 0; !rc && k < CR_ARRAY_LEN(ids); k++)
             rc = cr_nc_check(nc_put_att_double(cr_nc_id(f), ids[k], "_FillValue", NC_DOUBLE, 1, &fv), path,
@@ -715,12 +724,13 @@ static int write_comparison_nc(const char *path, struct fly_row *rows, int nrow,
         rc |= nc_put_var1_double(ncid, v_hem, &i1, &hem);
         for (int c = 0; c < 2; c++) {
             size_t ix[2] = {(size_t)k, (size_t)c};
-            double nn = w->st[c].n, vals[5] = {w->st[c].ok_ratio ? w->st[c].mean_ratio : FILLV,
+            double nn = w->st[c].n, vals[6] = {w->st[c].ok_ratio ? w->st[c].mean_ratio : FILLV,
                                                w->st[c].ok_corr ? w->st[c].correlation : FILLV, w->st[c].rms_diff,
-                                               w->st[c].mean_est, w->st[c].mean_ref};
-            int vid[5] = {v_mr, v_cor, v_rms, v_me, v_mf};
+                                               w->st[c].mean_est, w->st[c].mean_ref,
+                                               w->st[c].ok_ratio ? w->st[c].median_ratio : FILLV};
+            int vid[6] = {v_mr, v_cor, v_rms, v_me, v_mf, v_mdr};
             rc |= nc_put_var1_double(ncid, v_n, ix, &nn);
-            for (int q = 0; q < 5; q++) rc |= nc_put_var1_double(ncid, vid[q], ix, &vals[q]);
+            for (int q = 0; q < 6; q++) rc |= nc_put_var1_double(ncid, vid[q], ix, &vals[q]);
         }
         size_t s2[2] = {(size_t)k, 0}, c2[2] = {1, (size_t)fx->nt};
         rc |= nc_put_vara_double(ncid, v_sec, s2, c2, w->sector);
@@ -871,13 +881,14 @@ int cr_cmd_report(struct cr_cmd_ctx *ctx)
         sb_printf(&md,
                   "Each estimate is placed at its reconnection time t_o = t_s - d/v_ic and compared with the "
                   "flux-accounting rate of the flyby's MLT sector (width %g h, centred on the flyby's mean MLT) in the "
-                  "interval containing t_o. Mean ratio = mean of estimate/flux rate; correlation = Pearson "
+                  "interval containing t_o. Mean ratio = mean of estimate/flux rate; median ratio = its median (robust against "
+                  "the estimates where 1 + X is near zero); correlation = Pearson "
                   "(gsl_stats_correlation); RMS = root mean square of estimate - flux rate. All numbers are in "
                   "`comparison.nc`.\n\n",
                   width);
         sb_printf(&md, "| flyby | MLT sector [h] | hemisphere | form | N | mean estimate [mV/m] | mean flux rate [mV/m] "
-                       "| mean ratio | correlation | RMS difference [mV/m] |\n");
-        sb_printf(&md, "|---|---|---|---|---|---|---|---|---|---|\n");
+                       "| mean ratio | median ratio | correlation | RMS difference [mV/m] |\n");
+        sb_printf(&md, "|---|---|---|---|---|---|---|---|---|---|---|\n");
         sb_printf(&html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>cusprate report</title>"
                          "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"
                          "td,th{border:1px solid #999;padding:2px 6px;text-align:right}img{max-width:100%%}</style>"
@@ -886,24 +897,25 @@ int cr_cmd_report(struct cr_cmd_ctx *ctx)
                          "convention: %s</p>\n<p>Numbers: <a href=\"comparison.nc\">comparison.nc</a>. Markdown: "
                          "<a href=\"index.md\">index.md</a>.</p>\n<table><tr><th>flyby</th><th>MLT sector [h]</th>"
                          "<th>hemisphere</th><th>form</th><th>N</th><th>mean estimate [mV/m]</th><th>mean flux rate "
-                         "[mV/m]</th><th>mean ratio</th><th>correlation</th><th>RMS difference [mV/m]</th></tr>\n",
+                         "[mV/m]</th><th>mean ratio</th><th>median ratio</th><th>correlation</th><th>RMS difference [mV/m]</th></tr>\n",
                   ctx->run_dir, flux_path, conv_text);
         for (int k = 0; k < nrow; k++) {
             struct fly_row *w = &rows[k];
             for (int c = 0; c < 2; c++) {
-                char a[32], b[32], r[32], co[32], rm[32];
+                char a[32], b[32], r[32], md2[32], co[32], rm[32];
                 fmt_num(a, sizeof a, w->st[c].mean_est, w->st[c].n > 0, "%.3g");
                 fmt_num(b, sizeof b, w->st[c].mean_ref, w->st[c].n > 0, "%.3g");
                 fmt_num(r, sizeof r, w->st[c].mean_ratio, w->st[c].ok_ratio, "%.3f");
+                fmt_num(md2, sizeof md2, w->st[c].median_ratio, w->st[c].ok_ratio, "%.3f");
                 fmt_num(co, sizeof co, w->st[c].correlation, w->st[c].ok_corr, "%.3f");
                 fmt_num(rm, sizeof rm, w->st[c].rms_diff, w->st[c].n > 0, "%.3g");
                 const char *hem = w->r.hemisphere > 0 ? "north" : "south";
-                sb_printf(&md, "| %s | %.2f-%.2f | %s | %s | %d | %s | %s | %s | %s | %s |\n", w->r.flyby, w->mlt_lo,
-                          w->mlt_hi, hem, form_name[c], w->st[c].n, a, b, r, co, rm);
+                sb_printf(&md, "| %s | %.2f-%.2f | %s | %s | %d | %s | %s | %s | %s | %s | %s |\n", w->r.flyby,
+                          w->mlt_lo, w->mlt_hi, hem, form_name[c], w->st[c].n, a, b, r, md2, co, rm);
                 sb_printf(&html,
                           "<tr><td>%s</td><td>%.2f-%.2f</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td>"
-                          "<td>%s</td><td>%s</td><td>%s</td></tr>\n",
-                          w->r.flyby, w->mlt_lo, w->mlt_hi, hem, form_name[c], w->st[c].n, a, b, r, co, rm);
+                          "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+                          w->r.flyby, w->mlt_lo, w->mlt_hi, hem, form_name[c], w->st[c].n, a, b, r, md2, co, rm);
             }
         }
         sb_printf(&html, "</table>\n");

@@ -27,6 +27,8 @@ struct cr_report_stats {
     int n;
     double mean_est, mean_ref;
     double mean_ratio; int ok_ratio;   /* mean of est/ref over pairs with ref != 0 */
+    double median_ratio;               /* median of the same ratios (gsl_stats_median; robust against the
+                                        * estimates near a singular 1 + X), valid with ok_ratio */
     double correlation; int ok_corr;   /* Pearson, gsl_stats_correlation */
     double rms_diff;                   /* sqrt(mean (est - ref)^2) */
 };

@@ -51,10 +51,18 @@ Test(report, stats_against_hand_values)
     cr_assert_eq(s.ok_corr, 0);
     cr_assert_eq(s.correlation, -1e30);
     cr_assert_float_eq(s.mean_ratio, 5.0 / 3.0, 1e-14);
+    /* ratios 2/3, 4/3, 6/3, 8/3: median (4/3 + 6/3)/2 = 5/3 */
+    cr_assert_float_eq(s.median_ratio, 5.0 / 3.0, 1e-14);
+    /* one estimate near a singular 1 + X moves the mean, not the median */
+    const double wild[5] = {2, 4, 6, 8, 1000}, ref5[5] = {1, 2, 3, 4, 1};
+    cr_report_stats(wild, ref5, 5, -1e30, &s);
+    cr_assert_float_eq(s.median_ratio, 2.0, 1e-14);
+    cr_assert_float_eq(s.mean_ratio, 1008.0 / 5.0, 1e-12);
     /* no pairs */
     cr_report_stats(est, ref, 0, -1e30, &s);
     cr_assert_eq(s.n, 0);
     cr_assert_eq(s.mean_ratio, -1e30);
+    cr_assert_eq(s.median_ratio, -1e30);
 }
 
 Test(report, mlt_on_the_circle)
