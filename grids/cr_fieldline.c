@@ -255,6 +255,7 @@ struct track {
     /* BMIN: accepted points around the smallest |B| */
     double s[3], y[3][3], b[3];
     int have_next, found;
+    int frozen; /* BMIN_FIRST: |B| rose well above the minimum: it is kept */
     /* EQUATOR */
     double xe[3], se;
 };
@@ -267,6 +268,11 @@ static void track_bmin(struct track *tr, double s_prev, const double y_prev[3], 
         memcpy(tr->y[2], y, sizeof tr->y[2]);
         tr->b[2] = b;
         tr->have_next = 1;
+    }
+    if (tr->frozen) return;
+    if (tr->target == CR_FL_TO_BMIN_FIRST && tr->found && tr->have_next && b > CR_FL_FIRST_RISE * tr->b[1]) {
+        tr->frozen = 1;
+        return;
     }
     if (!tr->found || b < tr->b[1]) {
         tr->found = 1;
@@ -295,9 +301,9 @@ static int integrate(struct cr_fieldline *fl, double t, const double x0[3], int 
     fl->ctx.evals++;
     if (!(b0 >= 0) || !isfinite(b0)) return CR_EDOMAIN;
     if (b0 < p->b_null) return CR_EDOMAIN;
-    int need_b = path != NULL || (tr && tr->target == CR_FL_TO_BMIN);
+    int need_b = path != NULL || (tr && tr->target != CR_FL_TO_EQUATOR);
     if (path && path_push(path, x0, 0.0, b0)) return CR_ENOMEM;
-    if (tr && tr->target == CR_FL_TO_BMIN) track_bmin(tr, 0.0, x0, b0, 0.0, x0, b0);
+    if (tr && tr->target != CR_FL_TO_EQUATOR) track_bmin(tr, 0.0, x0, b0, 0.0, x0, b0);
     gsl_odeiv2_evolve_reset(fl->evo);
     gsl_odeiv2_step_reset(fl->step);
     double y[3] = {x0[0], x0[1], x0[2]}, yp[3];
@@ -341,7 +347,7 @@ static int integrate(struct cr_fieldline *fl, double t, const double x0[3], int 
             s = sp + hc;
             b = need_b ? bmag_at(&fl->ctx, y) : 0.0;
             if (path && path_push(path, y, s, b)) return CR_ENOMEM;
-            if (tr && tr->target == CR_FL_TO_BMIN) track_bmin(tr, sp, yp, bp, s, y, b);
+            if (tr && tr->target != CR_FL_TO_EQUATOR) track_bmin(tr, sp, yp, bp, s, y, b);
             end->why = CR_FL_INNER;
             break;
         }
@@ -358,7 +364,8 @@ static int integrate(struct cr_fieldline *fl, double t, const double x0[3], int 
         b = need_b ? bmag_at(&fl->ctx, y) : 0.0;
         if (need_b && !(b >= 0)) b = 0.0;
         if (path && path_push(path, y, s, b)) return CR_ENOMEM;
-        if (tr && tr->target == CR_FL_TO_BMIN) track_bmin(tr, sp, yp, bp, s, y, b);
+        if (tr && tr->target != CR_FL_TO_EQUATOR) track_bmin(tr, sp, yp, bp, s, y, b);
+        if (tr && tr->frozen) break; /* the first minimum is behind: no need to go on */
         if (r >= p->r_outer) {
             end->why = CR_FL_OUTER;
             break;

@@ -125,7 +125,13 @@ int cr_fieldline_trace_dir(struct cr_fieldline *fl, double t, const double x0[3]
  *                     round-off like the inner boundary.
  * sigma = +1 / -1 as above, or 0 = the direction that leaves Earth (B . x
  * times sigma > 0 at x0; e.g. from a footpoint). */
-enum cr_fl_target { CR_FL_TO_BMIN = 0, CR_FL_TO_EQUATOR = 1 };
+enum cr_fl_target { CR_FL_TO_BMIN = 0, CR_FL_TO_EQUATOR = 1, CR_FL_TO_BMIN_FIRST = 2 };
+/* CR_FL_TO_BMIN_FIRST: the first minimum of |B| along the line after which
+ * |B| rises above CR_FL_FIRST_RISE times its value (located like BMIN): on
+ * an open MHD field line traced from the cusp this is the magnetopause
+ * crossing near the X-line, not the weaker solar-wind field beyond the bow
+ * shock that the global minimum would find. The integration stops there. */
+#define CR_FL_FIRST_RISE 1.5
 
 struct cr_fl_target_info {
     double length; /* [R_E] arc length from x0 to the target */

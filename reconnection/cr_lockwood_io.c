@@ -480,7 +480,7 @@ int cr_rate_trace(struct cr_fieldline *fl, double t, const double x[3], double d
     struct cr_fl_target_info a, b;
     memset(out, 0, sizeof *out);
     out->d = out->mapping = CR_LW_FILL;
-    int rc = cr_fieldline_length_to(fl, t, x, 0, CR_FL_TO_BMIN, &a);
+    int rc = cr_fieldline_length_to(fl, t, x, 0, CR_FL_TO_BMIN_FIRST, &a);
     if (rc) return rc;
     if (!(a.length > 0)) return CR_EDOMAIN;
     out->d = a.length;
@@ -490,7 +490,7 @@ int cr_rate_trace(struct cr_fieldline *fl, double t, const double x[3], double d
         /* the neighbour: the satellite position turned by dmlt about the SM z axis */
         double phi = dmlt * 15.0 * CR_DEG, c = cos(phi), sn = sin(phi);
         double x2[3] = {c * x[0] - sn * x[1], sn * x[0] + c * x[1], x[2]};
-        rc = cr_fieldline_length_to(fl, t, x2, 0, CR_FL_TO_BMIN, &b);
+        rc = cr_fieldline_length_to(fl, t, x2, 0, CR_FL_TO_BMIN_FIRST, &b);
         if (rc) return rc;
         double li = sqrt((x2[0] - x[0]) * (x2[0] - x[0]) + (x2[1] - x[1]) * (x2[1] - x[1]) + (x2[2] - x[2]) * (x2[2] - x[2]));
         double lp = sqrt((b.x[0] - a.x[0]) * (b.x[0] - a.x[0]) + (b.x[1] - a.x[1]) * (b.x[1] - a.x[1]) +
@@ -567,7 +567,8 @@ static int trace_pass(const struct cr_lw_spec *s, const double *eic, const int *
         f = cr_field_dipole_uniform_new(o->b_e, buni, NULL, 1.0, 0.0);
         if (!f) return CR_ENOMEM;
     }
-    struct cr_fieldline_inp fi = {.field = f, .r_outer = 200.0, .max_length = 500.0, .log = log};
+    /* the satellite is below the MHD inner boundary: trace from the surface (the field is the dipole there) */
+    struct cr_fieldline_inp fi = {.field = f, .r_inner = 1.0, .r_outer = 200.0, .max_length = 500.0, .log = log};
     struct cr_fieldline *fl = cr_fieldline_new(&fi);
     double dv[CR_LW_NYOUNG], mv[CR_LW_NYOUNG];
     int nd = 0, nm = 0;

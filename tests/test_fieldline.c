@@ -298,3 +298,39 @@ Test(fieldline, topology_codes_follow_chimp)
     cr_fieldline_release(fl);
     cr_field_release(f);
 }
+
+/* A straight line along +x with |B|(x) = 1 - 0.5 g(x - 5) - 0.8 g(x - 15),
+ * g(u) = exp(-u^2): minima 0.5 at x = 5 and 0.2 at x = 15, |B| back near 1
+ * between them. The global minimum (CR_FL_TO_BMIN) is at 15; the first one
+ * (CR_FL_TO_BMIN_FIRST: |B| rises past 1.5 times it before x = 15) at 5. */
+static int two_minima_eval(const struct cr_field *f, double t, const double x[3], struct cr_field_sample *s)
+{
+    (void)f, (void)t;
+    memset(s, 0, sizeof *s);
+    double g1 = exp(-(x[0] - 5.0) * (x[0] - 5.0)), g2 = exp(-(x[0] - 15.0) * (x[0] - 15.0));
+    s->B[0] = 1.0 - 0.5 * g1 - 0.8 * g2;
+    return CR_OK;
+}
+static void two_minima_release(struct cr_field *f) { (void)f; }
+
+Test(fieldline, first_and_global_bmin)
+{
+    static const struct cr_field_vtable vt = {two_minima_eval, two_minima_release};
+    struct cr_field f = {.vt = &vt, .r_inner = 0.01, .r_outer = 100.0, .name = "two minima"};
+    struct cr_fieldline_inp in = {.field = &f, .r_inner = 0.01, .r_outer = 30.0, .b_null = 1e-6, .h_max = 0.2};
+    struct cr_fieldline *fl = cr_fieldline_new(&in);
+    cr_assert_not_null(fl);
+    const double x0[3] = {0.5, 0, 0};
+    struct cr_fl_target_info a, b;
+    cr_assert_eq(cr_fieldline_length_to(fl, 0.0, x0, 1, CR_FL_TO_BMIN, &a), CR_OK);
+    cr_assert_eq(cr_fieldline_length_to(fl, 0.0, x0, 1, CR_FL_TO_BMIN_FIRST, &b), CR_OK);
+    /* parabola refinement on steps of <= 0.2: well inside 0.02 of the exact minima */
+    cr_assert(fabs(a.x[0] - 15.0) < 0.02, "global minimum at x = %g", a.x[0]);
+    cr_assert(fabs(a.bmag - 0.2) < 1e-3, "%g", a.bmag);
+    cr_assert(fabs(b.x[0] - 5.0) < 0.02, "first minimum at x = %g", b.x[0]);
+    cr_assert(fabs(b.bmag - 0.5) < 1e-3, "%g", b.bmag);
+    cr_assert(fabs(b.length - 4.5) < 0.02, "%g", b.length);
+    /* the integration stopped soon after the first minimum */
+    cr_assert_lt(b.end.length, 10.0, "%g", b.end.length);
+    cr_fieldline_release(fl);
+}
