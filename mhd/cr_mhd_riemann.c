@@ -183,9 +183,18 @@ static void hlle_row(double gamma, double inv_c2, int n, const double *restrict 
         const double idb = 1.0 / (bp - bm), pm = bp * bm;
 #define HLL(fl_, fr_, ul_, ur_) ((bp * (fl_) - bm * (fr_) + pm * ((ur_) - (ul_))) * idb)
         f0[m] = HLL(rl * ul, rr * ur, rl, rr);
-        f1[m] = HLL(rl * ul * ul + ptl - bx2, rr * ur * ur + ptr - bx2, rl * ul, rr * ur);
-        f2[m] = HLL(rl * ul * vl - bx * byl, rr * ur * vr - bx * byr, rl * vl, rr * vr);
-        f3[m] = HLL(rl * ul * wl - bx * bzl, rr * ur * wr - bx * bzr, rl * wl, rr * wr);
+        /* with the Boris correction the dissipation acts on the semi-relativistic
+         * momentum rho v + S_A / c^2 = rho v + (B^2 v - B (v.B)) / c^2 (Gombosi et al.
+         * 2002, eq. 13), whose perpendicular change the cell update divides by
+         * 1 + vA^2/c^2: the upwinding then matches the waves of speed <= c that
+         * bp, bm bound (with rho v alone it is 1 + vA^2/c^2 times too weak) */
+        const double kl = boris ? inv_c2 : 0.0;
+        const double ml1 = rl * ul + kl * (b2l * ul - bx * vbl), mr1 = rr * ur + kl * (b2r * ur - bx * vbr);
+        const double ml2 = rl * vl + kl * (b2l * vl - byl * vbl), mr2 = rr * vr + kl * (b2r * vr - byr * vbr);
+        const double ml3 = rl * wl + kl * (b2l * wl - bzl * vbl), mr3 = rr * wr + kl * (b2r * wr - bzr * vbr);
+        f1[m] = HLL(rl * ul * ul + ptl - bx2, rr * ur * ur + ptr - bx2, ml1, mr1);
+        f2[m] = HLL(rl * ul * vl - bx * byl, rr * ur * vr - bx * byr, ml2, mr2);
+        f3[m] = HLL(rl * ul * wl - bx * bzl, rr * ur * wr - bx * bzr, ml3, mr3);
         f4[m] = HLL((el + ptl) * ul - bx * vbl, (er + ptr) * ur - bx * vbr, el, er);
         f5[m] = HLL(byl * ul - bx * vl, byr * ur - bx * vr, byl, byr);
         f6[m] = HLL(bzl * ul - bx * wl, bzr * ur - bx * wr, bzl, bzr);
