@@ -26,6 +26,7 @@ struct entry {
     char origin[300];
     int set;             /* given in a file or override */
     int line;            /* line in file (0 = not from file) */
+    int load;            /* which load set it (a later file overrides, the same file may not repeat) */
 };
 
 struct cr_config {
@@ -34,6 +35,7 @@ struct cr_config {
     int n;
     char *file;
     char *dir;
+    int nloads;          /* files and strings loaded so far */
 };
 
 /* ---- small string helpers ------------------------------------------------ */
@@ -378,6 +380,7 @@ struct load_ctx {
     char err[1024];     /* first error message */
     char last_section[128];
     char last_name[128];
+    int load;           /* number of this load (cfg->nloads after it began) */
 };
 
 static char *reader(char *buf, int num, void *stream)
@@ -450,8 +453,8 @@ static int handler(void *user, const char *section, const char *name, const char
         return 0;
     }
     int continuation = !strcmp(c->last_section, section) && !strcmp(c->last_name, name) && e->line > 0 &&
-                       e->set == 1;
-    if (e->line > 0 && e->set == 1 && !(continuation && e->key->type == CR_KEY_REALS)) {
+                       e->set == 1 && e->load == c->load;
+    if (e->line > 0 && e->set == 1 && e->load == c->load && !(continuation && e->key->type == CR_KEY_REALS)) {
         set_err(c, "%s:%d: key '%s.%s' given twice (first at line %d)", c->name, c->line, section, name,
                 e->line);
         return 0;
@@ -465,6 +468,7 @@ static int handler(void *user, const char *section, const char *name, const char
         return 0;
     }
     e->set = 1;
+    e->load = c->load;
     if (!continuation) e->line = c->line;
     snprintf(e->origin, sizeof e->origin, "%s:%d", c->name, e->line);
     snprintf(c->last_section, sizeof c->last_section, "%s", section);
@@ -520,7 +524,7 @@ int cr_config_load(struct cr_config *cfg, const char *path)
         return CR_ECONFIG;
     }
     char *dir = dir_of(path);
-    struct load_ctx c = {.cfg = cfg, .name = path, .dir = dir, .fp = fp};
+    struct load_ctx c = {.cfg = cfg, .name = path, .dir = dir, .fp = fp, .load = ++cfg->nloads};
     int rc = ini_parse_stream(reader, &c, handler, &c);
     fclose(fp);
     int st = finish_load(cfg, &c, rc);
@@ -538,7 +542,7 @@ int cr_config_load(struct cr_config *cfg, const char *path)
 int cr_config_load_string(struct cr_config *cfg, const char *text, const char *name)
 {
     char *dir = dir_of(name);
-    struct load_ctx c = {.cfg = cfg, .name = name, .dir = dir, .str = text};
+    struct load_ctx c = {.cfg = cfg, .name = name, .dir = dir, .str = text, .load = ++cfg->nloads};
     int rc = ini_parse_stream(reader, &c, handler, &c);
     int st = finish_load(cfg, &c, rc);
     if (st == CR_OK) {

@@ -64,7 +64,8 @@ struct cr_config;
 struct cr_config *cr_config_new(const struct cr_key *const *tables, size_t ntables,
                                 const struct cr_log *log);
 
-/* Load an INI file; values override defaults. CR_ECONFIG on any error. */
+/* Load an INI file; values override defaults and the values of files loaded
+ * before it (a key given twice in one file is an error). CR_ECONFIG on any error. */
 int cr_config_load(struct cr_config *cfg, const char *path);
 
 /* Load INI text (tests, embedded defaults). `name` stands in for the file name

@@ -292,6 +292,58 @@ static int split_flybys(const struct cr_config *cfg, struct plist *l, const stru
     return rc;
 }
 
+/* The fly stage for one flyby file: the run file, the flyby file over it,
+ * then the run's launch time (launch >= 0) and the MLT sector centre (mlt
+ * not NULL: flyby.mlt set, name suffixed _mlt<centre>). */
+static int run_fly(const struct cr_cmd_ctx *ctx, const char *flyby, const double *mlt, double launch,
+                   const char *parts, const char *stamps, int force, char *label, size_t nlabel, int *res)
+{
+    const struct cr_log *log = ctx->log;
+    struct cr_config *fc = cr_config_new_all(log);
+    if (!fc) return CR_ENOMEM;
+    int rc = ctx->ini_path ? cr_config_load(fc, ctx->ini_path) : CR_OK;
+    if (!rc) rc = cr_config_load(fc, flyby);
+    char name[256], ov[320];
+    if (!rc) {
+        const char *nm = schema_has("flyby", "name") ? cr_config_string(fc, "flyby", "name") : "";
+        if (nm && *nm) snprintf(name, sizeof name, "%s", nm);
+        else cr_path_stem(flyby, name, sizeof name);
+    }
+    if (!rc && launch >= 0) {
+        snprintf(ov, sizeof ov, "flyby.launch_time=%.17g", launch);
+        rc = cr_config_override(fc, ov);
+    }
+    if (!rc && mlt) {
+        size_t len = strlen(name);
+        snprintf(name + len, sizeof name - len, "_mlt%g", *mlt);
+        snprintf(ov, sizeof ov, "flyby.mlt=%.17g", *mlt);
+        rc = cr_config_override(fc, ov);
+        snprintf(ov, sizeof ov, "flyby.name=%s", name);
+        if (!rc) rc = cr_config_override(fc, ov);
+    }
+    if (!rc) rc = cr_config_check_required(fc);
+    if (!rc) {
+        struct stage_run s = {.command = "fly", .ctx = *ctx};
+        snprintf(label, nlabel, "fly %s", name);
+        s.label = label;
+        s.ctx.cfg = fc;
+        s.ctx.ini_path = flyby;
+        s.ctx.argc = 0;
+        s.ctx.argv = NULL;
+        char out[4400];
+        plist_add(&s.in, parts);
+        plist_add(&s.in, flyby);
+        snprintf(out, sizeof out, "%s/%s.spectrogram.nc", ctx->run_dir, name);
+        plist_add(&s.out, out);
+        snprintf(s.stamp_path, sizeof s.stamp_path, "%s/fly_%s.ini", stamps, name);
+        rc = run_stage(&s, force, log, res);
+        plist_free(&s.in);
+        plist_free(&s.out);
+    }
+    cr_config_release(fc);
+    return rc;
+}
+
 int cr_cmd_pipeline(struct cr_cmd_ctx *ctx)
 {
     const struct cr_log *log = ctx->log;
@@ -312,7 +364,7 @@ int cr_cmd_pipeline(struct cr_cmd_ctx *ctx)
         plist_free(&flybys);
         return rc;
     }
-    char stamps[4200], p[4400];
+    char stamps[4200];
     snprintf(stamps, sizeof stamps, "%.4096s/.pipeline", ctx->run_dir);
     if ((rc = cr_mkdir_p(stamps, log))) {
         plist_free(&flybys);
@@ -323,8 +375,6 @@ int cr_cmd_pipeline(struct cr_cmd_ctx *ctx)
     snprintf(flux, sizeof flux, "%s/flux.nc", ctx->run_dir);
     snprintf(parts, sizeof parts, "%s/particles.h5", ctx->run_dir);
     snprintf(index, sizeof index, "%s/report/index.md", ctx->run_dir);
-    const char *ini = ctx->ini_path;
-
     /* summary rows */
     enum { MAXROWS = 64 };
     char row_label[MAXROWS][300];
@@ -343,60 +393,14 @@ int cr_cmd_pipeline(struct cr_cmd_ctx *ctx)
         if (st == ST_FLY) {
             size_t nsec = 0;
             const double *sec = cr_config_reals(cfg, "pipeline", "mlt_sectors", &nsec);
+            const double launch = cr_config_real(cfg, "pipeline", "launch_time");
             for (int f = 0; f < flybys.n && !rc; f++)
                 for (size_t q = 0; q < (nsec > 0 ? nsec : 1) && !rc; q++) {
-                    struct stage_run s = {.command = "fly"};
-                    struct cr_config *fc = cr_config_new_all(log);
-                    if (!fc) {
-                        rc = CR_ENOMEM;
-                        break;
-                    }
-                    /* the run file, then the flyby file over it, then the sector */
-                    rc = ini ? cr_config_load(fc, ini) : CR_OK;
-                    if (!rc) rc = cr_config_load(fc, flybys.p[f]);
-                    char name[256];
-                    if (!rc) {
-                        const char *nm = schema_has("flyby", "name") ? cr_config_string(fc, "flyby", "name") : "";
-                        if (nm && *nm) snprintf(name, sizeof name, "%s", nm);
-                        else cr_path_stem(flybys.p[f], name, sizeof name);
-                    }
-                    const double launch = cr_config_real(cfg, "pipeline", "launch_time");
-                    if (!rc && launch >= 0) {
-                        char ov[80];
-                        snprintf(ov, sizeof ov, "flyby.launch_time=%.17g", launch);
-                        rc = cr_config_override(fc, ov);
-                    }
-                    if (!rc && nsec > 0) {
-                        char ov[320];
-                        size_t len = strlen(name);
-                        snprintf(name + len, sizeof name - len, "_mlt%g", sec[q]);
-                        snprintf(ov, sizeof ov, "flyby.mlt=%.17g", sec[q]);
-                        rc = cr_config_override(fc, ov);
-                        snprintf(ov, sizeof ov, "flyby.name=%s", name);
-                        if (!rc) rc = cr_config_override(fc, ov);
-                    }
-                    if (!rc) rc = cr_config_check_required(fc);
-                    if (!rc) {
-                        char label[300];
-                        snprintf(label, sizeof label, "fly %s", name);
-                        s.label = label;
-                        s.ctx = *ctx;
-                        s.ctx.cfg = fc;
-                        s.ctx.ini_path = flybys.p[f];
-                        s.ctx.argc = 0;
-                        s.ctx.argv = NULL;
-                        plist_add(&s.in, parts);
-                        plist_add(&s.in, flybys.p[f]);
-                        snprintf(p, sizeof p, "%s/%s.spectrogram.nc", ctx->run_dir, name);
-                        plist_add(&s.out, p);
-                        snprintf(s.stamp_path, sizeof s.stamp_path, "%s/fly_%s.ini", stamps, name);
-                        int res = R_NOT_REACHED;
-                        rc = run_stage(&s, force, log, &res);
-                        ROW(label, res);
-                    }
-                    plist_free(&s.in);
-                    plist_free(&s.out);
-                    cr_config_release(fc);
+                    char label[300] = "";
+                    int res = R_NOT_REACHED;
+                    rc = run_fly(ctx, flybys.p[f], nsec > 0 ? &sec[q] : NULL, launch, parts, stamps, force, label,
+                                 sizeof label, &res);
+                    if (label[0]) ROW(label, res); /* the stage was reached */
                 }
             continue;
         }

@@ -54,6 +54,24 @@ Test(config, defaults_and_types)
     cr_config_release(cfg);
 }
 
+/* A file loaded over another overrides its values (the pipeline lays a
+ * flyby file over the run file); within one file a repeat is an error. */
+Test(config, later_file_overrides_earlier)
+{
+    struct cr_log log;
+    struct cr_config *cfg = make_cfg(stderr, &log);
+    cr_assert_eq(cr_config_load_string(cfg, "[t]\nn = 12\nlist = 1, 2\n", "run.ini"), CR_OK);
+    cr_assert_eq(cr_config_load_string(cfg, "[t]\nn = 14\nlist = 5\n  6 7\n", "flyby.ini"), CR_OK);
+    cr_assert_eq(cr_config_int(cfg, "t", "n"), 14);
+    size_t n;
+    const double *l = cr_config_reals(cfg, "t", "list", &n);
+    cr_assert_eq(n, 3);
+    cr_assert_float_eq(l[0], 5.0, 0);
+    cr_assert_str_eq(cr_config_origin(cfg, "t", "n"), "flyby.ini:2");
+    cr_assert_eq(cr_config_load_string(cfg, "[t]\nn = 1\nn = 2\n", "again.ini"), CR_ECONFIG);
+    cr_config_release(cfg);
+}
+
 Test(config, load_string_overrides_and_paths)
 {
     struct cr_log log;

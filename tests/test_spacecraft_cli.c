@@ -343,3 +343,43 @@ Test(spacecraft_cli, plot_tool)
     cr_assert(cr_file_exists(png));
     helper_rm_rf(dir);
 }
+
+/* The pipeline's fly stage: one flyby file flown in two MLT sectors at the
+ * run's launch time ([pipeline] mlt_sectors, launch_time), named
+ * <flyby>_mlt<centre>; a second run finds both up to date. */
+Test(spacecraft_cli, pipeline_flies_each_sector)
+{
+    char dir[512], out[1 << 15], args[2048], path[700];
+    make_run(dir, sizeof dir);
+    write_flyby(dir, "pass", "instrument = tracers_aci");
+    snprintf(path, sizeof path, "%s/run.ini", dir);
+    helper_write_file(path, "[run]\ndir = .\n[pipeline]\nstages = fly\nflybys = pass.ini\nmlt_sectors = 11.5, 12.5\n"
+                            "launch_time = 120\n");
+    snprintf(args, sizeof args, "pipeline %s/run.ini", dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "fly pass_mlt11.5"), "%s", out);
+    cr_assert(strstr(out, "fly pass_mlt12.5"), "%s", out);
+    const double centre[2] = {11.5, 12.5};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/pass_mlt%g.spectrogram.nc", dir, centre[k]);
+        int nc, vt, vm, dt;
+        size_t nt;
+        cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR, "%s missing: %s", path, out);
+        cr_assert_eq(nc_inq_dimid(nc, "time", &dt), NC_NOERR);
+        nc_inq_dimlen(nc, dt, &nt);
+        cr_assert_gt(nt, 1);
+        double *t = malloc(nt * sizeof *t), *m = malloc(nt * sizeof *m);
+        cr_assert_eq(nc_inq_varid(nc, "time", &vt), NC_NOERR);
+        cr_assert_eq(nc_inq_varid(nc, "mlt", &vm), NC_NOERR);
+        cr_assert_eq(nc_get_var_double(nc, vt, t), NC_NOERR);
+        cr_assert_eq(nc_get_var_double(nc, vm, m), NC_NOERR);
+        /* the run's launch time (the flyby file says 110 s), the sector's MLT */
+        cr_assert(t[0] >= 120.0 && t[0] < 122.0, "first sample at %g s", t[0]);
+        for (size_t i = 0; i < nt; i++) cr_assert(fabs(m[i] - centre[k]) < 1e-9, "MLT %g", m[i]);
+        free(t), free(m);
+        nc_close(nc);
+    }
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "fly pass_mlt12.5                 up to date"), "%s", out);
+    helper_rm_rf(dir);
+}
