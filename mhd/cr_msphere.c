@@ -601,11 +601,13 @@ int cr_msphere_diagnose(struct cr_msphere *ms, struct cr_msphere_diag *d)
     d->bz_sw = s.b[2];
     /* bow shock: outermost crossing of twice the upstream density (scanning
      * inwards) with the solar wind flowing outside it (Vx below 0.7 of the
-     * driver's, so that dense plasma near the Earth is not taken for the sheath) */
+     * driver's in one of the two cells outside, so that dense plasma near the
+     * Earth is not taken for the sheath; the first cell outside may be the
+     * shock's own, half decelerated) */
     int ibs = -1;
     const double nth = 2.0 * s.n, vth = 0.7 * s.v[0] / ms->units.velocity;
     for (int i = ni - 2; i >= 0; i--)
-        if (dn[i] >= nth && dn[i + 1] < nth && vx[i + 1] < vth) {
+        if (dn[i] >= nth && dn[i + 1] < nth && (vx[i + 1] < vth || (i + 2 < ni && vx[i + 2] < vth))) {
             ibs = i;
             d->r_bs = xr[i + 1] + (nth - dn[i + 1]) * (xr[i] - xr[i + 1]) / (dn[i] - dn[i + 1]);
             break;
