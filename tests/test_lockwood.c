@@ -366,7 +366,7 @@ static void steady_case(enum synth_instrument ins, const char *label, unsigned l
             100.0 * in10 / n, 100.0 * in2s / n, mean_l, e_lock);
     cr_assert_gt(n, ins == SYNTH_DMSP ? 40 : 150, "a dispersion of this pass gives many estimates (%d)", n);
     if (!seed) {
-        /* (a) of the issue: the steady rate within 10 % (mean over the dispersion; the
+        /* (a) the steady rate within 10 % (mean over the dispersion; the
          * edge interpolation of E_ic is exact for a sharp cutoff in a flat spectrum, the
          * residual comes from the spectral slope within a channel and the smoothing) */
         cr_assert(fabs(mean / e_true - 1) < 0.10, "mean E_i_conv %g vs %g", mean, e_true);
@@ -444,7 +444,7 @@ Test(lockwood, bursts_tracers)
                 b + 1, nin, centre, start[b] + 0.5 * len, dto_max, dt_s, flux, e_b * len);
         cr_assert_gt(nin, 20);
         cr_assert_gt(dto_max, 0);
-        /* (b) of the issue: the burst time within one spacecraft sample */
+        /* (b) the burst time within one spacecraft sample */
         cr_assert(fabs(centre - (start[b] + 0.5 * len)) < dto_max, "burst %d centre %g vs %g (tolerance %g s)", b + 1,
                   centre, start[b] + 0.5 * len, dto_max);
         /* flux conservation: the area under the rate against t_o is the flux the burst

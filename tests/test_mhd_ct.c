@@ -30,7 +30,7 @@ static struct cr_mhd *problem_on(const struct cr_grid *g, const char *name, doub
 Test(mhd_ct, divb_round_off_orszag_tang_warped)
 {
     /* Round-off: each step adds ~1e-16 |Phi| per face and the sum random-walks,
-     * ~sqrt(500) 1e-16 ~ 3e-15 relative; bound 1e-12 (the issue's criterion). */
+     * ~sqrt(500) 1e-16 ~ 3e-15 relative; bound 1e-12 (the project's criterion). */
     tmhd_threads(1);
     int n = helper_sanitized() ? 32 : 64;
     const double lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1.0 / n};

@@ -184,7 +184,7 @@ Test(particles_dipole, bounce_drift_mu_fo_and_gc)
     double td_exact = cr_dipole_drift_period(fo.energy, mc2, 1.0, fo.L, fo.alpha, B_E);
     double tb_appr = cr_dipole_bounce_period_approx(fo.energy, mc2, fo.L, fo.alpha);
     double td_appr = cr_dipole_drift_period_approx(fo.energy, mc2, 1.0, fo.L, fo.alpha, B_E);
-    /* Within 1 % (the issue's requirement). What separates the traced
+    /* Within 1 % (the project's requirement). What separates the traced
      * periods from first-order guiding-centre theory: finite-Larmor-radius
      * terms O(eps^2) ~ 1.5e-4, the Boris phase shift (Omega dt)^2/12 = 1.3e-3
      * of the gyration (FO, 50 steps per gyration), the GC integrator's 1e-10

@@ -38,7 +38,7 @@ done
 # --- MHD core: free-stream preservation on the LFM D grid ------------------
 $BIN mhd runs/verify/uniform_lfm.ini run.dir="$OUT/uniform_lfm" run.progress=never 2>&1 | tail -n 3
 
-# --- Magnetosphere (issue 4): the D-grid run under steady southward IMF -------
+# --- Magnetosphere: the D-grid run under steady southward IMF -------
 # runs/southward.ini (GEM-2009 baseline, 2 h of southward driving, 15 min of
 # 5-s slices; hours on 2 cores, resumes from its checkpoint when interrupted):
 # subsolar magnetopause within 10 % of Shue et al. 1998, bow shock within 15 %
