@@ -752,6 +752,57 @@ char *cr_config_to_ini(const struct cr_config *cfg)
     return buf;
 }
 
+static int in_list(const char *const *list, const char *name, size_t n)
+{
+    if (list)
+        for (; *list; list++)
+            if (strlen(*list) == n && !strncmp(*list, name, n)) return 1;
+    return 0;
+}
+
+char *cr_config_ini_select(const struct cr_config *cfg, const char *const *sections, const char *const *skip,
+                           int keep_blank)
+{
+    char *all = cr_config_to_ini(cfg);
+    if (!all) return NULL;
+    char *out = cr_zalloc(strlen(all) + 1, 1);
+    if (!out) {
+        free(all);
+        return NULL;
+    }
+    char sec[128] = "";
+    int keep = 0;
+    size_t o = 0;
+    for (char *line = all; *line;) {
+        char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) + 1 : strlen(line);
+        if (line[0] == '[') {
+            const char *close = memchr(line, ']', len);
+            size_t n = close ? (size_t)(close - line - 1) : 0;
+            if (n >= sizeof sec) n = 0;
+            memcpy(sec, line + 1, n);
+            sec[n] = '\0';
+            keep = (!sections || in_list(sections, sec, n)) && !in_list(skip, sec, n);
+        }
+        int drop = !keep || line[0] == ';' || line[0] == '#' || (!keep_blank && line[0] == '\n');
+        if (!drop && line[0] != '[' && skip) {
+            /* "section.key" entries: the key is the line's first word */
+            size_t kl = strcspn(line, " =\n");
+            char full[300];
+            int w = snprintf(full, sizeof full, "%s.%.*s", sec, (int)kl, line);
+            if (w > 0 && (size_t)w < sizeof full && in_list(skip, full, (size_t)w)) drop = 1;
+        }
+        if (!drop) {
+            memcpy(out + o, line, len);
+            o += len;
+        }
+        line += len;
+    }
+    out[o] = '\0';
+    free(all);
+    return out;
+}
+
 void cr_config_print_schema(const struct cr_config *cfg, FILE *out)
 {
     const char *cur = NULL;

@@ -110,6 +110,14 @@ void cr_config_print(const struct cr_config *cfg, FILE *out, const char *const *
  * unit comment). Caller frees. This is what output files store. */
 char *cr_config_to_ini(const struct cr_config *cfg);
 
+/* Part of cr_config_to_ini's text, for comparing configurations (checkpoint
+ * and pipeline stamps): only the sections in `sections` (NULL-terminated;
+ * NULL = all), without those named in `skip` ("section" or
+ * "section.key"; NULL = none), without comment lines and, unless
+ * keep_blank, without blank lines. Caller frees. */
+char *cr_config_ini_select(const struct cr_config *cfg, const char *const *sections, const char *const *skip,
+                           int keep_blank);
+
 /* Print the schema (key reference) as Markdown. */
 void cr_config_print_schema(const struct cr_config *cfg, FILE *out);
 

@@ -88,41 +88,9 @@ struct run {
 static char *physics_stamp(const struct cr_config *cfg)
 {
     static const char *const secs[] = {"grid", "wind", "ionosphere", "msphere", NULL};
-    static const char *const free_keys[] = {"t_end", "checkpoint_dt", "restart", "stop_after", "validate", NULL};
-    char *all = cr_config_to_ini(cfg);
-    if (!all) return NULL;
-    char *out = cr_zalloc(strlen(all) + 1, 1);
-    if (!out) {
-        free(all);
-        return NULL;
-    }
-    size_t o = 0;
-    int keep = 0, in_ms = 0;
-    for (char *line = all; *line;) {
-        char *eol = strchr(line, '\n');
-        size_t len = eol ? (size_t)(eol - line) + 1 : strlen(line);
-        if (line[0] == '[') {
-            keep = 0, in_ms = 0;
-            for (int s = 0; secs[s]; s++) {
-                size_t l = strlen(secs[s]);
-                if (len > l + 1 && !strncmp(line + 1, secs[s], l) && line[l + 1] == ']') keep = 1, in_ms = !strcmp(secs[s], "msphere");
-            }
-        }
-        int drop = !keep || line[0] == ';' || line[0] == '#' || line[0] == '\n';
-        if (!drop && in_ms)
-            for (int k = 0; free_keys[k]; k++) {
-                size_t l = strlen(free_keys[k]);
-                if (!strncmp(line, free_keys[k], l) && (line[l] == ' ' || line[l] == '=')) drop = 1;
-            }
-        if (!drop) {
-            memcpy(out + o, line, len);
-            o += len;
-        }
-        line += len;
-    }
-    out[o] = '\0';
-    free(all);
-    return out;
+    static const char *const free_keys[] = {"msphere.t_end", "msphere.checkpoint_dt", "msphere.restart",
+                                            "msphere.stop_after", "msphere.validate", NULL};
+    return cr_config_ini_select(cfg, secs, free_keys, 0);
 }
 
 static int rec_add(struct run *r, const struct rec *x)

@@ -87,44 +87,9 @@ static int schema_has(const char *section, const char *name)
  * Caller frees. */
 static char *config_stamp(const struct cr_config *cfg, const struct cr_command *cmd)
 {
-    char *all = cr_config_to_ini(cfg);
-    if (!all) return NULL;
-    size_t n = strlen(all);
-    char *out = cr_zalloc(n + 1, 1);
-    if (!out) {
-        free(all);
-        return NULL;
-    }
-    int keep = 0, every = !cmd || !cmd->sections || !cmd->sections[0];
-    size_t o = 0;
-    for (char *line = all; *line;) {
-        char *eol = strchr(line, '\n');
-        size_t len = eol ? (size_t)(eol - line) + 1 : strlen(line);
-        if (line[0] == '[') {
-            char sec[128] = "";
-            const char *close = memchr(line, ']', len);
-            if (close && (size_t)(close - line - 1) < sizeof sec) {
-                memcpy(sec, line + 1, (size_t)(close - line - 1));
-                sec[close - line - 1] = '\0';
-            }
-            keep = 0;
-            if (strcmp(sec, "run")) {
-                if (every) keep = 1;
-                else
-                    for (const char *const *s = cmd->sections; *s; s++)
-                        if (!strcmp(*s, sec)) keep = 1;
-            }
-        }
-        /* comment lines (the header naming the file) are not part of the stamp */
-        if (keep && line[0] != ';' && line[0] != '#') {
-            memcpy(out + o, line, len);
-            o += len;
-        }
-        line += len;
-    }
-    out[o] = '\0';
-    free(all);
-    return out;
+    static const char *const skip[] = {"run", NULL};
+    int every = !cmd || !cmd->sections || !cmd->sections[0];
+    return cr_config_ini_select(cfg, every ? NULL : cmd->sections, skip, 1);
 }
 
 static char *read_file(const char *path)

@@ -72,6 +72,27 @@ Test(config, later_file_overrides_earlier)
     cr_config_release(cfg);
 }
 
+/* Parts of the INI text for stamps: sections kept or skipped, single keys
+ * skipped, blank lines kept only when asked. */
+Test(config, ini_select_sections_and_keys)
+{
+    struct cr_log log;
+    struct cr_config *cfg = make_cfg(stderr, &log);
+    static const char *const only_t[] = {"t", NULL}, *const skip_x[] = {"t.x", NULL}, *const skip_t[] = {"t", NULL};
+    char *a = cr_config_ini_select(cfg, only_t, skip_x, 0);
+    cr_assert_not_null(a);
+    cr_assert(strstr(a, "[t]\n") && strstr(a, "\nn = 8") && strstr(a, "\nlist = "), "%s", a);
+    cr_assert_null(strstr(a, "\nx = "), "%s", a);
+    cr_assert_null(strstr(a, "[u]"), "%s", a);
+    cr_assert_null(strstr(a, "\n\n"), "%s", a);
+    char *b = cr_config_ini_select(cfg, NULL, skip_t, 1);
+    cr_assert_not_null(b);
+    cr_assert(strstr(b, "[u]\nname = ") && !strstr(b, "[t]"), "%s", b);
+    free(a);
+    free(b);
+    cr_config_release(cfg);
+}
+
 Test(config, load_string_overrides_and_paths)
 {
     struct cr_log log;
