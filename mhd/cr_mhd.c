@@ -263,6 +263,37 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
         for (int c = 0; c < 3; c++) m->eface[d][c] = alloc_array(m, &fail);
         if (m->active[d])
             for (int q = 0; q < CR_MHD_NCONS; q++) m->flux[d][q] = alloc_array(m, &fail);
+        if (m->active[d] && m->inv_c2 > 0.0)
+            for (int c = 0; c < 3; c++) m->fluxm[d][c] = alloc_array(m, &fail);
+    }
+    if (m->inv_c2 > 0.0 && inp->boris_c_at) {
+        /* a Boris speed that varies in space: 1/c^2 at every centroid, ghosts
+         * included, and the mean of the two cells on every face */
+        m->ic2c = alloc_array(m, &fail);
+        for (int d = 0; d < 3; d++)
+            if (m->active[d]) m->ic2f[d] = alloc_array(m, &fail);
+        if (!fail) {
+            const int ng = g->ng;
+            for (int k = -ng; k < g->nk + ng; k++)
+                for (int j = -ng; j < g->nj + ng; j++)
+                    for (int i = -ng; i < g->ni + ng; i++) {
+                        size_t c = CR_GIDX(g, i, j, k);
+                        double x[3] = {g->cx[c], g->cy[c], g->cz[c]};
+                        double cc = inp->boris_c_at(inp->boris_ctx, x);
+                        if (!(cc > 0.0) || !isfinite(cc)) cc = inp->boris_c;
+                        m->ic2c[c] = 1.0 / (cc * cc);
+                    }
+            for (int d = 0; d < 3; d++) {
+                if (!m->ic2f[d]) continue;
+                const ptrdiff_t s = m->stride[d];
+                for (int k = -ng + (d == 2); k < g->nk + ng; k++)
+                    for (int j = -ng + (d == 1); j < g->nj + ng; j++)
+                        for (int i = -ng + (d == 0); i < g->ni + ng; i++) {
+                            size_t c = CR_GIDX(g, i, j, k);
+                            m->ic2f[d][c] = 0.5 * (m->ic2c[c] + m->ic2c[c - s]);
+                        }
+            }
+        }
     }
     for (int q = 0; q < 6; q++) m->minv[q] = alloc_array(m, &fail);
     if (inp->b0) {
@@ -313,8 +344,11 @@ void cr_mhd_release(struct cr_mhd *m)
         free(m->face[d]), free(m->face0[d]), free(m->ecc[d]), free(m->emf[d]), free(m->mflux[d]);
         for (int c = 0; c < 3; c++) free(m->eface[d][c]), free(m->b0f[d][c]);
         for (int q = 0; q < CR_MHD_NCONS; q++) free(m->flux[d][q]);
+        for (int c = 0; c < 3; c++) free(m->fluxm[d][c]);
+        free(m->ic2f[d]);
         free(m->b0c[d]), free(m->j0[d]);
     }
+    free(m->ic2c);
     for (int q = 0; q < 6; q++) free(m->minv[q]);
     free(m->ring_chunk);
     if (m->scratch)

@@ -118,6 +118,9 @@ struct cr_mhd_inp {
     double cfl;                         /* Courant number (0 -> 0.3) */
     double rho_floor, p_floor;          /* floors (0 -> 1e-10 of the code unit) */
     double boris_c;                     /* reduced speed of light in code units (0 = no Boris correction) */
+    double (*boris_c_at)(void *ctx, const double x[3]); /* optional: c at x (code units, > 0), used instead of
+                                           boris_c wherever it is given (boris_c must be > 0 too) */
+    void *boris_ctx;
     struct cr_mhd_bc bc[6];             /* per side; periodic grid directions must be periodic */
     cr_mhd_field_fn b0;                 /* background field (NULL = none) */
     void *b0_ctx;

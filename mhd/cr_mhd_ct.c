@@ -151,8 +151,9 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        double *du[CR_MHD_NCONS];
+        double *du[CR_MHD_NCONS], *dg[3];
         for (int q = 0; q < CR_MHD_NCONS; q++) du[q] = m->scratch[tid] + (size_t)q * (size_t)(ni + 8);
+        for (int q = 0; q < 3; q++) dg[q] = m->scratch[tid] + (size_t)(CR_MHD_NCONS + q) * (size_t)(ni + 8);
 #pragma omp for collapse(2) schedule(static) nowait
         for (int k = 0; k < g->nk; k++)
             for (int j = 0; j < g->nj; j++) {
@@ -203,6 +204,22 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
 #pragma omp simd
                     for (int i = 0; i < ni; i++) d[i] *= bdt / vol[i];
                 }
+                if (ic2 > 0.0) {
+                    /* the magnetic part of the momentum change (Maxwell stress, dissipation of S/c^2) */
+                    for (int q = 0; q < 3; q++) {
+                        double *restrict d = dg[q];
+                        for (int i = 0; i < ni; i++) d[i] = 0.0;
+                        for (int e = 0; e < 3; e++) {
+                            if (!act[e]) continue;
+                            const double *restrict G = m->fluxm[e][q] + r0;
+                            const ptrdiff_t se = m->stride[e];
+#pragma omp simd
+                            for (int i = 0; i < ni; i++) d[i] += G[i] - G[i + se];
+                        }
+#pragma omp simd
+                        for (int i = 0; i < ni; i++) d[i] *= bdt / vol[i];
+                    }
+                }
                 if (m->b0_sources) {
                     /* J0 x B0 (momentum) and E.J0 (evolved energy), E = -v x B at this stage */
                     for (int i = 0; i < ni; i++) {
@@ -213,6 +230,11 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                         du[2][i] += bdt * (J[2] * B[0] - J[0] * B[2]);
                         du[3][i] += bdt * (J[0] * B[1] - J[1] * B[0]);
                         du[4][i] += bdt * (m->ecc[0][c] * J[0] + m->ecc[1][c] * J[1] + m->ecc[2][c] * J[2]);
+                        if (ic2 > 0.0) {
+                            dg[0][i] += bdt * (J[1] * B[2] - J[2] * B[1]);
+                            dg[1][i] += bdt * (J[2] * B[0] - J[0] * B[2]);
+                            dg[2][i] += bdt * (J[0] * B[1] - J[1] * B[0]);
+                        }
                     }
                 }
                 if (ic2 > 0.0) {
@@ -221,12 +243,20 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                         double B[3] = {m->w[5][c], m->w[6][c], m->w[7][c]};
                         if (m->has_b0) B[0] += m->b0c[0][c], B[1] += m->b0c[1][c], B[2] += m->b0c[2][c];
                         double b2 = B[0] * B[0] + B[1] * B[1] + B[2] * B[2];
-                        double al = b2 / m->w[0][c] * ic2;
-                        double bdm = b2 > 0.0 ? (B[0] * du[1][i] + B[1] * du[2][i] + B[2] * du[3][i]) / b2 : 0.0;
+                        double al = b2 / m->w[0][c] * (m->ic2c ? m->ic2c[c] : ic2);
+                        /* hydrodynamic part h (momentum flux rho v v + p): across B divided by
+                         * 1 + alpha, along B kept; magnetic part g: divided by 1 + alpha in every
+                         * direction. The Lorentz force has no component along B, so both are the
+                         * correction of Gombosi et al. (2002) for the sum; dividing g along B too
+                         * keeps the truncation error of a strongly curved B0 (the discrete
+                         * Maxwell stress is not exactly perpendicular to the cell's B) from
+                         * accelerating tenuous plasma along B unchecked where vA >> c */
+                        double h[3] = {du[1][i] - dg[0][i], du[2][i] - dg[1][i], du[3][i] - dg[2][i]};
+                        double bdm = b2 > 0.0 ? (B[0] * h[0] + B[1] * h[1] + B[2] * h[2]) / b2 : 0.0;
                         double ia = 1.0 / (1.0 + al);
-                        du[1][i] = (du[1][i] + al * B[0] * bdm) * ia;
-                        du[2][i] = (du[2][i] + al * B[1] * bdm) * ia;
-                        du[3][i] = (du[3][i] + al * B[2] * bdm) * ia;
+                        du[1][i] = (h[0] + al * B[0] * bdm + dg[0][i]) * ia;
+                        du[2][i] = (h[1] + al * B[1] * bdm + dg[1][i]) * ia;
+                        du[3][i] = (h[2] + al * B[2] * bdm + dg[2][i]) * ia;
                     }
                 }
                 for (int q = 0; q < CR_MHD_NCONS; q++) {

@@ -9,7 +9,7 @@
 #include "cr_mhd.h"
 
 /* Row buffers per thread used by the sweeps (each of scratch_len / CR_MHD_NROWBUF doubles). */
-#define CR_MHD_NROWBUF 40
+#define CR_MHD_NROWBUF 44
 
 /* Index ranges [lo, hi] (inclusive) per direction. */
 struct cr_mhd_range {
@@ -46,6 +46,8 @@ struct cr_mhd {
     double *w[CR_MHD_NPRIM];      /* primitives (B part: evolved field B1 at centres) */
     double *ecc[3];               /* cell-centred E = -v x B (total B) */
     double *flux[3][CR_MHD_NCONS];/* face fluxes times |A| (momentum in Cartesian components) */
+    double *fluxm[3][3];          /* with the Boris correction: the magnetic part of flux[d][1..3] */
+    double *ic2c, *ic2f[3];       /* 1/c^2 per cell and per face of a position-dependent Boris speed (else NULL) */
     double *eface[3][3];          /* electric field at faces (Cartesian), [dir][comp] */
     double *mflux[3];             /* CT upwind weight of the low side at faces (from the mass flux) */
     double *emf[3];               /* E . l on edges */

@@ -3,6 +3,7 @@
 #include "cr_mhd_riemann.h"
 
 #include <math.h>
+#include <stddef.h>
 
 /* Physical flux of a state (rho, u, v, w, p, by, bz; bx) along x, with the
  * total energy e and total pressure pt precomputed. */
@@ -126,16 +127,17 @@ static void hlld_row(double gamma, int n, const double *restrict l0, const doubl
 
 /* HLLE flux with Einfeldt speeds (Roe averages of Cargo & Gallice), as a
  * vectorisable row loop. */
-static void hlle_row(double gamma, double inv_c2, int n, const double *restrict l0, const double *restrict l1,
+static void hlle_row(double gamma, double inv_c2, const double *restrict ic2f, int n, const double *restrict l0, const double *restrict l1,
                      const double *restrict l2, const double *restrict l3, const double *restrict l4,
                      const double *restrict l5, const double *restrict l6, const double *restrict r0,
                      const double *restrict r1, const double *restrict r2, const double *restrict r3,
                      const double *restrict r4, const double *restrict r5, const double *restrict r6,
                      const double *restrict bnp, double *restrict f0, double *restrict f1, double *restrict f2,
-                     double *restrict f3, double *restrict f4, double *restrict f5, double *restrict f6)
+                     double *restrict f3, double *restrict f4, double *restrict f5, double *restrict f6,
+                     double *restrict g1, double *restrict g2, double *restrict g3)
 {
     const double gm1 = gamma - 1.0, gm1i = 1.0 / gm1;
-    const int boris = inv_c2 > 0.0;
+    const int boris = inv_c2 > 0.0 || ic2f != NULL, split = g1 != NULL;
 #pragma omp simd
     for (int m = 0; m < n; m++) {
         const double rl = l0[m], ul = l1[m], vl = l2[m], wl = l3[m], pl = l4[m], byl = l5[m], bzl = l6[m];
@@ -164,10 +166,11 @@ static void hlle_row(double gamma, double inv_c2, int n, const double *restrict 
         const double vsq = ubar * ubar + vbar * vbar + wbar * wbar;
         const double a2 = mx(gm1 * (hp - 0.5 * vsq) - (gm1 - 1.0) * xf, 1e-300);
         double cfroe, cfl, cfr;
+        const double ic2 = ic2f ? ic2f[m] : inv_c2; /* 1/c^2 of this face */
         if (boris) {
-            cfroe = cr_mhd_cfast_boris(gamma, inv_c2, rbar, rbar * a2 / gamma, bx, bx2 + btssq);
-            cfl = cr_mhd_cfast_boris(gamma, inv_c2, rl, pl, bx, b2l);
-            cfr = cr_mhd_cfast_boris(gamma, inv_c2, rr, pr, bx, b2r);
+            cfroe = cr_mhd_cfast_boris(gamma, ic2, rbar, rbar * a2 / gamma, bx, bx2 + btssq);
+            cfl = cr_mhd_cfast_boris(gamma, ic2, rl, pl, bx, b2l);
+            cfr = cr_mhd_cfast_boris(gamma, ic2, rr, pr, bx, b2r);
         } else {
             const double ct2 = btssq / rbar;
             const double tsum = vax2 + ct2 + a2, tdif = vax2 + ct2 - a2;
@@ -188,13 +191,19 @@ static void hlle_row(double gamma, double inv_c2, int n, const double *restrict 
          * 2002, eq. 13), whose perpendicular change the cell update divides by
          * 1 + vA^2/c^2: the upwinding then matches the waves of speed <= c that
          * bp, bm bound (with rho v alone it is 1 + vA^2/c^2 times too weak) */
-        const double kl = boris ? inv_c2 : 0.0;
+        const double kl = boris ? ic2 : 0.0;
         const double ml1 = rl * ul + kl * (b2l * ul - bx * vbl), mr1 = rr * ur + kl * (b2r * ur - bx * vbr);
         const double ml2 = rl * vl + kl * (b2l * vl - byl * vbl), mr2 = rr * vr + kl * (b2r * vr - byr * vbr);
         const double ml3 = rl * wl + kl * (b2l * wl - bzl * vbl), mr3 = rr * wr + kl * (b2r * wr - bzr * vbr);
         f1[m] = HLL(rl * ul * ul + ptl - bx2, rr * ur * ur + ptr - bx2, ml1, mr1);
         f2[m] = HLL(rl * ul * vl - bx * byl, rr * ur * vr - bx * byr, ml2, mr2);
         f3[m] = HLL(rl * ul * wl - bx * bzl, rr * ur * wr - bx * bzr, ml3, mr3);
+        if (split) {
+            /* the magnetic part of the same fluxes (HLL is linear in flux and state) */
+            g1[m] = HLL(0.5 * b2l - bx2, 0.5 * b2r - bx2, ml1 - rl * ul, mr1 - rr * ur);
+            g2[m] = HLL(-bx * byl, -bx * byr, ml2 - rl * vl, mr2 - rr * vr);
+            g3[m] = HLL(-bx * bzl, -bx * bzr, ml3 - rl * wl, mr3 - rr * wr);
+        }
         f4[m] = HLL((el + ptl) * ul - bx * vbl, (er + ptr) * ur - bx * vbr, el, er);
         f5[m] = HLL(byl * ul - bx * vl, byr * ur - bx * vr, byl, byr);
         f6[m] = HLL(bzl * ul - bx * wl, bzr * ur - bx * wr, bzl, bzr);
@@ -212,8 +221,8 @@ void cr_mhd_hlld_1(double gamma, const double wl[CR_MHD_RS_NVAR], const double w
 void cr_mhd_hlle_1(double gamma, double inv_c2, const double wl[CR_MHD_RS_NVAR], const double wr[CR_MHD_RS_NVAR],
                    double bn, double f[CR_MHD_RS_NVAR])
 {
-    hlle_row(gamma, inv_c2, 1, &wl[0], &wl[1], &wl[2], &wl[3], &wl[4], &wl[5], &wl[6], &wr[0], &wr[1], &wr[2],
-             &wr[3], &wr[4], &wr[5], &wr[6], &bn, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6]);
+    hlle_row(gamma, inv_c2, NULL, 1, &wl[0], &wl[1], &wl[2], &wl[3], &wl[4], &wl[5], &wl[6], &wr[0], &wr[1], &wr[2],
+             &wr[3], &wr[4], &wr[5], &wr[6], &bn, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], NULL, NULL, NULL);
 }
 
 void cr_mhd_riemann(enum cr_mhd_riemann_kind kind, const struct cr_mhd_rs_par *par, const struct cr_mhd_rs_row *row)
@@ -230,10 +239,10 @@ void cr_mhd_riemann(enum cr_mhd_riemann_kind kind, const struct cr_mhd_rs_par *p
     double *restrict f0 = row->flux[0], *restrict f1 = row->flux[1], *restrict f2 = row->flux[2];
     double *restrict f3 = row->flux[3], *restrict f4 = row->flux[4], *restrict f5 = row->flux[5];
     double *restrict f6 = row->flux[6];
-    if (kind == CR_MHD_HLLD && !(par->inv_c2 > 0.0)) {
+    if (kind == CR_MHD_HLLD && !(par->inv_c2 > 0.0) && !row->ic2) {
         hlld_row(g, n, l0, l1, l2, l3, l4, l5, l6, r0, r1, r2, r3, r4, r5, r6, bn, f0, f1, f2, f3, f4, f5, f6);
     } else {
-        hlle_row(g, par->inv_c2, n, l0, l1, l2, l3, l4, l5, l6, r0, r1, r2, r3, r4, r5, r6, bn, f0, f1, f2, f3, f4, f5,
-                 f6);
+        hlle_row(g, par->inv_c2, row->ic2, n, l0, l1, l2, l3, l4, l5, l6, r0, r1, r2, r3, r4, r5, r6, bn, f0, f1, f2, f3, f4, f5,
+                 f6, row->fluxm[0], row->fluxm[1], row->fluxm[2]);
     }
 }

@@ -137,8 +137,12 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
         for (int q = 0; q < CR_MHD_RS_NVAR; q++)
             lf[q] = buf + L * (size_t)nb++, rf[q] = buf + L * (size_t)nb++, fx[q] = buf + L * (size_t)nb++;
         bnb = buf + L * (size_t)nb++;
+        const int split = m->fluxm[d][0] != NULL; /* the Boris correction wants the magnetic momentum flux */
+        double *gx[3];
+        for (int q = 0; q < 3; q++) gx[q] = buf + L * (size_t)nb++;
         struct cr_mhd_rs_row row = {.n = len, .bn = bnb};
         for (int q = 0; q < CR_MHD_RS_NVAR; q++) row.wl[q] = lf[q], row.wr[q] = rf[q], row.flux[q] = fx[q];
+        for (int q = 0; q < 3; q++) row.fluxm[q] = split ? gx[q] : NULL;
         /* the face states: the reconstructed rows, or with PCM the cell rows themselves */
         const double *wlo[CR_MHD_NPRIM], *whi[CR_MHD_NPRIM];
 
@@ -240,6 +244,7 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                 for (int q = 0; q < 3; q++) cr_mhd_prefetch_w(m->eface[d][q] + fnx, len);
                 /* 3. Riemann problem (density and pressure are the same in every frame) */
                 row.wl[0] = wlo[0], row.wr[0] = whi[0], row.wl[4] = wlo[4], row.wr[4] = whi[4];
+                row.ic2 = m->ic2f[d] ? m->ic2f[d] + f0 : NULL;
                 cr_mhd_riemann(kind, &par, &row);
                 /* 4. background-field terms (split form) */
                 if (has_b0) {
@@ -254,6 +259,11 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                         fx[1][mm] -= 0.5 * b02 - b0n * b0n;
                         fx[2][mm] += b0t1 * b0n;
                         fx[3][mm] += b0t2 * b0n;
+                        if (split) {
+                            gx[0][mm] -= 0.5 * b02 - b0n * b0n;
+                            gx[1][mm] += b0t1 * b0n;
+                            gx[2][mm] += b0t2 * b0n;
+                        }
                         /* (E x B0).n with E.t1 = F(bt2), E.t2 = -F(bt1) */
                         fx[4][mm] -= fx[6][mm] * b0t2 + fx[5][mm] * b0t1;
                     }
@@ -288,6 +298,17 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                     /* upwind weight of the low side for the CT average */
                     double vc = a > 0.0 ? 1024.0 * dt * fx[0][mm] * a / (vr[mm] * (wlo[0][mm] + whi[0][mm])) : 0.0;
                     MF[mm] = 0.5 + mx(-0.5, mn(0.5, vc));
+                }
+                if (split) {
+                    double *restrict G0 = m->fluxm[d][0] + f0, *restrict G1 = m->fluxm[d][1] + f0,
+                                     *restrict G2 = m->fluxm[d][2] + f0;
+#pragma omp simd
+                    for (int mm = 0; mm < len; mm++) {
+                        double a = am[mm], fn = gx[0][mm], f1 = gx[1][mm], f2 = gx[2][mm];
+                        G0[mm] = a * (fn * nx[mm] + f1 * ax[mm] + f2 * bx[mm]);
+                        G1[mm] = a * (fn * ny[mm] + f1 * ay[mm] + f2 * by[mm]);
+                        G2[mm] = a * (fn * nz[mm] + f1 * az[mm] + f2 * bz[mm]);
+                    }
                 }
             }
     }
