@@ -20,6 +20,12 @@ const struct cr_key cr_msphere_keys[] = {
      .flags = CR_KEY_MIN_OPEN, .doc = "Earth's dipole: field at the equatorial surface (moment along -z, SM, zero tilt)"},
     {.section = SEC, .name = "boris_c", .type = CR_KEY_REAL, .unit = "km/s", .def = "500", .min = 0, .max = 3e5,
      .flags = CR_KEY_RANGED, .doc = "reduced speed of light of the Boris correction (0 = no correction)"},
+    {.section = SEC, .name = "boris_c_near", .type = CR_KEY_REAL, .unit = "km/s", .def = "200", .min = 0, .max = 3e5,
+     .flags = CR_KEY_RANGED,
+     .doc = "Boris speed inside boris_r_near (rising linearly in r to boris_c at 1.5 boris_r_near; 0 = boris_c "
+            "everywhere): the numerical diffusion near the Earth scales with it"},
+    {.section = SEC, .name = "boris_r_near", .type = CR_KEY_REAL, .unit = "R_E", .def = "6", .min = 0, .max = 1e3,
+     .flags = CR_KEY_MIN_OPEN, .doc = "radius inside which boris_c_near applies"},
     {.section = SEC, .name = "n_floor", .type = CR_KEY_REAL, .unit = "cm^-3", .def = "1e-3", .min = 0, .max = 1,
      .flags = CR_KEY_MIN_OPEN, .doc = "density floor (every use is counted and reported)"},
     {.section = SEC, .name = "p_floor", .type = CR_KEY_REAL, .unit = "nPa", .def = "1e-6", .min = 0, .max = 1,
@@ -28,7 +34,7 @@ const struct cr_key cr_msphere_keys[] = {
      .flags = CR_KEY_MIN_OPEN, .doc = "initial plasma density inside the domain (at rest, before the wind arrives)"},
     {.section = SEC, .name = "t_init", .type = CR_KEY_REAL, .unit = "K", .def = "1e5", .min = 0, .max = 1e9,
      .flags = CR_KEY_MIN_OPEN, .doc = "initial plasma temperature (pressure n k_B T)"},
-    {.section = SEC, .name = "va_max", .type = CR_KEY_REAL, .unit = "km/s", .def = "1500", .min = 0, .max = 1e7,
+    {.section = SEC, .name = "va_max", .type = CR_KEY_REAL, .unit = "km/s", .def = "5000", .min = 0, .max = 1e7,
      .flags = CR_KEY_RANGED,
      .doc = "Alfven-speed limiter: density raised to B^2 / (mu0 m_p va_max^2) where lower (counted as density floors; 0 = off)"},
     {.section = SEC, .name = "n_inner", .type = CR_KEY_REAL, .unit = "cm^-3", .def = "0", .min = 0, .max = 1e6,
@@ -101,6 +107,8 @@ int cr_msphere_inp_from_config(const struct cr_config *cfg, struct cr_msphere_in
     inp->riemann = !strcmp(cr_config_choice_name(cfg, "mhd", "riemann"), "hlle") ? CR_MHD_HLLE : CR_MHD_HLLD;
     inp->cfl = cr_config_real(cfg, "mhd", "cfl");
     inp->boris_c = cr_config_real(cfg, SEC, "boris_c");
+    inp->boris_c_near = cr_config_real(cfg, SEC, "boris_c_near");
+    inp->boris_r_near = cr_config_real(cfg, SEC, "boris_r_near");
     inp->n_floor = cr_config_real(cfg, SEC, "n_floor");
     inp->p_floor = cr_config_real(cfg, SEC, "p_floor");
     inp->n_init = cr_config_real(cfg, SEC, "n_init");
@@ -136,6 +144,20 @@ void cr_msphere_dipole(void *ctx, const double x[3], double b[3])
 {
     const double *be = ctx; /* code units */
     cr_dipole_field(*be, x, b);
+}
+
+/* The Boris speed at x [code units, R_E]: c_near inside r_near, c far beyond
+ * 1.5 r_near, linear in r between (the correction leaves steady states
+ * unchanged, Gombosi et al. 2002, so c may vary in space; near the Earth the
+ * flows are slow and a lower c means less numerical diffusion and longer
+ * time steps, docs/magnetosphere.md). */
+static double boris_c_at(void *ctx, const double x[3])
+{
+    const double *p = ctx;
+    const double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    double f = (r - p[2]) / (0.5 * p[2]);
+    f = f < 0.0 ? 0.0 : f > 1.0 ? 1.0 : f;
+    return p[1] + f * (p[0] - p[1]);
 }
 
 void cr_msphere_cell_b(const struct cr_grid *g, double *const face[3], size_t c, double b[3])
@@ -337,10 +359,9 @@ int cr_msphere_couple(struct cr_msphere *ms)
 
 /* Alfven-speed limiter: where vA = |B| / sqrt(rho) exceeds va_max, raise the
  * density to |B|^2 / va_max^2 keeping the velocity and the temperature (the
- * momentum, kinetic and thermal energies grow with the mass). The MHD core's Boris
- * correction is unstable where vA is much larger than its reduced speed of
- * light and B0 is strongly non-uniform (measured: vA/c ~ 8 grows, ~ 3 does
- * not), so the limiter keeps vA within a few c; a density floor that depends
+ * momentum, kinetic and thermal energies grow with the mass). Where the
+ * plasma beta is ~1e-8 the pressure, a small difference of the total and the
+ * field energy, is lost to truncation errors; a density floor that depends
  * on B of this kind is common in global codes. Uses are counted. */
 static long va_limit(struct cr_msphere *ms)
 {
@@ -450,6 +471,9 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
     ms->bc_inner = (struct cr_mhd_bc_user){.fill = cr_msphere_fill_inner, .emf = cr_msphere_emf_inner, .ctx = ms};
     ms->bc_outer = (struct cr_mhd_bc_user){.fill = cr_msphere_fill_outer, .ctx = ms};
     const double kb_T0 = CR_KB / (ms->units.pressure * CR_NPA) * CR_CC; /* n [cc] k T [K] -> code pressure */
+    ms->boris_prof[0] = inp->boris_c / ms->units.velocity;
+    ms->boris_prof[1] = inp->boris_c_near / ms->units.velocity;
+    ms->boris_prof[2] = inp->boris_r_near; /* R_E: the code length unit */
     struct cr_mhd_inp mi = {
         .grid = g,
         .gamma = inp->gamma,
@@ -461,6 +485,8 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
         .rho_floor = inp->n_floor,
         .p_floor = inp->p_floor / ms->units.pressure,
         .boris_c = inp->boris_c / ms->units.velocity,
+        .boris_c_at = inp->boris_c > 0 && inp->boris_c_near > 0 ? boris_c_at : NULL,
+        .boris_ctx = ms->boris_prof,
         .b0 = cr_msphere_dipole,
         .b0_ctx = &ms->b_e_code,
         .axis_rings = inp->axis_rings,

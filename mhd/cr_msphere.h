@@ -71,6 +71,8 @@ struct cr_msphere_inp {
     enum cr_mhd_integrator integrator;
     double cfl;                        /* 0 -> 0.3 */
     double boris_c;                    /* reduced speed of light [km/s] (0 = none) */
+    double boris_c_near;               /* Boris speed near the Earth [km/s] (0 = boris_c everywhere) */
+    double boris_r_near;               /* ... inside this radius [R_E], rising linearly to boris_c at 1.5 times it */
     double n_floor, p_floor;           /* floors [#/cc], [nPa] (0 -> 1e-3, 1e-6) */
     double n_init, t_init;             /* initial plasma: density [#/cc], temperature [K] (0 -> 1, 1e5) */
     double n_inner;                    /* inner ghost density [#/cc] (0 = the first active cell's) */

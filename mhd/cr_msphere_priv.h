@@ -19,6 +19,7 @@ struct cr_msphere {
     double phi0_v;                     /* potential unit [V]: V0 B0 L0 */
     struct cr_mhd_bc_user bc_inner, bc_outer;
     double b_e_code;                  /* dipole surface field in code units */
+    double boris_prof[3];             /* Boris speed profile: c far, c near [code], r near [R_E] */
     double x_bc;                      /* reference plane of the driver [R_E] */
     double t_next_couple;             /* [s] */
     int ncouple;                      /* couplings done */
