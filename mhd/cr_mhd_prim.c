@@ -113,18 +113,20 @@ static inline __attribute__((always_inline)) double rate_row(const struct cr_mhd
     const double *restrict n20 = g->fn[2][0] + c0, *restrict n21 = g->fn[2][1] + c0, *restrict n22 = g->fn[2][2] + c0;
     const double *restrict A0 = g->amag[0] + c0, *restrict A1 = g->amag[1] + c0, *restrict A2 = g->amag[2] + c0;
     const double *restrict V = g->vol + c0;
+    const double *restrict IC = m->ic2c ? m->ic2c + c0 : NULL;
     double rrow = 0.0;
     int bad = 0;
 #define CR_RATE_DIR(N0, N1, N2, AM, S)                                                                          \
     do {                                                                                                        \
         const double vn = vx * N0[x] + vy * N1[x] + vz * N2[x], bn = bx * N0[x] + by * N1[x] + bz * N2[x];     \
-        const double cf = boris ? cr_mhd_cfast_boris(gam, ic2, rs, p, bn, b2) : cr_mhd_cfast(gam, rs, p, bn, b2); \
+        const double cf = boris ? cr_mhd_cfast_boris(gam, ic2x, rs, p, bn, b2) : cr_mhd_cfast(gam, rs, p, bn, b2); \
         const double rd = (fabs(vn) + cf) * 0.5 * (AM[x] + AM[x + S]) / V[x];                                    \
         rc = rd > rc ? rd : rc;                                                                                 \
     } while (0)
 #pragma omp simd reduction(| : bad) reduction(max : rrow)
     for (int x = 0; x < n; x++) {
         const double rs = W0[x], vx = W1[x], vy = W2[x], vz = W3[x], p = W4[x];
+        const double ic2x = IC ? IC[x] : ic2;
         double bx = W5[x], by = W6[x], bz = W7[x];
         if (has_b0) bx += B0x[x], by += B0y[x], bz += B0z[x];
         const double b2 = bx * bx + by * by + bz * bz;
@@ -133,7 +135,7 @@ static inline __attribute__((always_inline)) double rate_row(const struct cr_mhd
         if (a1) CR_RATE_DIR(n10, n11, n12, A1, s1);
         if (a2) {
             const double vn = vx * n20[x] + vy * n21[x] + vz * n22[x], bn = bx * n20[x] + by * n21[x] + bz * n22[x];
-            const double cf = boris ? cr_mhd_cfast_boris(gam, ic2, rs, p, bn, b2) : cr_mhd_cfast(gam, rs, p, bn, b2);
+            const double cf = boris ? cr_mhd_cfast_boris(gam, ic2x, rs, p, bn, b2) : cr_mhd_cfast(gam, rs, p, bn, b2);
             const double rd = (fabs(vn) + cf) * 0.5 * (A2[x] + A2[x + s2]) / V[x] / rk;
             rc = rd > rc ? rd : rc;
         }
