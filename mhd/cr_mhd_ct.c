@@ -251,12 +251,14 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                          * keeps the truncation error of a strongly curved B0 (the discrete
                          * Maxwell stress is not exactly perpendicular to the cell's B) from
                          * accelerating tenuous plasma along B unchecked where vA >> c */
-                        double h[3] = {du[1][i] - dg[0][i], du[2][i] - dg[1][i], du[3][i] - dg[2][i]};
-                        double bdm = b2 > 0.0 ? (B[0] * h[0] + B[1] * h[1] + B[2] * h[2]) / b2 : 0.0;
+                        /* [h + alpha b (b.h) + g] / (1 + alpha) with h = du - g: only b.h is needed */
+                        double bh = B[0] * (du[1][i] - dg[0][i]) + B[1] * (du[2][i] - dg[1][i]) +
+                                    B[2] * (du[3][i] - dg[2][i]);
+                        double bdm = b2 > 0.0 ? bh / b2 : 0.0;
                         double ia = 1.0 / (1.0 + al);
-                        du[1][i] = (h[0] + al * B[0] * bdm + dg[0][i]) * ia;
-                        du[2][i] = (h[1] + al * B[1] * bdm + dg[1][i]) * ia;
-                        du[3][i] = (h[2] + al * B[2] * bdm + dg[2][i]) * ia;
+                        du[1][i] = (du[1][i] + al * B[0] * bdm) * ia;
+                        du[2][i] = (du[2][i] + al * B[1] * bdm) * ia;
+                        du[3][i] = (du[3][i] + al * B[2] * bdm) * ia;
                     }
                 }
                 for (int q = 0; q < CR_MHD_NCONS; q++) {

@@ -127,12 +127,12 @@ static void hlld_row(double gamma, int n, const double *restrict l0, const doubl
 
 /* HLLE flux with Einfeldt speeds (Roe averages of Cargo & Gallice), as a
  * vectorisable row loop. */
-static void hlle_row(double gamma, double inv_c2, const double *restrict ic2f, int n, const double *restrict l0, const double *restrict l1,
-                     const double *restrict l2, const double *restrict l3, const double *restrict l4,
-                     const double *restrict l5, const double *restrict l6, const double *restrict r0,
-                     const double *restrict r1, const double *restrict r2, const double *restrict r3,
-                     const double *restrict r4, const double *restrict r5, const double *restrict r6,
-                     const double *restrict bnp, double *restrict f0, double *restrict f1, double *restrict f2,
+static void hlle_row(double gamma, double inv_c2, const double *restrict ic2f, int n, const double *restrict l0,
+                     const double *restrict l1, const double *restrict l2, const double *restrict l3,
+                     const double *restrict l4, const double *restrict l5, const double *restrict l6,
+                     const double *restrict r0, const double *restrict r1, const double *restrict r2,
+                     const double *restrict r3, const double *restrict r4, const double *restrict r5,
+                     const double *restrict r6, const double *restrict bnp, double *restrict f0, double *restrict f1, double *restrict f2,
                      double *restrict f3, double *restrict f4, double *restrict f5, double *restrict f6,
                      double *restrict g1, double *restrict g2, double *restrict g3)
 {
