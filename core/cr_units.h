@@ -24,5 +24,6 @@
 #define CR_PI 3.14159265358979323846
 #define CR_DEG (CR_PI / 180.0)      /* 1 degree in radians */
 #define CR_KWB_PER_MIN_V (1e3 / 60.0) /* 1 kWb/min in V (Wb/s) = 16.67 V */
+#define CR_OMEGA_EARTH 7.2921159e-5 /* Earth's sidereal rotation rate [rad/s] (IERS) */
 
 #endif

@@ -22,7 +22,6 @@
 #include "../core/cr_h5.h"
 #include "../core/cr_units.h"
 
-#define CR_OMEGA_EARTH 7.2921159e-5 /* Earth's sidereal rotation rate [rad/s] (IERS) */
 
 const struct cr_key cr_ionosphere_keys[] = {
     {.section = "ionosphere", .name = "altitude", .type = CR_KEY_REAL, .unit = "km", .def = "110", .min = 0,
@@ -941,6 +940,8 @@ int cr_iono_write_h5(const struct cr_iono *io, hid_t loc, const struct cr_log *l
     rc |= cr_h5_attr_string(loc, "cpcp_units", "kV");
     rc |= cr_h5_attr_double(loc, "r_iono", io->r_iono);
     rc |= cr_h5_attr_double(loc, "r_inner", io->r_inner);
+    /* corotation is not in Potential; readers that follow footpoints add it */
+    rc |= cr_h5_attr_string(loc, "corotation", io->inp.corotation ? "yes" : "no");
     rc |= cr_h5_attr_string(loc, "radius_units", "R_E");
     rc |= cr_h5_attr_string(loc, "fac_sign", "positive upward (away from the Earth) in both hemispheres");
     rc |= cr_h5_attr_string(loc, "layout", "arrays (hemisphere: 0 north, 1 south; row from the pole; MLT column)");

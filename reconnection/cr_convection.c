@@ -24,6 +24,7 @@ struct cr_convection {
     double *mlat;     /* 2 x nt [deg], rows from the pole */
     double *mlt;      /* np [h] */
     double **pot;     /* per slice: 2 x nt x np [kV], read on demand */
+    int corotation;   /* the run added corotation to the inner-boundary drift */
     const struct cr_log *log;
 };
 
@@ -102,6 +103,8 @@ struct cr_convection *cr_convection_new(const char *mhd_path, double b_e, const 
     if (!rc) rc = cr_h5_read_doubles(g, "mlat", c->mlat, 2 * (size_t)c->nt, mhd_path, log);
     if (!rc) rc = cr_h5_read_doubles(g, "mlt", c->mlt, (size_t)c->np, mhd_path, log);
     if (!rc && cr_h5_read_attr_double(g, ".", "r_iono", &c->r_iono)) c->r_iono = 1.0;
+    char cor[16] = "";
+    if (!rc && !cr_h5_read_attr_string(g, ".", "corotation", cor, sizeof cor)) c->corotation = !strcmp(cor, "yes");
     H5Gclose(g);
     if (rc || !(c->r_iono > 0)) goto fail;
     return c;
@@ -218,5 +221,89 @@ int cr_convection_poleward(struct cr_convection *c, double t, int hemisphere, do
     if (rc) return rc;
     const double dlat = (rs / ri) * sin(2.0 * lat_i) / sin(2.0 * lat_s);
     *v_kms = v * (rs / ri) * dlat;
+    return CR_OK;
+}
+
+int cr_convection_load(struct cr_convection *c, double t0, double t1)
+{
+    for (int s = 0; s < c->nslice; s++) {
+        int lo = s > 0 && c->time[s - 1] >= t1; /* wholly after the window */
+        int hi = s + 1 < c->nslice && c->time[s + 1] <= t0; /* wholly before */
+        if (lo || hi) continue;
+        if (!slice_pot(c, s)) return CR_EIO;
+    }
+    return CR_OK;
+}
+
+/* Potential [kV] and its derivatives along |lat| [kV/deg] and MLT [kV/h] of
+ * one loaded slice, by central differences over one grid spacing (one-sided
+ * at the last rows). */
+static int grad(const struct cr_convection *c, const double *pot, int h, double alat, double mlt, double *dp_dlat,
+                double *dp_dmlt)
+{
+    const double dm = 24.0 / c->np;
+    const double *ml = c->mlat + (size_t)h * (size_t)c->nt;
+    const double dl = fabs(fabs(ml[0]) - fabs(ml[1]));
+    double pe, pw, pn, ps;
+    int rc = interp(c, pot, h, alat, mlt + 0.5 * dm, &pe);
+    if (!rc) rc = interp(c, pot, h, alat, mlt - 0.5 * dm, &pw);
+    if (rc) return rc;
+    double top = fabs(ml[0]), bot = fabs(ml[c->nt - 1]);
+    double a1 = fmin(alat + 0.5 * dl, top), a0 = fmax(alat - 0.5 * dl, bot);
+    if (!(a1 > a0)) return CR_EDOMAIN;
+    rc = interp(c, pot, h, a1, mlt, &pn);
+    if (!rc) rc = interp(c, pot, h, a0, mlt, &ps);
+    if (rc) return rc;
+    *dp_dmlt = (pe - pw) / dm;
+    *dp_dlat = (pn - ps) / (a1 - a0);
+    return CR_OK;
+}
+
+int cr_convection_drift(const struct cr_convection *c, double t, int hemi, double r_foot, double alat_deg,
+                        double mlt_h, double *dlat_dt, double *dmlt_dt)
+{
+    *dlat_dt = *dmlt_dt = 0.0;
+    if (!isfinite(t) || !isfinite(alat_deg) || !isfinite(mlt_h) || !(r_foot > 0)) return CR_EDOMAIN;
+    const int h = hemi ? 1 : 0;
+    const double ri = c->r_iono;
+    /* the same dipole line at R_I: cos^2 lat_I = (R_I / r_foot) cos^2 lat_f */
+    const double lat_f = fabs(alat_deg) * CR_DEG, c2 = (ri / r_foot) * cos(lat_f) * cos(lat_f);
+    if (!(c2 >= 0 && c2 < 1)) return CR_EDOMAIN;
+    const double lat_i = acos(sqrt(c2));
+    int s0 = -1;
+    for (int s = 0; s + 1 < c->nslice; s++)
+        if (t >= c->time[s] && t <= c->time[s + 1]) {
+            s0 = s;
+            break;
+        }
+    double w = 0.0;
+    if (c->nslice == 1 && fabs(t - c->time[0]) <= 1e-9 * (1 + fabs(t))) s0 = 0;
+    else if (s0 < 0) return CR_EDOMAIN;
+    else w = (t - c->time[s0]) / (c->time[s0 + 1] - c->time[s0]);
+    double gl = 0.0, gm = 0.0;
+    for (int k = 0; k < 2; k++) {
+        double wk = k ? w : 1.0 - w;
+        if (wk == 0.0) continue;
+        const double *pot = c->pot[s0 + k];
+        if (!pot) return CR_EIO;
+        double a, b;
+        int rc = grad(c, pot, h, lat_i / CR_DEG, mlt_h, &a, &b);
+        if (rc) return rc;
+        gl += wk * a;
+        gm += wk * b;
+    }
+    const double R = ri * CR_RE_M, cl = cos(lat_i);
+    const double br = 2.0 * c->b_e * CR_NT * pow(1.0 / ri, 3) * sin(lat_i); /* [T] */
+    if (!(br > 0) || !(cl > 1e-9)) return CR_EDOMAIN;
+    /* kV/deg -> V/m along the meridian; kV/h -> V/m along the parallel */
+    const double e_pole = -gl * 1e3 / (CR_DEG * R);
+    const double e_east = -gm * 1e3 / (15.0 * CR_DEG * R * cl);
+    const double v_pole = e_east / br, v_east = -e_pole / br; /* [m/s] */
+    const double dlat_i = v_pole / R / CR_DEG;                /* [deg/s] at R_I */
+    /* d lat_f / d lat_I = (r_f / R_I) sin(2 lat_I) / sin(2 lat_f) */
+    const double s2f = sin(2.0 * lat_f);
+    *dlat_dt = fabs(s2f) > 1e-12 ? dlat_i * (r_foot / ri) * sin(2.0 * lat_i) / s2f : 0.0;
+    *dmlt_dt = v_east / (R * cl) / (15.0 * CR_DEG);
+    if (c->corotation) *dmlt_dt += CR_OMEGA_EARTH * 12.0 / CR_PI;
     return CR_OK;
 }

@@ -43,6 +43,26 @@ void cr_convection_time_range(const struct cr_convection *c, double *t0, double 
 int cr_convection_poleward(struct cr_convection *c, double t, int hemisphere, double mlat_deg, double mlt_h,
                            double alt_km, double *v_kms);
 
+/* Read every slice that brackets a time in [t0, t1] now, so that
+ * cr_convection_drift over that window reads no file and may run in
+ * parallel. CR_EIO / CR_ENOMEM on failure. */
+int cr_convection_load(struct cr_convection *c, double t0, double t1);
+
+/* Drift of a field line's footpoint at radius r_foot [R_E] (|MLat| alat_deg
+ * there, MLT mlt_h, hemisphere 0 north / 1 south) at time t [s]: the E x B
+ * motion of its ionospheric end, E_t + v x B_r r = 0, so
+ *     v_pole = E_east / |B_r|,   v_east = -E_pole / |B_r|
+ * with E = -grad Phi at R_I (both hemispheres; poleward = increasing |MLat|),
+ * mapped along the dipole line to r_foot (MLT unchanged; d lat_f / d lat_I
+ * from cos^2 lat / r constant), plus corotation (dMLT/dt = Omega 12 / pi h/s)
+ * when the file says the run had it. The gradient is taken by central
+ * differences of the bilinear potential over one grid spacing. Returns
+ * d|MLat|/dt [deg/s] and dMLT/dt [h/s]; CR_EDOMAIN outside the grid's rows
+ * or the slices' times, CR_EIO when a slice was not loaded with
+ * cr_convection_load. Thread-safe (reads only). */
+int cr_convection_drift(const struct cr_convection *c, double t, int hemi, double r_foot, double alat_deg,
+                        double mlt_h, double *dlat_dt, double *dmlt_dt);
+
 void cr_convection_release(struct cr_convection *c);
 
 #endif

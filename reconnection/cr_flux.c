@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_odeiv2.h>
+
 #include "../core/cr_common.h"
 #include "../core/cr_units.h"
 
@@ -172,8 +175,170 @@ int cr_flux_state_new(const struct cr_topomap *m, const struct cr_field *f, cons
     return CR_OK;
 }
 
-int cr_flux_transitions(const struct cr_topomap *a, const struct cr_topomap *b, double mlt_bin, int nbin,
-                        double *opened[2], double *closed[2])
+/* ---- drifting footpoints ----------------------------------------------------- */
+
+void cr_flux_track_release(struct cr_flux_track *tr)
+{
+    if (!tr) return;
+    for (int h = 0; h < 2; h++) {
+        free(tr->lat[h]);
+        free(tr->mlt[h]);
+    }
+    free(tr);
+}
+
+struct track_sys {
+    cr_flux_drift_fn drift;
+    void *ctx;
+    double t1;
+    int hemi;
+    int err;
+};
+
+/* d y / d s with s = t1 - t (integrating backwards in time); y the unit
+ * vector (cos a cos phi, cos a sin phi, sin a), a = |MLat|, phi = MLT 15 deg. */
+static int track_rhs(double s, const double y[], double dyds[], void *params)
+{
+    struct track_sys *p = params;
+    double r = sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2]);
+    double sa = y[2] / r, rho = sqrt(y[0] * y[0] + y[1] * y[1]) / r;
+    double a = atan2(sa, rho), phi = atan2(y[1], y[0]);
+    double mlt = fmod(phi / (15.0 * CR_DEG) + 24.0, 24.0);
+    double dlat = 0.0, dmlt = 0.0;
+    int rc = p->drift(p->ctx, p->t1 - s, p->hemi, a / CR_DEG, mlt, &dlat, &dmlt);
+    if (rc && rc != CR_EDOMAIN) {
+        p->err = rc;
+        return GSL_EBADFUNC;
+    }
+    if (rc) dlat = dmlt = 0.0;
+    double ca = cos(a), cp = cos(phi), sp = sin(phi);
+    double wa = dlat * CR_DEG, wp = dmlt * 15.0 * CR_DEG * ca; /* [rad/s] along the meridian, the parallel */
+    /* e_pole = (-sin a cos phi, -sin a sin phi, cos a), e_east = (-sin phi, cos phi, 0) */
+    dyds[0] = -(wa * -sa * cp + wp * -sp);
+    dyds[1] = -(wa * -sa * sp + wp * cp);
+    dyds[2] = -(wa * ca);
+    return GSL_SUCCESS;
+}
+
+int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void *ctx, double t0, double t1,
+                      double dt_max, struct cr_flux_track **out)
+{
+    *out = NULL;
+    if (!(t1 > t0) || !(dt_max > 0) || !drift) {
+        cr_error(g->p.log, "flux: footpoint tracking needs t1 > t0 and a positive step (t0 %g s, t1 %g s, step %g s)",
+                 t0, t1, dt_max);
+        return CR_ECONFIG;
+    }
+    struct cr_flux_track *tr = cr_zalloc(1, sizeof *tr);
+    if (!tr) return CR_ENOMEM;
+    tr->t0 = t0;
+    tr->t1 = t1;
+    tr->natom = (size_t)g->nal * (size_t)g->nam;
+    for (int h = 0; h < 2; h++) {
+        tr->lat[h] = malloc(tr->natom * sizeof(double));
+        tr->mlt[h] = malloc(tr->natom * sizeof(double));
+        if (!tr->lat[h] || !tr->mlt[h]) {
+            cr_flux_track_release(tr);
+            return CR_ENOMEM;
+        }
+    }
+    const unsigned long nstep = (unsigned long)ceil((t1 - t0) / dt_max - 1e-9);
+    const double hs = (t1 - t0) / (double)nstep;
+    const long n = 2 * (long)tr->natom;
+    int err = CR_OK;
+    double shift = 0.0;
+#pragma omp parallel reduction(max : shift)
+    {
+        struct track_sys p = {.drift = drift, .ctx = ctx, .t1 = t1};
+        gsl_odeiv2_system sys = {track_rhs, NULL, 3, &p};
+        /* fixed steps without error control: the step alone (a driver's
+         * control would refuse a step whose error estimate exceeds it) */
+        gsl_odeiv2_step *d = gsl_odeiv2_step_alloc(gsl_odeiv2_step_rk4, 3);
+        if (!d) {
+#pragma omp atomic write
+            err = CR_ENOMEM;
+        }
+#pragma omp for schedule(static)
+        for (long q = 0; q < n; q++) {
+            if (!d) continue;
+            int h = (int)(q / (long)tr->natom);
+            size_t k = (size_t)(q % (long)tr->natom);
+            double a = g->lat_iono[k / (size_t)g->nam] * CR_DEG, phi = g->mlt[k % (size_t)g->nam] * 15.0 * CR_DEG;
+            double y[3] = {cos(a) * cos(phi), cos(a) * sin(phi), sin(a)}, y0[3] = {y[0], y[1], y[2]}, yerr[3];
+            p.hemi = h;
+            p.err = CR_OK;
+            gsl_odeiv2_step_reset(d);
+            int st = GSL_SUCCESS;
+            for (unsigned long i = 0; i < nstep && st == GSL_SUCCESS; i++)
+                st = gsl_odeiv2_step_apply(d, (double)i * hs, hs, y, yerr, NULL, NULL, &sys);
+            if (st != GSL_SUCCESS) {
+                const int e = p.err ? p.err : CR_ERR;
+#pragma omp critical(cr_flux_track_err)
+                err = e;
+                continue;
+            }
+            double r = sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2]);
+            double la = atan2(y[2] / r, sqrt(y[0] * y[0] + y[1] * y[1]) / r);
+            tr->lat[h][k] = la / CR_DEG;
+            tr->mlt[h][k] = fmod(atan2(y[1], y[0]) / (15.0 * CR_DEG) + 24.0, 24.0);
+            double dot = (y[0] * y0[0] + y[1] * y0[1] + y[2] * y0[2]) / r;
+            double ang = acos(fmin(1.0, fmax(-1.0, dot))) / CR_DEG;
+            if (ang > shift) shift = ang;
+        }
+        if (d) gsl_odeiv2_step_free(d);
+    }
+    if (err) {
+        cr_error(g->p.log, "flux: following the footpoints from %g s back to %g s failed (drift error %d)", t1, t0,
+                 err);
+        cr_flux_track_release(tr);
+        return err;
+    }
+    tr->max_shift = shift;
+    *out = tr;
+    return CR_OK;
+}
+
+/* Open length [deg] of column ja of map m over |MLat| [lo, hi]; *ok = 0 when
+ * the range leaves the grid or touches an atom that is neither open nor
+ * closed. A cut atom (0 < frac < 1) is open on the side of its more open
+ * latitude neighbour. */
+static double open_length(const struct cr_topomap *m, int h, int ja, double lo, double hi, int *ok)
+{
+    const struct cr_footgrid *g = m->grid;
+    const int nam = g->nam, nal = g->nal;
+    const double dl = g->dlat_a, base = g->p.mlat_min;
+    if (lo < base - 1e-9 || hi > base + nal * dl + 1e-9) {
+        *ok = 0;
+        return 0.0;
+    }
+    int i0 = (int)floor((lo - base) / dl), i1 = (int)floor((hi - base) / dl);
+    if (i0 < 0) i0 = 0;
+    if (i1 > nal - 1) i1 = nal - 1;
+    double len = 0.0;
+    for (int ia = i0; ia <= i1; ia++) {
+        size_t q = (size_t)ia * nam + ja;
+        int v = m->topo[h][q];
+        if (!(v == CR_TOPO_CLOSED || cr_topo_is_open(v))) {
+            *ok = 0;
+            return 0.0;
+        }
+        double e0 = base + ia * dl, e1 = e0 + dl, f = m->frac[h][q];
+        double o0, o1; /* open part of the atom */
+        if (f <= 0.0) continue;
+        if (f >= 1.0) o0 = e0, o1 = e1;
+        else {
+            double fd = ia > 0 ? m->frac[h][q - nam] : f, fu = ia + 1 < nal ? m->frac[h][q + nam] : f;
+            if (fu >= fd) o0 = e1 - f * dl, o1 = e1;
+            else o0 = e0, o1 = e0 + f * dl;
+        }
+        double x0 = fmax(o0, lo), x1 = fmin(o1, hi);
+        if (x1 > x0) len += x1 - x0;
+    }
+    return len;
+}
+
+int cr_flux_transitions(const struct cr_topomap *a, const struct cr_topomap *b, const struct cr_flux_track *tr,
+                        double mlt_bin, int nbin, double *opened[2], double *closed[2])
 {
     const struct cr_footgrid *g = a->grid;
     if (b->grid != g) {
@@ -187,6 +352,11 @@ int cr_flux_transitions(const struct cr_topomap *a, const struct cr_topomap *b, 
     if (cr_flux_nbins(g, mlt_bin, g->p.log, &nb) || nb != nbin) return CR_ECONFIG;
     const int nam = g->nam;
     const size_t na = (size_t)g->nal * (size_t)nam;
+    if (tr && tr->natom != na) {
+        cr_error(g->p.log, "flux: the footpoint track was made on another footpoint grid");
+        return CR_ECONFIG;
+    }
+    const double dl = g->dlat_a, dm = g->dmlt_a;
     for (int h = 0; h < 2; h++) {
         memset(opened[h], 0, (size_t)nbin * sizeof(double));
         memset(closed[h], 0, (size_t)nbin * sizeof(double));
@@ -195,9 +365,27 @@ int cr_flux_transitions(const struct cr_topomap *a, const struct cr_topomap *b, 
         for (size_t q = 0; q < na; q++) {
             int va = ta[q], vb = tb[q];
             /* only atoms determined (closed or open) in both maps take part */
-            if (!(va == CR_TOPO_CLOSED || cr_topo_is_open(va)) || !(vb == CR_TOPO_CLOSED || cr_topo_is_open(vb)))
-                continue;
-            double df = fb[q] - fa[q];
+            if (!(vb == CR_TOPO_CLOSED || cr_topo_is_open(vb))) continue;
+            double f0;
+            if (!tr) {
+                if (!(va == CR_TOPO_CLOSED || cr_topo_is_open(va))) continue;
+                f0 = fa[q];
+            } else {
+                /* the atom moved back: its latitude extent over the one or two
+                 * columns its MLT extent overlaps */
+                double la = tr->lat[h][q], ml = tr->mlt[h][q];
+                double x = ml / dm - 0.5; /* column coordinate of the left edge's centre */
+                int j0 = (int)floor(x);
+                double wr = x - j0;
+                int ok = 1;
+                double lo = la - 0.5 * dl, hi = la + 0.5 * dl, open = 0.0;
+                int jl = ((j0 % nam) + nam) % nam, jr = (jl + 1) % nam;
+                if (wr < 1.0) open += (1.0 - wr) * open_length(a, h, jl, lo, hi, &ok);
+                if (wr > 0.0) open += wr * open_length(a, h, jr, lo, hi, &ok);
+                if (!ok) continue;
+                f0 = open / dl;
+            }
+            double df = fb[q] - f0;
             if (df == 0.0) continue;
             double w = 0.5 * (a->flux[h][q] + b->flux[h][q]);
             int bin = bin_of(g, (int)(q % (size_t)nam), mlt_bin, nbin);

@@ -62,12 +62,57 @@ int cr_flux_state_new(const struct cr_topomap *m, const struct cr_field *f, cons
                       struct cr_flux_state **out);
 void cr_flux_state_release(struct cr_flux_state *s);
 
+/* --- footpoints that drift with the convection ---------------------------
+ *
+ * In ideal MHD a field line keeps its plasma, and its ionospheric end moves
+ * with the E x B drift of the ionospheric potential. In a steady state the
+ * open-closed boundary stands still while flux tubes cross it, so comparing
+ * the topology at fixed footpoints counts only the boundary's own motion
+ * (nothing at all in an exact steady state). Following each footpoint with
+ * the drift instead counts the flux that crosses the boundary,
+ *     d Phi_rec / dt = integral of (E + u_b x B) . dl along the boundary
+ * (u_b the boundary's velocity), the reconnection rate seen from the
+ * ionosphere (e.g. Blanchard et al. 1996, JGR 101, 15265), in which the
+ * fixed-footpoint count is the u_b part alone.
+ *
+ * A drift function gives d|MLat|/dt [deg/s] and dMLT/dt [h/s] of a footpoint
+ * on the footpoint grid's r_iono at time t; a non-zero return other than
+ * CR_EDOMAIN is an error, CR_EDOMAIN means no drift there (outside the
+ * potential's grid). It must be callable from several threads at once. */
+typedef int (*cr_flux_drift_fn)(void *ctx, double t, int hemi, double alat_deg, double mlt_h, double *dlat_dt,
+                                double *dmlt_dt);
+
+/* Where the footpoint now at each atom centre (time t1) was at t0 < t1. */
+struct cr_flux_track {
+    double t0, t1;
+    size_t natom;     /* atoms per hemisphere (nal * nam) */
+    double *lat[2];   /* [hemi][atom] |MLat| at r_iono at t0 [deg] */
+    double *mlt[2];   /* [hemi][atom] MLT at t0 [h] */
+    double max_shift; /* largest displacement over the interval [deg of arc] */
+};
+
+/* Integrate every atom centre back from t1 to t0 with the drift: the
+ * position as a unit vector on the sphere (regular over the pole), GSL's
+ * fixed-step RK4 (gsl_odeiv2) with steps of at most dt_max [s] (the slices'
+ * cadence resolves the drift's time variation; the potential is piecewise
+ * linear in time between slices). Parallel over atoms. */
+int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void *ctx, double t0, double t1,
+                      double dt_max, struct cr_flux_track **out);
+void cr_flux_track_release(struct cr_flux_track *tr);
+
 /* Opened and closed flux [Wb] per hemisphere and bin between maps a (t0)
  * and b (t1) on the same footpoint grid; opened[h], closed[h] have nbin
- * entries (zeroed here). CR_ECONFIG if the grids differ or the bins do not
- * fit the atom columns. */
-int cr_flux_transitions(const struct cr_topomap *a, const struct cr_topomap *b, double mlt_bin, int nbin,
-                        double *opened[2], double *closed[2]);
+ * entries (zeroed here). tr NULL: fixed footpoints, an atom's open fraction
+ * in b against its own in a. tr given (built from t0 to t1 on this grid):
+ * drifting footpoints, an atom's open fraction in b against the open
+ * fraction in a over the same atom moved back to tr's t0 position (its
+ * latitude extent split exactly over a's atoms of the one or two columns it
+ * overlaps, a cut atom's open part on the side of its more open neighbour);
+ * atoms whose t0 area touches an undetermined or solar-wind atom, or leaves
+ * the grid, take part in no transition. The bin is the atom's at t1.
+ * CR_ECONFIG if the grids differ or the bins do not fit the atom columns. */
+int cr_flux_transitions(const struct cr_topomap *a, const struct cr_topomap *b, const struct cr_flux_track *tr,
+                        double mlt_bin, int nbin, double *opened[2], double *closed[2]);
 
 /* Number of MLT bins for a bin width (CR_ECONFIG through *nbin = 0 when the
  * width does not divide 24 h or is not a multiple of the atom MLT size). */

@@ -18,6 +18,7 @@
 #include "../core/cr_sys.h"
 #include "../core/cr_units.h"
 #include "../grids/cr_field_mhd.h"
+#include "cr_convection.h"
 #include "cr_flux.h"
 
 #define RANGED CR_KEY_RANGED
@@ -75,6 +76,19 @@ const struct cr_key cr_flux_keys[] = {
      .doc = "bisection steps locating the boundary for the X-line trace"},
     {.section = "flux", .name = "xline_samples", .type = CR_KEY_INT, .unit = "", .def = "1", .min = 0, .max = 16,
      .doc = "X-line points per MLT bin (0 = no X-line lengths)"},
+    {.section = "flux", .name = "footpoints", .type = CR_KEY_CHOICE, .unit = "", .def = "auto",
+     .choices = "auto|drifting|fixed",
+     .doc = "drifting: each footpoint follows the ionospheric E x B drift between the two maps (counts flux crossing "
+            "the open-closed boundary); fixed: topology compared at fixed footpoints (counts only the boundary's "
+            "motion); auto: drifting when the source has a potential (MHD slices with an Ionosphere group, or "
+            "analytic_cpcp > 0), else fixed"},
+    {.section = "flux", .name = "track_step", .type = CR_KEY_REAL, .unit = "s", .def = "0", .min = 0, .max = 1e6,
+     .flags = RANGED, .doc = "longest RK4 step following the footpoints; 0 = the slices' spacing (5 s analytic)"},
+    {.section = "flux", .name = "analytic_cpcp", .type = CR_KEY_REAL, .unit = "kV", .def = "0", .min = 0,
+     .max = 1e4, .flags = RANGED,
+     .doc = "analytic source: dawn-dusk potential Phi = -(cpcp / 2) sin((MLT - 12) 15 deg) at the ionosphere "
+            "equatorward of 85 deg MLat (purely meridional drift), a uniform field poleward of it (verification of "
+            "drifting footpoints)"},
     {.section = "flux", .name = "save_maps", .type = CR_KEY_BOOL, .unit = "", .def = "yes",
      .doc = "store every topology map (compressed) in flux.nc"},
     {.section = "flux", .name = "b_e", .type = CR_KEY_REAL, .unit = "nT", .def = "30000", .min = 0, .max = 1e6,
@@ -94,6 +108,8 @@ struct flux_cfg {
     struct cr_footgrid_inp grid;
     struct cr_flux_opts opts;
     int save_maps;
+    int footpoints; /* 0 auto, 1 drifting, 2 fixed */
+    double track_step, analytic_cpcp;
     double b_e, bz_start, bz_end, r_outer;
 };
 
@@ -129,6 +145,9 @@ static void read_cfg(const struct cr_config *c, const struct cr_log *log, struct
     t->log = log;
     f->r_outer = cr_config_real(c, "flux", "r_outer");
     f->save_maps = cr_config_bool(c, "flux", "save_maps");
+    f->footpoints = cr_config_choice(c, "flux", "footpoints");
+    f->track_step = cr_config_real(c, "flux", "track_step");
+    f->analytic_cpcp = cr_config_real(c, "flux", "analytic_cpcp");
     f->b_e = cr_config_real(c, "flux", "b_e");
     f->bz_start = cr_config_real(c, "flux", "bz_start");
     f->bz_end = cr_config_real(c, "flux", "bz_end");
@@ -222,7 +241,8 @@ static int def(struct cr_nc *f, const char *name, nc_type type, int nd, const in
 }
 
 static int write_nc(const char *path, const struct cr_config *cfg, const struct cr_log *log, const struct flux_cfg *fc,
-                    const struct cr_footgrid *g, const struct series *s, const char *source_desc)
+                    const struct cr_footgrid *g, const struct series *s, const char *source_desc,
+                    const char *fp_desc)
 {
     struct cr_nc *f = cr_nc_create(path, "cusprate reconnected-flux accounting", cfg, log);
     if (!f) return CR_EIO;
@@ -264,9 +284,13 @@ static int write_nc(const char *path, const struct cr_config *cfg, const struct 
     rc |= cr_nc_put_att_text(f, v_m, "bounds", "mlt_bnds");
     rc |= def(f, "mlt_bnds", NC_DOUBLE, 2, dmb, "h", "MLT bin edges", "edges of the MLT bin", &v_mb);
     rc |= def(f, "opened_flux", NC_DOUBLE, 3, dthm, "Wb", "newly opened flux",
-              "sum of |B_r| A over footpoints closed at the interval start and open at its end", &v_op);
+              "sum of |B_r| A over footpoints closed at the interval start and open at its end (fixed or drifting "
+              "footpoints: global attribute footpoints)",
+              &v_op);
     rc |= def(f, "closed_flux", NC_DOUBLE, 3, dthm, "Wb", "newly closed flux",
-              "sum of |B_r| A over footpoints open at the interval start and closed at its end", &v_cl);
+              "sum of |B_r| A over footpoints open at the interval start and closed at its end (global attribute "
+              "footpoints)",
+              &v_cl);
     rc |= def(f, "opening_rate", NC_DOUBLE, 3, dthm, "kWb/min", "flux opening rate", "opened_flux / interval",
               &v_or);
     rc |= def(f, "closing_rate", NC_DOUBLE, 3, dthm, "kWb/min", "flux closing rate", "closed_flux / interval",
@@ -328,6 +352,7 @@ static int write_nc(const char *path, const struct cr_config *cfg, const struct 
     }
     char buf[1024];
     rc |= cr_nc_put_att_text(f, NC_GLOBAL, "field_source", source_desc);
+    rc |= cr_nc_put_att_text(f, NC_GLOBAL, "footpoints", fp_desc);
     snprintf(buf, sizeof buf,
              "footpoints: |MLat| %g..%g deg at r_iono = %g R_E (mapped along the dipole to r_foot = %g R_E), cells "
              "%g deg x %g h, boundary cells refined %d x %d, coarse pass every %d x %d cells, boundary bisected %d "
@@ -427,12 +452,67 @@ static int write_nc(const char *path, const struct cr_config *cfg, const struct 
 
 /* ---- the command ------------------------------------------------------------ */
 
-/* A field source with its time window handling. */
+/* A field source with its time window handling, and the footpoint drift. */
 struct source {
     struct cr_field *field;     /* analytic */
     struct cr_field_mhd *mhd;   /* or MHD */
+    struct cr_convection *conv; /* MHD ionospheric potential (drifting footpoints) */
+    double r_iono, b_e, cpcp_v; /* drift: footpoint grid radius [R_E], dipole [nT], analytic potential [V] */
+    double slice_dt;            /* [s] spacing of the MHD slices (the drift's time resolution) */
+    int drifting;
     char desc[4400];
 };
+
+/* Drift of a footpoint from the MHD run's ionospheric potential. */
+static int drift_mhd(void *ctx, double t, int hemi, double alat, double mlt, double *dlat, double *dmlt)
+{
+    const struct source *s = ctx;
+    return cr_convection_drift(s->conv, t, hemi, s->r_iono, alat, mlt, dlat, dmlt);
+}
+
+/* Analytic drift: Phi = -(cpcp / 2) sin(phi) G(a), phi = (MLT - 12) 15 deg,
+ * G = 1 equatorward of a_p = 85 deg and cos(a) / cos(a_p) poleward of it (a
+ * uniform dawn-dusk field over the pole, where a potential of phi alone would
+ * be singular). Equatorward of a_p: E_east = (cpcp / 2) cos(phi) / (R cos a),
+ * no azimuthal drift; footpoints move at v_pole = E_east / |B_r|, v_east =
+ * -E_pole / |B_r| with the dipole's |B_r| = 2 B_E (R_E / R)^3 sin a. */
+static int drift_analytic(void *ctx, double t, int hemi, double alat, double mlt, double *dlat, double *dmlt)
+{
+    (void)t, (void)hemi;
+    const struct source *s = ctx;
+    const double a = alat * CR_DEG, phi = (mlt - 12.0) * 15.0 * CR_DEG, R = s->r_iono * CR_RE_M;
+    const double br = 2.0 * s->b_e * CR_NT * pow(s->r_iono, -3.0) * sin(a), cp = cos(85.0 * CR_DEG);
+    *dlat = *dmlt = 0.0;
+    if (!(br > 0)) return CR_EDOMAIN;
+    double e_east, e_pole = 0.0;
+    if (alat < 85.0) e_east = 0.5 * s->cpcp_v * cos(phi) / (R * cos(a));
+    else {
+        e_east = 0.5 * s->cpcp_v * cos(phi) / (R * cp);
+        e_pole = -0.5 * s->cpcp_v * sin(phi) * sin(a) / (R * cp);
+    }
+    *dlat = e_east / br / R / CR_DEG;
+    if (cos(a) > 1e-12) *dmlt = -e_pole / br / (R * cos(a)) / (15.0 * CR_DEG);
+    return CR_OK;
+}
+
+/* Whether an MHD file has a slice with an Ionosphere group (quietly). */
+static int has_ionosphere(const char *path)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return 0;
+    int found = 0;
+    for (int n = 0; !found; n++) {
+        char g[64], ig[80];
+        snprintf(g, sizeof g, "Step#%d", n);
+        if (H5Lexists(f, g, H5P_DEFAULT) <= 0) break;
+        snprintf(ig, sizeof ig, "%s/Ionosphere", g);
+        found = H5Lexists(f, ig, H5P_DEFAULT) > 0;
+    }
+    H5Fclose(f);
+    return found;
+}
+
+static void source_close(struct source *src);
 
 static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct source *src)
 {
@@ -450,6 +530,17 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
         src->field = cr_field_dipole_ramp_new(fc->b_e, b0, b1, fc->t_start, fc->t_end, r_in, 0.0);
         if (!src->field) return CR_ENOMEM;
         if (fc->r_outer == 0) fc->r_outer = 60.0;
+        src->b_e = fc->b_e;
+        src->cpcp_v = fc->analytic_cpcp * 1e3;
+        src->slice_dt = 5.0;
+        if (fc->footpoints == 1 && !(src->cpcp_v > 0)) {
+            cr_error(log, "flux: footpoints = drifting needs a potential: set [flux] analytic_cpcp (0..1e4 kV) > 0 "
+                          "for the analytic source");
+            cr_field_release(src->field);
+            src->field = NULL;
+            return CR_ECONFIG;
+        }
+        src->drifting = fc->footpoints != 2 && src->cpcp_v > 0;
         snprintf(src->desc, sizeof src->desc,
                  "analytic: dipole (B_E = %g nT) plus uniform Bz from %g nT at %g s to %g nT at %g s (vacuum "
                  "superposition), inner boundary %g R_E",
@@ -481,6 +572,26 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
         return CR_ECONFIG;
     }
     src->field = cr_field_mhd_field(src->mhd);
+    src->slice_dt = ns > 1 ? (last - first) / (ns - 1) : 5.0;
+    src->b_e = src->field->b_e;
+    if (fc->footpoints != 2) {
+        int ion = has_ionosphere(path);
+        if (!ion && fc->footpoints == 1) {
+            cr_error(log, "flux: footpoints = drifting needs the ionospheric potential, but %s has no slice with an "
+                          "Ionosphere group (set [flux] footpoints = fixed)",
+                     path);
+            source_close(src);
+            return CR_ECONFIG;
+        }
+        if (ion) {
+            src->conv = cr_convection_new(path, src->b_e, log);
+            if (!src->conv) {
+                source_close(src);
+                return CR_EIO;
+            }
+            src->drifting = 1;
+        }
+    }
     snprintf(src->desc, sizeof src->desc,
              "MHD slices from %s (%d slices, %g..%g s), total B interpolated (as the deviation from a dipole of "
              "B_E = %.6g nT on spherical grids)",
@@ -490,6 +601,7 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
 
 static void source_close(struct source *src)
 {
+    cr_convection_release(src->conv);
     if (src->mhd) cr_field_mhd_release(src->mhd);
     else if (src->field) cr_field_release(src->field);
     memset(src, 0, sizeof *src);
@@ -510,6 +622,20 @@ int cr_cmd_flux(struct cr_cmd_ctx *ctx)
     struct source src;
     int rc = source_open(ctx, &fc, &src);
     if (rc) return rc;
+    src.r_iono = fc.grid.r_iono;
+    const double track_step = fc.track_step > 0 ? fc.track_step : src.slice_dt;
+    char fp_desc[512];
+    if (src.drifting)
+        snprintf(fp_desc, sizeof fp_desc,
+                 "drifting: each footpoint followed back over the interval with the ionospheric E x B drift (%s; RK4 "
+                 "steps <= %g s) and its open fraction at the end compared with the open fraction at the start over "
+                 "the same footpoint moved back",
+                 src.conv ? "potential of the MHD slices' Ionosphere groups" : "analytic dawn-dusk potential",
+                 track_step);
+    else
+        snprintf(fp_desc, sizeof fp_desc,
+                 "fixed: the open fraction of each footpoint compared at the two map times (counts the boundary's "
+                 "own motion only)");
     if (fc.grid.r_foot == 0) fc.grid.r_foot = src.field->r_inner;
     /* analytic: r_outer (60 R_E by default) ends open lines; MHD: the grid's edge */
     fc.opts.trace.r_outer = fc.r_outer > 0 ? fc.r_outer : 1e30;
@@ -541,8 +667,8 @@ int cr_cmd_flux(struct cr_cmd_ctx *ctx)
         source_close(&src);
         return rc;
     }
-    cr_info(log, "flux: %d interval(s) of %g s from %g s; footpoints %d x %d atoms per hemisphere; %s", nt,
-            fc.interval, fc.t_start, g->nal, g->nam, src.desc);
+    cr_info(log, "flux: %d interval(s) of %g s from %g s; footpoints %d x %d atoms per hemisphere, %s; %s", nt,
+            fc.interval, fc.t_start, g->nal, g->nam, src.drifting ? "drifting" : "fixed", src.desc);
     struct cr_progress *prog =
         cr_progress_new(&(struct cr_progress_inp){.label = "flux", .total = nt + 1, .unit = "maps", .log = log});
     struct cr_topomap *prev = NULL;
@@ -587,7 +713,17 @@ int cr_cmd_flux(struct cr_cmd_ctx *ctx)
             op[1] = s.opened + base + nbin;
             cl[0] = s.closed + base;
             cl[1] = s.closed + base + nbin;
-            rc = cr_flux_transitions(prev, m, fc.opts.mlt_bin, nbin, op, cl);
+            struct cr_flux_track *tr = NULL;
+            if (src.drifting) {
+                if (src.conv) rc = cr_convection_load(src.conv, prev->time, t);
+                if (!rc)
+                    rc = cr_flux_track_new(g, src.conv ? drift_mhd : drift_analytic, &src, prev->time, t,
+                                           track_step, &tr);
+                if (!rc)
+                    cr_debug(log, "flux: %g..%g s: footpoints moved up to %.3f deg", prev->time, t, tr->max_shift);
+            }
+            if (!rc) rc = cr_flux_transitions(prev, m, tr, fc.opts.mlt_bin, nbin, op, cl);
+            cr_flux_track_release(tr);
             s.t0[k] = prev->time;
             s.t1[k] = t;
             for (int h = 0; h < 2; h++) {
@@ -619,7 +755,7 @@ int cr_cmd_flux(struct cr_cmd_ctx *ctx)
     cr_progress_release(prog);
     cr_topomap_release(prev);
     cr_flux_state_release(sprev);
-    if (!rc) rc = write_nc(out, ctx->cfg, log, &fc, g, &s, src.desc);
+    if (!rc) rc = write_nc(out, ctx->cfg, log, &fc, g, &s, src.desc, fp_desc);
     if (!rc) cr_info(log, "flux: wrote %s", out);
     series_free(&s);
     cr_footgrid_release(g);

@@ -66,7 +66,7 @@ Test(flux, opened_between_5_and_6_nT)
     const int nbin = 12;
     double o[2][12], c[2][12];
     double *op[2] = {o[0], o[1]}, *cl[2] = {c[0], c[1]};
-    cr_assert_eq(cr_flux_transitions(a, b, 2.0, nbin, op, cl), CR_OK);
+    cr_assert_eq(cr_flux_transitions(a, b, NULL, 2.0, nbin, op, cl), CR_OK);
     double l5 = pc_lat(5.0), l6 = pc_lat(6.0), want = open_flux(6.0) - open_flux(5.0);
     for (int h = 0; h < 2; h++) {
         double tot = 0.0;
@@ -152,7 +152,7 @@ Test(flux, opened_between_5_and_6_nT)
     gb.edge_bisect = 6;
     struct cr_footgrid *g6 = cr_footgrid_new(&gb);
     struct cr_topomap *a6 = map_for(g6, 5.0), *b6 = map_for(g6, 6.0);
-    cr_assert_eq(cr_flux_transitions(a6, b6, 2.0, nbin, op, cl), CR_OK);
+    cr_assert_eq(cr_flux_transitions(a6, b6, NULL, 2.0, nbin, op, cl), CR_OK);
     for (int h = 0; h < 2; h++) {
         double tot = 0.0, row = 0.0;
         for (int k = 0; k < nbin; k++) tot += o[h][k];
@@ -173,7 +173,7 @@ Test(flux, opened_between_5_and_6_nT)
     cr_topomap_release(b6);
     cr_footgrid_release(g6);
     /* bins that do not fit the columns are refused */
-    cr_assert_eq(cr_flux_transitions(a, b, 0.7, 34, op, cl), CR_ECONFIG);
+    cr_assert_eq(cr_flux_transitions(a, b, NULL, 0.7, 34, op, cl), CR_ECONFIG);
     cr_topomap_release(a);
     cr_topomap_release(b);
     cr_footgrid_release(g);
@@ -216,6 +216,109 @@ Test(flux, map_independent_of_thread_count)
     cr_topomap_release(m[0]);
     cr_topomap_release(m[1]);
     cr_field_release(f);
+    cr_footgrid_release(g);
+}
+
+/* ---- drifting footpoints ----------------------------------------------------- */
+
+/* Dawn-dusk potential Phi = -(D / 2) sin(phi), phi = (MLT - 12) 15 deg, of
+ * latitude alone: footpoints drift along meridians at v_pole = E_east /
+ * |B_r|, E_east = (D / 2) cos(phi) / (R cos a), |B_r| = 2 B_E sin a at r = 1. */
+struct drift_ctx {
+    double cpcp; /* [V] */
+    double scale; /* multiplies the drift (0: none) */
+};
+
+static int drift_dd(void *ctx, double t, int hemi, double alat, double mlt, double *dl, double *dm)
+{
+    (void)t, (void)hemi;
+    const struct drift_ctx *d = ctx;
+    double a = alat * CR_DEG, phi = (mlt - 12.0) * 15.0 * CR_DEG;
+    double e_east = 0.5 * d->cpcp * cos(phi) / (CR_RE_M * cos(a));
+    *dl = d->scale * e_east / (2.0 * B_E * CR_NT * sin(a)) / CR_RE_M / CR_DEG;
+    *dm = 0.0;
+    return CR_OK;
+}
+
+Test(flux, drifting_footpoints_count_flux_crossing_a_steady_boundary)
+{
+    /* 60 kV across a stationary boundary (dipole + 5 nT, 73.3 deg) for 60 s:
+     * the flux crossing the boundary between MLT m1 and m2 is the potential
+     * drop along it, (D / 2)(sin phi2 - sin phi1) per second: 3.6 MWb opened
+     * on the day side and closed on the night side per hemisphere. Fixed
+     * footpoints see none of it. The grid stops at 84 deg, short of the pole
+     * where a potential of MLT alone is singular. */
+    struct cr_footgrid_inp gi = {.mlat_min = 60, .mlat_max = 84, .dlat = 0.25, .dmlt = 0.25, .sub_lat = 4,
+                                 .sub_mlt = 1, .coarse_lat = 4, .coarse_mlt = 2, .edge_bisect = 4, .r_iono = 1.0,
+                                 .r_foot = 1.0};
+    struct cr_footgrid *g = cr_footgrid_new(&gi);
+    cr_assert_not_null(g);
+    struct cr_topomap *a = map_for(g, 5.0), *b = map_for(g, 6.0);
+    const double D = 60e3, dt = 60.0;
+    struct drift_ctx dc = {.cpcp = D, .scale = 1.0};
+    struct cr_flux_track *tr = NULL;
+    cr_assert_eq(cr_flux_track_new(g, drift_dd, &dc, 0.0, dt, 5.0, &tr), CR_OK);
+    /* noon at 73 deg: 30 kV / (R cos a) / (2 B_E sin a) = 0.54 km/s, 0.29 deg in 60 s */
+    cr_assert(tr->max_shift > 0.2 && tr->max_shift < 1.0, "largest shift %g deg", tr->max_shift);
+    enum { NB = 24 };
+    double o[2][NB], c[2][NB], of[2][NB], cf[2][NB];
+    double *op[2] = {o[0], o[1]}, *cl[2] = {c[0], c[1]}, *opf[2] = {of[0], of[1]}, *clf[2] = {cf[0], cf[1]};
+    cr_assert_eq(cr_flux_transitions(a, a, tr, 1.0, NB, op, cl), CR_OK);
+    cr_assert_eq(cr_flux_transitions(a, a, NULL, 1.0, NB, opf, clf), CR_OK);
+    double peak = D / 2.0 * (sin(7.5 * CR_DEG) - sin(-7.5 * CR_DEG)) * dt; /* the noon bin */
+    for (int h = 0; h < 2; h++) {
+        double to = 0.0, tc = 0.0;
+        for (int k = 0; k < NB; k++) {
+            double p1 = (k - 12.0) * 15.0 * CR_DEG, p2 = (k - 11.0) * 15.0 * CR_DEG;
+            double want = 0.5 * D * (sin(p2) - sin(p1)) * dt; /* net opened [Wb] */
+            /* the transition band (~0.3 deg, five atom rows) is counted with a
+             * uniform flux density inside each 0.0625-deg atom: |B_r| cos a
+             * changes by |d ln(sin a cos a)/da| dlat = 0.33 % across one at
+             * 73 deg, so half of it per band edge; 0.5 % of the noon bin */
+            cr_assert(fabs(o[h][k] - c[h][k] - want) <= 5e-3 * peak, "hemi %d bin %d: net %.5g Wb, want %.5g Wb", h,
+                      k, o[h][k] - c[h][k], want);
+            /* a bin opens or closes, not both */
+            cr_assert(fmin(o[h][k], c[h][k]) <= 1e-3 * peak, "bin %d opens %g and closes %g", k, o[h][k], c[h][k]);
+            to += o[h][k];
+            tc += c[h][k];
+            cr_assert_eq(of[h][k], 0.0, "fixed footpoints on a steady boundary");
+            cr_assert_eq(cf[h][k], 0.0);
+        }
+        cr_assert(fabs(to - D * dt) <= 1e-3 * D * dt, "hemi %d: opened %.5g MWb, want %.5g", h, to / 1e6, D * dt / 1e6);
+        cr_assert(fabs(tc - D * dt) <= 1e-3 * D * dt, "hemi %d: closed %.5g MWb, want %.5g", h, tc / 1e6, D * dt / 1e6);
+        cr_log_msg(NULL, CR_LEVEL_INFO, "drifting footpoints, 60 kV, hemisphere %d: opened %.4f MWb, closed %.4f MWb "
+                   "(%.4f each)", h, to / 1e6, tc / 1e6, D * dt / 1e6);
+    }
+    /* the same boundary moving (5 -> 6 nT) with the drift: what opens minus
+     * what closes is the change of the open flux (flux conservation of the
+     * drift), within the grid's accuracy; the fixed count sees the same
+     * balance but different bins */
+    cr_assert_eq(cr_flux_transitions(a, b, tr, 1.0, NB, op, cl), CR_OK);
+    for (int h = 0; h < 2; h++) {
+        double net = 0.0, dopen = cr_topomap_flux_of(b, h, -2) - cr_topomap_flux_of(a, h, -2);
+        for (int k = 0; k < NB; k++) net += o[h][k] - c[h][k];
+        /* the 0.33 %-per-atom density variation over the 0.3-deg drift band of
+         * each boundary, against a 39.6-MWb change: 0.2 % */
+        cr_assert(fabs(net - dopen) <= 2e-3 * dopen, "hemi %d: net %.5g MWb, open flux change %.5g MWb", h, net / 1e6,
+                  dopen / 1e6);
+    }
+    /* no drift: the track reproduces the fixed count */
+    struct cr_flux_track *t0 = NULL;
+    struct drift_ctx still = {.cpcp = D, .scale = 0.0};
+    cr_assert_eq(cr_flux_track_new(g, drift_dd, &still, 0.0, dt, 5.0, &t0), CR_OK);
+    cr_assert(t0->max_shift < 1e-5, "%g deg", t0->max_shift); /* acos of a unit dot product near 1 */
+    cr_assert_eq(cr_flux_transitions(a, b, t0, 1.0, NB, op, cl), CR_OK);
+    cr_assert_eq(cr_flux_transitions(a, b, NULL, 1.0, NB, opf, clf), CR_OK);
+    for (int h = 0; h < 2; h++)
+        for (int k = 0; k < NB; k++)
+            cr_assert(fabs(o[h][k] - of[h][k]) <= 1e-9 * fabs(of[h][k]) + 1e-6 && fabs(c[h][k] - cf[h][k]) <= 1e-6,
+                      "bin %d: %g vs %g", k, o[h][k], of[h][k]);
+    /* bad input */
+    cr_assert_neq(cr_flux_track_new(g, drift_dd, &dc, 60.0, 0.0, 5.0, &t0), CR_OK);
+    cr_flux_track_release(tr);
+    cr_flux_track_release(t0);
+    cr_topomap_release(a);
+    cr_topomap_release(b);
     cr_footgrid_release(g);
 }
 
@@ -324,6 +427,40 @@ Test(flux, cli_analytic_ramp)
     cr_assert(fabs(e[3] - r[3] * 1e3 / (l[3] * 1e3) * 1e3) < 1e-9 * e[3]);
     int v;
     cr_assert_eq(nc_inq_varid(nc, "topology", &v), NC_NOERR, "the maps are stored");
+    char fp[600] = "";
+    size_t len = 0;
+    cr_assert_eq(nc_inq_attlen(nc, NC_GLOBAL, "footpoints", &len), NC_NOERR);
+    cr_assert(len < sizeof fp);
+    nc_get_att_text(nc, NC_GLOBAL, "footpoints", fp);
+    cr_assert(!strncmp(fp, "fixed", 5), "no potential: fixed footpoints (%s)", fp);
+    nc_close(nc);
+    /* a steady boundary with 60 kV across the polar cap (the analytic
+     * potential, regular over the pole): drifting footpoints see 60 kV open on
+     * the day side and 60 kV close on the night side in each hemisphere */
+    snprintf(args, sizeof args, "flux %s flux.bz_end=-5 flux.t_end=60 flux.analytic_cpcp=60", ini);
+    st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 0, "exit %d:\n%s", st, out);
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR, "%s", path);
+    double ro[24], rc[24];
+    nc_sum(nc, "opening_rate_kV", 24, ro);
+    nc_sum(nc, "closing_rate_kV", 24, rc);
+    for (int h = 0; h < 2; h++) {
+        double so = 0, sc = 0;
+        for (int k = 0; k < 12; k++) {
+            so += ro[12 * h + k];
+            sc += rc[12 * h + k];
+            /* bins of 2 h: the day side opens, the night side closes */
+            cr_assert((k >= 3 && k <= 8) ? rc[12 * h + k] < 0.01 : ro[12 * h + k] < 0.01, "bin %d: %g / %g kV", k,
+                      ro[12 * h + k], rc[12 * h + k]);
+        }
+        /* 0.5 %: the atoms' uniform flux density across the ~0.3-deg drift band
+         * (see drifting_footpoints_count_flux_crossing_a_steady_boundary) */
+        cr_assert(fabs(so - 60.0) < 0.3 && fabs(sc - 60.0) < 0.3, "hemi %d: %g / %g kV", h, so, sc);
+    }
+    cr_assert_eq(nc_inq_attlen(nc, NC_GLOBAL, "footpoints", &len), NC_NOERR);
+    cr_assert(len < sizeof fp);
+    nc_get_att_text(nc, NC_GLOBAL, "footpoints", fp);
+    cr_assert(!strncmp(fp, "drifting", 8), "%s", fp);
     nc_close(nc);
     helper_rm_rf(dir);
 }
@@ -404,6 +541,13 @@ Test(flux, cli_bad_input_exit_2)
     snprintf(args, sizeof args, "flux %s flux.t_end=120", ini);
     cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
     cr_assert(strstr(out, "slices from 0 s to 60 s"), "%s", out);
+    /* drifting footpoints without a potential */
+    snprintf(args, sizeof args, "flux %s flux.footpoints=drifting", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "Ionosphere") && strstr(out, "footpoints = fixed"), "%s", out);
+    snprintf(args, sizeof args, "flux %s flux.source=analytic flux.footpoints=drifting", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "analytic_cpcp"), "%s", out);
     /* a bin that does not divide the day, and a bad value */
     snprintf(args, sizeof args, "flux %s flux.source=analytic flux.mlt_bin=0.7", ini);
     cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
