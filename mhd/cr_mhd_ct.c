@@ -256,9 +256,17 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                                     B[2] * (du[3][i] - dg[2][i]);
                         double bdm = b2 > 0.0 ? bh / b2 : 0.0;
                         double ia = 1.0 / (1.0 + al);
-                        du[1][i] = (du[1][i] + al * B[0] * bdm) * ia;
-                        du[2][i] = (du[2][i] + al * B[1] * bdm) * ia;
-                        du[3][i] = (du[3][i] + al * B[2] * bdm) * ia;
+                        double m0 = du[1][i], m1 = du[2][i], m2 = du[3][i];
+                        du[1][i] = (m0 + al * B[0] * bdm) * ia;
+                        du[2][i] = (m1 + al * B[1] * bdm) * ia;
+                        du[3][i] = (m2 + al * B[2] * bdm) * ia;
+                        /* the energy: the correction changes the kinetic energy by v . (dm_c - dm)
+                         * and nothing else, so the evolved energy takes the same change; otherwise
+                         * the work that the slowed plasma did not receive (the energy of the
+                         * displacement current's field in semi-relativistic MHD, Gombosi et al.
+                         * 2002) would be counted as heat */
+                        du[4][i] += m->w[1][c] * (du[1][i] - m0) + m->w[2][c] * (du[2][i] - m1) +
+                                    m->w[3][c] * (du[3][i] - m2);
                     }
                 }
                 for (int q = 0; q < CR_MHD_NCONS; q++) {
