@@ -229,7 +229,12 @@ int cr_convection_load(struct cr_convection *c, double t0, double t1)
     for (int s = 0; s < c->nslice; s++) {
         int lo = s > 0 && c->time[s - 1] >= t1; /* wholly after the window */
         int hi = s + 1 < c->nslice && c->time[s + 1] <= t0; /* wholly before */
-        if (lo || hi) continue;
+        if (lo || hi) {
+            /* outside the window: let it go (memory stays bounded over a long series) */
+            free(c->pot[s]);
+            c->pot[s] = NULL;
+            continue;
+        }
         if (!slice_pot(c, s)) return CR_EIO;
     }
     return CR_OK;

@@ -45,7 +45,7 @@ int cr_convection_poleward(struct cr_convection *c, double t, int hemisphere, do
 
 /* Read every slice that brackets a time in [t0, t1] now, so that
  * cr_convection_drift over that window reads no file and may run in
- * parallel. CR_EIO / CR_ENOMEM on failure. */
+ * parallel; slices outside the window are released. CR_EIO on failure. */
 int cr_convection_load(struct cr_convection *c, double t0, double t1);
 
 /* Drift of a field line's footpoint at radius r_foot [R_E] (|MLat| alat_deg

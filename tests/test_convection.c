@@ -163,6 +163,10 @@ Test(convection, footpoint_drift_closed_form)
                     /* noon: poleward; with K > 0 the potential rises poleward: eastward drift */
                     if (q == 0) cr_assert_gt(dl, 0.0);
                 }
+        /* a later window releases the earlier slice */
+        cr_assert_eq(cr_convection_load(c, 110.0, 110.0), CR_OK);
+        cr_assert_eq(cr_convection_drift(c, 105.0, 0, r_iono, 75.0, 12.0, &dl, &dm), CR_EIO);
+        cr_assert_eq(cr_convection_load(c, 100.0, 110.0), CR_OK);
         /* outside the slices, equatorward of the grid */
         cr_assert_eq(cr_convection_drift(c, 99.0, 0, r_iono, 75.0, 12.0, &dl, &dm), CR_EDOMAIN);
         cr_assert_eq(cr_convection_drift(c, 105.0, 0, r_iono, 55.0, 12.0, &dl, &dm), CR_EDOMAIN);
