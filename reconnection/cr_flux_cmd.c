@@ -915,6 +915,24 @@ int cr_bench_flux(struct cr_cmd_ctx *ctx)
         rc = bench_map(&fa, f, 1.0, b0, "analytic dipole + 5 nT");
     }
     cr_field_release(f);
+    /* following the footpoints of the configured grid over one 60-s interval
+     * with the analytic 60-kV dawn-dusk drift, 5-s RK4 steps */
+    if (!rc) {
+        struct cr_footgrid_inp gi = fc.grid;
+        gi.r_foot = 1.0;
+        struct cr_footgrid *g = cr_footgrid_new(&gi);
+        struct source src = {.r_iono = gi.r_iono, .b_e = fc.b_e, .cpcp_v = 60e3};
+        struct cr_flux_track *tr = NULL;
+        double t0 = cr_wtime();
+        rc = g ? cr_flux_track_new(g, drift_analytic, &src, 0.0, 60.0, 5.0, &tr) : CR_ECONFIG;
+        double dt = cr_wtime() - t0;
+        if (!rc)
+            printf("flux: footpoint tracking: %zu footpoints x 2 hemispheres over 60 s (12 RK4 steps) in %.2f s on %d "
+                   "thread(s): %.3g footpoint-steps/s, largest shift %.2f deg\n",
+                   tr->natom, dt, cr_max_threads(), 2.0 * (double)tr->natom * 12.0 / dt, tr->max_shift);
+        cr_flux_track_release(tr);
+        cr_footgrid_release(g);
+    }
     /* the same field sampled on the LFM D grid, read back as an MHD slice */
     char dir[] = "/tmp/cusprate_bench_flux_XXXXXX", path[64];
     if (!rc && !mkdtemp(dir)) rc = CR_EIO;
