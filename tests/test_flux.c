@@ -313,10 +313,11 @@ Test(flux, drifting_footpoints_count_flux_crossing_a_steady_boundary)
         for (int k = 0; k < NB; k++)
             cr_assert(fabs(o[h][k] - of[h][k]) <= 1e-9 * fabs(of[h][k]) + 1e-6 && fabs(c[h][k] - cf[h][k]) <= 1e-6,
                       "bin %d: %g vs %g", k, o[h][k], of[h][k]);
+    cr_flux_track_release(t0);
     /* bad input */
     cr_assert_neq(cr_flux_track_new(g, drift_dd, &dc, 60.0, 0.0, 5.0, &t0), CR_OK);
+    cr_assert_null(t0);
     cr_flux_track_release(tr);
-    cr_flux_track_release(t0);
     cr_topomap_release(a);
     cr_topomap_release(b);
     cr_footgrid_release(g);
