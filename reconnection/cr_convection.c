@@ -137,6 +137,26 @@ static const double *slice_pot(struct cr_convection *c, int s)
     return c->pot[s] = p;
 }
 
+/* The slices bracketing t: s0 and the weight w of slice s0 + 1 (binary
+ * search; a single slice serves its own time only). CR_EDOMAIN outside. */
+static int bracket(const struct cr_convection *c, double t, int *s0, double *w)
+{
+    *s0 = 0;
+    *w = 0.0;
+    const int n = c->nslice;
+    if (n == 1) return fabs(t - c->time[0]) <= 1e-9 * (1 + fabs(t)) ? CR_OK : CR_EDOMAIN;
+    if (!(t >= c->time[0] && t <= c->time[n - 1])) return CR_EDOMAIN;
+    int lo = 0, hi = n - 2; /* the largest s <= n - 2 with time[s] <= t */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (c->time[mid] <= t) lo = mid;
+        else hi = mid - 1;
+    }
+    *s0 = lo;
+    *w = (t - c->time[lo]) / (c->time[lo + 1] - c->time[lo]);
+    return CR_OK;
+}
+
 /* Bilinear potential [kV] of hemisphere h at |lat| [deg] and MLT [h];
  * CR_EDOMAIN outside the rows. */
 static int interp(const struct cr_convection *c, const double *pot, int h, double alat, double mlt, double *out)
@@ -200,22 +220,15 @@ int cr_convection_poleward(struct cr_convection *c, double t, int hemisphere, do
     const double c2 = (ri / rs) * cos(lat_s) * cos(lat_s);
     if (!(c2 > 0 && c2 < 1) || !(lat_s > 0 && lat_s < 0.5 * CR_PI)) return CR_EDOMAIN;
     const double lat_i = acos(sqrt(c2));
-    /* bracketing slices */
-    int s0 = -1;
-    for (int s = 0; s + 1 < c->nslice; s++)
-        if (t >= c->time[s] && t <= c->time[s + 1]) {
-            s0 = s;
-            break;
-        }
-    double v;
-    int rc;
-    if (c->nslice == 1 && fabs(t - c->time[0]) <= 1e-9 * (1 + fabs(t))) rc = v_iono(c, 0, h, lat_i / CR_DEG, mlt_h, &v);
-    else if (s0 < 0) return CR_EDOMAIN;
+    int s0;
+    double w, v;
+    int rc = bracket(c, t, &s0, &w);
+    if (rc) return rc;
+    if (c->nslice == 1) rc = v_iono(c, 0, h, lat_i / CR_DEG, mlt_h, &v);
     else {
         double va, vb;
         rc = v_iono(c, s0, h, lat_i / CR_DEG, mlt_h, &va);
         if (!rc) rc = v_iono(c, s0 + 1, h, lat_i / CR_DEG, mlt_h, &vb);
-        double w = (t - c->time[s0]) / (c->time[s0 + 1] - c->time[s0]);
         v = (1 - w) * va + w * vb;
     }
     if (rc) return rc;
@@ -275,16 +288,10 @@ int cr_convection_drift(const struct cr_convection *c, double t, int hemi, doubl
     const double lat_f = fabs(alat_deg) * CR_DEG, c2 = (ri / r_foot) * cos(lat_f) * cos(lat_f);
     if (!(c2 >= 0 && c2 < 1)) return CR_EDOMAIN;
     const double lat_i = acos(sqrt(c2));
-    int s0 = -1;
-    for (int s = 0; s + 1 < c->nslice; s++)
-        if (t >= c->time[s] && t <= c->time[s + 1]) {
-            s0 = s;
-            break;
-        }
-    double w = 0.0;
-    if (c->nslice == 1 && fabs(t - c->time[0]) <= 1e-9 * (1 + fabs(t))) s0 = 0;
-    else if (s0 < 0) return CR_EDOMAIN;
-    else w = (t - c->time[s0]) / (c->time[s0 + 1] - c->time[s0]);
+    int s0;
+    double w;
+    int rb = bracket(c, t, &s0, &w);
+    if (rb) return rb;
     double gl = 0.0, gm = 0.0;
     for (int k = 0; k < 2; k++) {
         double wk = k ? w : 1.0 - w;
