@@ -113,6 +113,22 @@ fail:
     return NULL;
 }
 
+int cr_convection_available(const char *mhd_path)
+{
+    hid_t f = H5Fopen(mhd_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return 0;
+    int found = 0;
+    for (int n = 0; !found; n++) {
+        char g[64], ig[80];
+        snprintf(g, sizeof g, "Step#%d", n);
+        if (H5Lexists(f, g, H5P_DEFAULT) <= 0) break;
+        snprintf(ig, sizeof ig, "%s/Ionosphere", g);
+        found = H5Lexists(f, ig, H5P_DEFAULT) > 0;
+    }
+    H5Fclose(f);
+    return found;
+}
+
 void cr_convection_time_range(const struct cr_convection *c, double *t0, double *t1)
 {
     *t0 = c->time[0];

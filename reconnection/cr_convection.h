@@ -32,6 +32,10 @@ struct cr_convection;
  * be read or has no ionosphere. */
 struct cr_convection *cr_convection_new(const char *mhd_path, double b_e, const struct cr_log *log);
 
+/* 1 when mhd_path has a slice with an Ionosphere group, else 0 (quietly:
+ * for callers that fall back to something else). */
+int cr_convection_available(const char *mhd_path);
+
 /* Time range [s] covered by the slices. */
 void cr_convection_time_range(const struct cr_convection *c, double *t0, double *t1);
 

@@ -195,17 +195,24 @@ struct track_sys {
     int err;
 };
 
+/* |MLat| [deg] and MLT [h] of a (not necessarily unit) vector in the
+ * hemisphere-local frame of the tracking. */
+static void to_latmlt(const double y[3], double *lat, double *mlt)
+{
+    *lat = atan2(y[2], sqrt(y[0] * y[0] + y[1] * y[1])) / CR_DEG;
+    *mlt = fmod(atan2(y[1], y[0]) / (15.0 * CR_DEG) + 24.0, 24.0);
+}
+
 /* d y / d s with s = t1 - t (integrating backwards in time); y the unit
  * vector (cos a cos phi, cos a sin phi, sin a), a = |MLat|, phi = MLT 15 deg. */
 static int track_rhs(double s, const double y[], double dyds[], void *params)
 {
     struct track_sys *p = params;
-    double r = sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2]);
-    double sa = y[2] / r, rho = sqrt(y[0] * y[0] + y[1] * y[1]) / r;
-    double a = atan2(sa, rho), phi = atan2(y[1], y[0]);
-    double mlt = fmod(phi / (15.0 * CR_DEG) + 24.0, 24.0);
+    double lat, mlt;
+    to_latmlt(y, &lat, &mlt);
+    const double a = lat * CR_DEG, phi = mlt * 15.0 * CR_DEG, sa = sin(a);
     double dlat = 0.0, dmlt = 0.0;
-    int rc = p->drift(p->ctx, p->t1 - s, p->hemi, a / CR_DEG, mlt, &dlat, &dmlt);
+    int rc = p->drift(p->ctx, p->t1 - s, p->hemi, lat, mlt, &dlat, &dmlt);
     if (rc && rc != CR_EDOMAIN) {
         p->err = rc;
         return GSL_EBADFUNC;
@@ -277,10 +284,8 @@ int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void 
                 err = e;
                 continue;
             }
+            to_latmlt(y, &tr->lat[h][k], &tr->mlt[h][k]);
             double r = sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2]);
-            double la = atan2(y[2] / r, sqrt(y[0] * y[0] + y[1] * y[1]) / r);
-            tr->lat[h][k] = la / CR_DEG;
-            tr->mlt[h][k] = fmod(atan2(y[1], y[0]) / (15.0 * CR_DEG) + 24.0, 24.0);
             double dot = (y[0] * y0[0] + y[1] * y0[1] + y[2] * y0[2]) / r;
             double ang = acos(fmin(1.0, fmax(-1.0, dot))) / CR_DEG;
             if (ang > shift) shift = ang;

@@ -495,23 +495,6 @@ static int drift_analytic(void *ctx, double t, int hemi, double alat, double mlt
     return CR_OK;
 }
 
-/* Whether an MHD file has a slice with an Ionosphere group (quietly). */
-static int has_ionosphere(const char *path)
-{
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) return 0;
-    int found = 0;
-    for (int n = 0; !found; n++) {
-        char g[64], ig[80];
-        snprintf(g, sizeof g, "Step#%d", n);
-        if (H5Lexists(f, g, H5P_DEFAULT) <= 0) break;
-        snprintf(ig, sizeof ig, "%s/Ionosphere", g);
-        found = H5Lexists(f, ig, H5P_DEFAULT) > 0;
-    }
-    H5Fclose(f);
-    return found;
-}
-
 static void source_close(struct source *src);
 
 static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct source *src)
@@ -575,7 +558,7 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
     src->slice_dt = ns > 1 ? (last - first) / (ns - 1) : 5.0;
     src->b_e = src->field->b_e;
     if (fc->footpoints != 2) {
-        int ion = has_ionosphere(path);
+        int ion = cr_convection_available(path);
         if (!ion && fc->footpoints == 1) {
             cr_error(log, "flux: footpoints = drifting needs the ionospheric potential, but %s has no slice with an "
                           "Ionosphere group (set [flux] footpoints = fixed)",
