@@ -665,8 +665,30 @@ int cr_msphere_diagnose(struct cr_msphere *ms, struct cr_msphere_diag *d)
         if (xr[i] > 5.0 && jm[i] > jbest && jm[i] >= jm[i - 1] && jm[i] >= jm[i + 1]) jbest = jm[i], d->r_mp_j = xr[i];
     for (int h = 0; h < 2; h++) d->cpcp[h] = cr_iono_cpcp(ms->io, h) * 1e-3;
     d->divb = cr_mhd_divb_max(ms->m, NULL);
+    cr_msphere_dbz_centre(g, ms->out[CR_MHD_OUT_JX], ms->out[CR_MHD_OUT_JY], &d->dbz0, &d->dbz0_night);
+    d->dbz0 *= ms->units.bfield, d->dbz0_night *= ms->units.bfield;
     free(xr), free(dn), free(bz), free(jm), free(vx);
     return CR_OK;
+}
+
+void cr_msphere_dbz_centre(const struct cr_grid *g, const double *jx, const double *jy, double *total,
+                           double *night)
+{
+    const int ni = g->ni, nj = g->nj, nk = g->nk;
+    double st = 0.0, sn = 0.0;
+#pragma omp parallel for collapse(2) schedule(static) reduction(+ : st, sn)
+    for (int k = 0; k < nk; k++)
+        for (int j = 0; j < nj; j++)
+            for (int i = 0; i < ni; i++) {
+                size_t c = CR_GIDX(g, i, j, k), o = (size_t)i + (size_t)ni * ((size_t)j + (size_t)nj * (size_t)k);
+                double x = g->cx[c], y = g->cy[c], z = g->cz[c];
+                double r2 = x * x + y * y + z * z;
+                double w = (x * jy[o] - y * jx[o]) * g->vol[c] / (r2 * sqrt(r2));
+                st += w;
+                if (x < 0.0) sn += w;
+            }
+    *total = st / (4.0 * CR_PI);
+    *night = sn / (4.0 * CR_PI);
 }
 
 /* ---- checkpoint part ------------------------------------------------------------------- */

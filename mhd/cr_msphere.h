@@ -133,7 +133,8 @@ int cr_msphere_couple(struct cr_msphere *ms);
 void cr_msphere_refresh_boundary(struct cr_msphere *ms);
 
 /* Diagnostics of the current state along the Sun-Earth line (cells of the
- * axis ring j = 0, averaged over k) and from the ionosphere. */
+ * axis ring j = 0, averaged over k), from the ionosphere, and the
+ * Biot-Savart field of the domain's currents at the Earth's centre. */
 struct cr_msphere_diag {
     double t;            /* [s] */
     double r_mp;         /* subsolar magnetopause [R_E]: Bz reversal (southward IMF) or the density drop (0 = none found) */
@@ -142,8 +143,22 @@ struct cr_msphere_diag {
     double cpcp[2];      /* cross-polar-cap potential north, south [kV] */
     double n_sw, v_sw, bz_sw; /* upstream values used [#/cc], [km/s], [nT] (driver delayed to x = 15 R_E) */
     double divb;         /* largest |div B| V^(-1) / (|B1| / h) */
+    double dbz0;         /* Bz at the Earth's centre from the currents in the domain [nT] (Biot-Savart; a Dst proxy) */
+    double dbz0_night;   /* the part of dbz0 from the cells with x < 0 [nT] */
 };
 int cr_msphere_diagnose(struct cr_msphere *ms, struct cr_msphere_diag *d);
+
+/* Bz at the origin of the currents J given at the active cells of an LFM
+ * grid (index i + ni (j + nj k)), by the Biot-Savart law summed over the
+ * cells (midpoint rule over the centroids and volumes), in code units
+ * (mu0 = 1; lengths in the grid's unit, R_E here):
+ *     dBz(0) = (1 / 4 pi) sum (x Jy - y Jx) / r^3 V.
+ * With a westward ring current it is negative: the quantity global MHD
+ * codes report as their Dst (e.g. SWMF's Biot-Savart Dst), here without
+ * the ionospheric currents, the currents inside the inner boundary and the
+ * Earth's induced ones. *night gets the part from cells with x < 0. */
+void cr_msphere_dbz_centre(const struct cr_grid *g, const double *jx, const double *jy, double *total,
+                           double *night);
 
 /* Save / restore the object's own state (ionosphere potential and FAC,
  * the next coupling time) into / from an HDF5 group; the solver's arrays go

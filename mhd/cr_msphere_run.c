@@ -12,7 +12,9 @@
  * conductances on the MLat x MLT grid of both hemispheres, cr_ionosphere.h)
  * and the slice's diagnostics as attributes (`r_mp`, `r_mp_j`, `r_bs` [R_E],
  * `cpcp_north`, `cpcp_south` [kV], `n_rho_floor`, `n_p_floor` (floor uses
- * since the previous slice), `divb`); mhd.xmf; <run>/msphere_diag.csv (the
+ * since the previous slice), `divb`, `dbz0`, `dbz0_night` [nT] (the
+ * Biot-Savart Bz of the domain's currents at the Earth's centre, all cells
+ * and those at x < 0)); mhd.xmf; <run>/msphere_diag.csv (the
  * same diagnostics per slice) and <run>/msphere_validation.txt (comparison
  * with the empirical models at the end).
  *
@@ -64,7 +66,7 @@ static double slice_time(const struct sched *s, long n)
 
 /* Per-slice record (kept for the summary and the CSV). */
 struct rec {
-    double t, r_mp, r_mp_j, r_bs, cpcp[2], divb;
+    double t, r_mp, r_mp_j, r_bs, cpcp[2], divb, dbz0, dbz0_night;
     long nrho, np, nva;
 };
 
@@ -134,6 +136,8 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
     rc |= cr_h5_attr_double(grp, "cpcp_north", d.cpcp[0]);
     rc |= cr_h5_attr_double(grp, "cpcp_south", d.cpcp[1]);
     rc |= cr_h5_attr_double(grp, "divb", d.divb);
+    rc |= cr_h5_attr_double(grp, "dbz0", d.dbz0);
+    rc |= cr_h5_attr_double(grp, "dbz0_night", d.dbz0_night);
     rc |= cr_h5_attr_int(grp, "n_rho_floor", r->nrho_since);
     rc |= cr_h5_attr_int(grp, "n_p_floor", r->np_since);
     rc |= cr_h5_attr_int(grp, "n_va_limit", r->nva_since);
@@ -142,7 +146,9 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
                             "from the |J| peak; bow shock at twice the upstream density; 0 = not found); "
                             "cpcp_north, cpcp_south [kV]; n_rho_floor, n_p_floor: floor uses since the previous "
                             "slice (cell-stages); n_va_limit: cells raised by the Alfven-speed limiter since the "
-                            "previous slice (cell-steps); divb: max |div B| V^-1 / (|B1|/h)");
+                            "previous slice (cell-steps); divb: max |div B| V^-1 / (|B1|/h); dbz0, dbz0_night [nT]: "
+                            "Bz at the Earth's centre from the currents of the whole domain and of its x < 0 half "
+                            "(Biot-Savart; a Dst proxy without ionospheric, inner and induced currents)");
     H5Gclose(grp);
     H5Fflush(cr_mhd_out_file(r->out), H5F_SCOPE_LOCAL);
     if (rc) {
@@ -150,13 +156,15 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
         return CR_EIO;
     }
     struct rec x = {.t = d.t, .r_mp = d.r_mp, .r_mp_j = d.r_mp_j, .r_bs = d.r_bs, .cpcp = {d.cpcp[0], d.cpcp[1]},
-                    .divb = d.divb, .nrho = r->nrho_since, .np = r->np_since, .nva = r->nva_since};
+                    .divb = d.divb, .dbz0 = d.dbz0, .dbz0_night = d.dbz0_night, .nrho = r->nrho_since,
+                    .np = r->np_since, .nva = r->nva_since};
     rc = rec_add(r, &x);
     cr_info(r->log,
             "slice %d t = %.1f s: magnetopause %.2f R_E (|J| peak %.2f), bow shock %.2f R_E, CPCP N/S %.1f/%.1f kV, "
-            "floors rho/p %ld/%ld, vA limiter %ld, div B %.1e, %.1f steps/s, %.2f M cell-updates/s",
-            cr_mhd_out_count(r->out) - 1, d.t, d.r_mp, d.r_mp_j, d.r_bs, d.cpcp[0], d.cpcp[1], r->nrho_since,
-            r->np_since, r->nva_since, d.divb, steps_per_s, mcells);
+            "dBz(0) %.1f nT (night %.1f), floors rho/p %ld/%ld, vA limiter %ld, div B %.1e, %.1f steps/s, "
+            "%.2f M cell-updates/s",
+            cr_mhd_out_count(r->out) - 1, d.t, d.r_mp, d.r_mp_j, d.r_bs, d.cpcp[0], d.cpcp[1], d.dbz0, d.dbz0_night,
+            r->nrho_since, r->np_since, r->nva_since, d.divb, steps_per_s, mcells);
     r->nrho_since = r->np_since = r->nva_since = 0;
     r->nslice++;
     return rc;
@@ -276,6 +284,9 @@ static int resume(struct run *r)
             rc |= cr_h5_read_attr_double(g, name, "cpcp_north", &x.cpcp[0]);
             rc |= cr_h5_read_attr_double(g, name, "cpcp_south", &x.cpcp[1]);
             rc |= cr_h5_read_attr_double(g, name, "divb", &x.divb);
+            /* absent in checkpoints written before this diagnostic existed */
+            if (cr_h5_read_attr_double(g, name, "dbz0", &x.dbz0)) x.dbz0 = NAN;
+            if (cr_h5_read_attr_double(g, name, "dbz0_night", &x.dbz0_night)) x.dbz0_night = NAN;
             rc |= cr_h5_read_attr_double(g, name, "n_rho_floor", &a);
             rc |= cr_h5_read_attr_double(g, name, "n_p_floor", &b);
             x.nrho = (long)a, x.np = (long)b;
@@ -306,12 +317,14 @@ static int write_diag_csv(struct run *r)
                "# r_mp: subsolar magnetopause (Bz reversal under southward IMF, else density drop) [R_E]; r_mp_j: "
                "|J| peak [R_E]; r_bs: bow shock (twice the upstream density) [R_E]; 0 = not found\n"
                "# cpcp: cross-polar-cap potential [kV]; floors: uses since the previous slice; divb: max |div B| "
-               "V^-1 / (|B1|/h)\n");
-    fprintf(f, "t_s,r_mp_RE,r_mp_j_RE,r_bs_RE,cpcp_north_kV,cpcp_south_kV,n_rho_floor,n_p_floor,n_va_limit,divb\n");
+               "V^-1 / (|B1|/h); dbz0: Bz at the Earth's centre from the domain's currents (Biot-Savart, a Dst proxy) "
+               "[nT], dbz0_night: its part from x < 0\n");
+    fprintf(f, "t_s,r_mp_RE,r_mp_j_RE,r_bs_RE,cpcp_north_kV,cpcp_south_kV,n_rho_floor,n_p_floor,n_va_limit,divb,"
+               "dbz0_nT,dbz0_night_nT\n");
     for (long s = 0; s < r->nrec; s++) {
         const struct rec *x = &r->recs[s];
-        fprintf(f, "%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%ld,%ld,%ld,%.3e\n", x->t, x->r_mp, x->r_mp_j, x->r_bs, x->cpcp[0],
-                x->cpcp[1], x->nrho, x->np, x->nva, x->divb);
+        fprintf(f, "%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%ld,%ld,%ld,%.3e,%.3f,%.3f\n", x->t, x->r_mp, x->r_mp_j, x->r_bs,
+                x->cpcp[0], x->cpcp[1], x->nrho, x->np, x->nva, x->divb, x->dbz0, x->dbz0_night);
     }
     int bad = ferror(f);
     bad |= fclose(f);
