@@ -228,7 +228,7 @@ static int track_rhs(double s, const double y[], double dyds[], void *params)
 }
 
 int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void *ctx, double t0, double t1,
-                      double dt_max, struct cr_flux_track **out)
+                      double dt_max, const unsigned char *const need[2], struct cr_flux_track **out)
 {
     *out = NULL;
     if (!(t1 > t0) || !(dt_max > 0) || !drift) {
@@ -254,7 +254,8 @@ int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void 
     const long n = 2 * (long)tr->natom;
     int err = CR_OK;
     double shift = 0.0;
-#pragma omp parallel reduction(max : shift)
+    size_t ntr = 0;
+#pragma omp parallel reduction(max : shift) reduction(+ : ntr)
     {
         struct track_sys p = {.drift = drift, .ctx = ctx, .t1 = t1};
         gsl_odeiv2_system sys = {track_rhs, NULL, 3, &p};
@@ -271,6 +272,12 @@ int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void 
             int h = (int)(q / (long)tr->natom);
             size_t k = (size_t)(q % (long)tr->natom);
             double a = g->lat_iono[k / (size_t)g->nam] * CR_DEG, phi = g->mlt[k % (size_t)g->nam] * 15.0 * CR_DEG;
+            if (need && !need[h][k]) {
+                tr->lat[h][k] = g->lat_iono[k / (size_t)g->nam];
+                tr->mlt[h][k] = g->mlt[k % (size_t)g->nam];
+                continue;
+            }
+            ntr++;
             double y[3] = {cos(a) * cos(phi), cos(a) * sin(phi), sin(a)}, y0[3] = {y[0], y[1], y[2]}, yerr[3];
             p.hemi = h;
             p.err = CR_OK;
@@ -299,7 +306,160 @@ int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void 
         return err;
     }
     tr->max_shift = shift;
+    tr->ntracked = ntr;
     *out = tr;
+    return CR_OK;
+}
+
+int cr_flux_drift_bound(const struct cr_footgrid *g, cr_flux_drift_fn drift, void *ctx, double t0, double t1,
+                        double dt, double *vmax)
+{
+    *vmax = 0.0;
+    if (!(t1 >= t0) || !(dt > 0)) return CR_ECONFIG;
+    const int nt = (int)ceil((t1 - t0) / dt - 1e-9);
+    const int sl = g->p.sub_lat > 0 ? g->p.sub_lat : 1, sm = g->p.sub_mlt > 0 ? g->p.sub_mlt : 1;
+    const int nl = (g->nal + sl - 1) / sl, nm = (g->nam + sm - 1) / sm;
+    const long n = 2L * nl * nm;
+    double v = 0.0;
+    int err = CR_OK;
+#pragma omp parallel for schedule(static) reduction(max : v)
+    for (long q = 0; q < n; q++) {
+        int h = (int)(q / ((long)nl * nm)), r = (int)(q % ((long)nl * nm));
+        int ia = (r / nm) * sl + sl / 2, ja = (r % nm) * sm + sm / 2;
+        if (ia >= g->nal) ia = g->nal - 1;
+        if (ja >= g->nam) ja = g->nam - 1;
+        const double lat = g->lat_iono[ia], mlt = g->mlt[ja], ca = cos(lat * CR_DEG);
+        for (int i = 0; i <= nt; i++) {
+            double t = i < nt ? t0 + i * dt : t1, dl = 0.0, dm = 0.0;
+            int rc = drift(ctx, t, h, lat, mlt, &dl, &dm);
+            if (rc == CR_EDOMAIN) continue;
+            if (rc) {
+#pragma omp atomic write
+                err = rc;
+                continue;
+            }
+            double w = sqrt(dl * dl + (dm * 15.0 * ca) * (dm * 15.0 * ca));
+            if (w > v) v = w;
+        }
+    }
+    *vmax = v;
+    return err;
+}
+
+/* 1 where the open fraction of atom q is not that of a uniformly open or
+ * closed neighbourhood (the atom cut, not determined, or a neighbour
+ * different from it). */
+static int band_edge(const struct cr_topomap *a, int h, int ia, int ja)
+{
+    const struct cr_footgrid *g = a->grid;
+    const int nal = g->nal, nam = g->nam;
+    size_t q = (size_t)ia * nam + ja;
+    int v = a->topo[h][q];
+    if (!(v == CR_TOPO_CLOSED || cr_topo_is_open(v))) return 1;
+    double f = a->frac[h][q];
+    if (f != 0.0 && f != 1.0) return 1;
+    const int di[4] = {-1, 1, 0, 0}, dj[4] = {0, 0, -1, 1};
+    for (int e = 0; e < 4; e++) {
+        int i2 = ia + di[e], j2 = ((ja + dj[e]) % nam + nam) % nam;
+        if (i2 < 0 || i2 >= nal) continue;
+        size_t q2 = (size_t)i2 * nam + j2;
+        int v2 = a->topo[h][q2];
+        if (!(v2 == CR_TOPO_CLOSED || cr_topo_is_open(v2)) || a->frac[h][q2] != f) return 1;
+    }
+    return 0;
+}
+
+size_t cr_flux_band(const struct cr_topomap *a, const struct cr_topomap *b, double radius, unsigned char *need[2])
+{
+    const struct cr_footgrid *g = a->grid;
+    const int nal = g->nal, nam = g->nam;
+    const size_t na = (size_t)nal * nam;
+    /* two atoms of margin each way: the moved atom's own extent (half an
+     * atom), the second column its MLT extent overlaps, and the neighbour
+     * rule of a cut atom (open_length) */
+    const double wld = ceil(radius / g->dlat_a) + 2.0;
+    const int wl = wld < nal ? (int)wld : nal;
+    size_t count = 0;
+    unsigned char *row = malloc(na);
+    int *cum = malloc((size_t)(nam + 1) * sizeof(int));
+    if (!row || !cum) {
+        /* no memory for the band: follow every atom */
+        free(row), free(cum);
+        for (int h = 0; h < 2; h++) memset(need[h], 1, na);
+        return 2 * na;
+    }
+    for (int h = 0; h < 2; h++) {
+        /* 1. edges of a, dilated along MLT by the columns within radius along
+         * the parallel at the most poleward latitude of the band around them */
+        for (int ia = 0; ia < nal; ia++) {
+            cum[0] = 0;
+            for (int ja = 0; ja < nam; ja++) cum[ja + 1] = cum[ja] + band_edge(a, h, ia, ja);
+            double lat = fmin(90.0, g->lat_iono[ia] + radius + 2.0 * g->dlat_a);
+            double arc = 15.0 * g->dmlt_a * cos(lat * CR_DEG); /* one column along that parallel [deg] */
+            double wmd = arc > 0 ? ceil(radius / arc) + 2.0 : (double)nam;
+            int wm = wmd < nam ? (int)wmd : nam;
+            for (int ja = 0; ja < nam; ja++) {
+                int hit;
+                if (2 * wm + 1 >= nam) hit = cum[nam] > 0;
+                else {
+                    int lo = ja - wm, hi = ja + wm; /* inclusive, circular */
+                    if (lo < 0) hit = (cum[hi + 1] + cum[nam] - cum[nam + lo]) > 0;
+                    else if (hi >= nam) hit = (cum[nam] - cum[lo] + cum[hi - nam + 1]) > 0;
+                    else hit = (cum[hi + 1] - cum[lo]) > 0;
+                }
+                row[(size_t)ia * nam + ja] = (unsigned char)hit;
+            }
+        }
+        /* 2. along latitude by wl rows; 3. atoms whose fraction changes */
+        for (int ja = 0; ja < nam; ja++) {
+            int run = 0; /* edge rows within the window, sliding */
+            for (int ia = 0; ia < wl && ia < nal; ia++) run += row[(size_t)ia * nam + ja];
+            for (int ia = 0; ia < nal; ia++) {
+                if (ia + wl < nal) run += row[(size_t)(ia + wl) * nam + ja];
+                if (ia - wl - 1 >= 0) run -= row[(size_t)(ia - wl - 1) * nam + ja];
+                size_t q = (size_t)ia * nam + ja;
+                need[h][q] = (unsigned char)(run > 0 || a->frac[h][q] != b->frac[h][q] || a->topo[h][q] != b->topo[h][q]);
+                count += need[h][q];
+            }
+        }
+    }
+    free(row), free(cum);
+    return count;
+}
+
+int cr_flux_track_between(const struct cr_topomap *a, const struct cr_topomap *b, cr_flux_drift_fn drift, void *ctx,
+                          double dt_max, int band, struct cr_flux_track **out)
+{
+    const struct cr_footgrid *g = a->grid;
+    const double t0 = a->time, t1 = b->time;
+    *out = NULL;
+    if (!band) return cr_flux_track_new(g, drift, ctx, t0, t1, dt_max, NULL, out);
+    double vmax = 0.0;
+    int rc = cr_flux_drift_bound(g, drift, ctx, t0, t1, dt_max, &vmax);
+    if (rc) {
+        cr_error(g->p.log, "flux: the drift between %g and %g s could not be evaluated (error %d)", t0, t1, rc);
+        return rc;
+    }
+    const double radius = 1.5 * vmax * (t1 - t0);
+    const size_t na = (size_t)g->nal * (size_t)g->nam;
+    unsigned char *need[2] = {malloc(na), malloc(na)};
+    if (!need[0] || !need[1]) {
+        free(need[0]), free(need[1]);
+        return cr_flux_track_new(g, drift, ctx, t0, t1, dt_max, NULL, out);
+    }
+    size_t nb = cr_flux_band(a, b, radius, need);
+    rc = cr_flux_track_new(g, drift, ctx, t0, t1, dt_max, (const unsigned char *const *)need, out);
+    free(need[0]), free(need[1]);
+    if (rc) return rc;
+    if ((*out)->max_shift > radius) {
+        cr_warn(g->p.log, "flux: %g..%g s: a footpoint moved %.3f deg, beyond the band's bound %.3f deg: following "
+                "every footpoint", t0, t1, (*out)->max_shift, radius);
+        cr_flux_track_release(*out);
+        *out = NULL;
+        return cr_flux_track_new(g, drift, ctx, t0, t1, dt_max, NULL, out);
+    }
+    cr_debug(g->p.log, "flux: %g..%g s: %zu of %zu footpoints within %.2f deg of a boundary followed (drift <= %.3g "
+             "deg/s)", t0, t1, nb, 2 * na, radius, vmax);
     return CR_OK;
 }
 

@@ -88,17 +88,53 @@ struct cr_flux_track {
     size_t natom;     /* atoms per hemisphere (nal * nam) */
     double *lat[2];   /* [hemi][atom] |MLat| at r_iono at t0 [deg] */
     double *mlt[2];   /* [hemi][atom] MLT at t0 [h] */
-    double max_shift; /* largest displacement over the interval [deg of arc] */
+    double max_shift; /* largest displacement over the interval [deg of arc] (of the atoms followed) */
+    size_t ntracked;  /* atoms followed, both hemispheres (the others keep their own centre) */
 };
 
 /* Integrate every atom centre back from t1 to t0 with the drift: the
  * position as a unit vector on the sphere (regular over the pole), GSL's
  * fixed-step RK4 (gsl_odeiv2) with steps of at most dt_max [s] (the slices'
  * cadence resolves the drift's time variation; the potential is piecewise
- * linear in time between slices). Parallel over atoms. */
+ * linear in time between slices). Parallel over atoms. need (NULL = every
+ * atom): per hemisphere, the atoms to follow (cr_flux_band); the others
+ * keep their own centre. */
 int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void *ctx, double t0, double t1,
-                      double dt_max, struct cr_flux_track **out);
+                      double dt_max, const unsigned char *const need[2], struct cr_flux_track **out);
 void cr_flux_track_release(struct cr_flux_track *tr);
+
+/* Largest drift speed [deg of arc per s] at the cell centres of the grid
+ * (every sub_lat-th, sub_mlt-th atom) at t0, t0 + dt, ..., t1: with the
+ * potential linear in time between slices 5 s apart, the times of the
+ * slices bound it over the interval; between the sampled points the
+ * caller's safety factor covers it. */
+int cr_flux_drift_bound(const struct cr_footgrid *g, cr_flux_drift_fn drift, void *ctx, double t0, double t1,
+                        double dt, double *vmax);
+
+/* The atoms whose followed start position can change the count
+ * (need[h][atom] = 1; caller's arrays of nal * nam): those within reach
+ * radius [deg of arc] plus two atoms of an atom of map a that is not
+ * uniformly open or closed like its four neighbours (cut, undetermined,
+ * solar wind, or next to a different one), and those whose open fraction
+ * or topology differs between a and b. Any other atom followed back by at
+ * most radius lands where a is uniform and as open as the atom itself in
+ * a and b: no transition either way. The window is +-(radius / dlat_a + 2)
+ * rows times +-(radius / column arc + 2) columns, the arc along the
+ * parallel at the window's most poleward latitude, so it contains the
+ * disc; the two atoms cover the moved atom's own extent, the second column
+ * its MLT extent overlaps and the neighbour rule of a cut atom. Returns
+ * the number of atoms marked. */
+size_t cr_flux_band(const struct cr_topomap *a, const struct cr_topomap *b, double radius, unsigned char *need[2]);
+
+/* The track between maps a (t0) and b (t1 > t0): band = 0 follows every
+ * atom; band = 1 only those of cr_flux_band with the reach
+ *     radius = 1.5 v_max (t1 - t0)
+ * (v_max from cr_flux_drift_bound at dt_max, the factor for its sampling),
+ * and follows every atom after all if one of those moved further than
+ * radius. Same counts as band = 0 but for round-off in the atoms left out
+ * (their df is 0 exactly instead of ~1e-16). */
+int cr_flux_track_between(const struct cr_topomap *a, const struct cr_topomap *b, cr_flux_drift_fn drift, void *ctx,
+                          double dt_max, int band, struct cr_flux_track **out);
 
 /* Opened and closed flux [Wb] per hemisphere and bin between maps a (t0)
  * and b (t1) on the same footpoint grid; opened[h], closed[h] have nbin

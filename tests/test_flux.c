@@ -257,7 +257,7 @@ Test(flux, drifting_footpoints_count_flux_crossing_a_steady_boundary)
     const double D = 60e3, dt = 60.0;
     struct drift_ctx dc = {.cpcp = D, .scale = 1.0};
     struct cr_flux_track *tr = NULL;
-    cr_assert_eq(cr_flux_track_new(g, drift_dd, &dc, 0.0, dt, 5.0, &tr), CR_OK);
+    cr_assert_eq(cr_flux_track_new(g, drift_dd, &dc, 0.0, dt, 5.0, NULL, &tr), CR_OK);
     /* noon at 73 deg: 30 kV / (R cos a) / (2 B_E sin a) = 0.54 km/s, 0.29 deg in 60 s */
     cr_assert(tr->max_shift > 0.2 && tr->max_shift < 1.0, "largest shift %g deg", tr->max_shift);
     enum { NB = 24 };
@@ -305,7 +305,7 @@ Test(flux, drifting_footpoints_count_flux_crossing_a_steady_boundary)
     /* no drift: the track reproduces the fixed count */
     struct cr_flux_track *t0 = NULL;
     struct drift_ctx still = {.cpcp = D, .scale = 0.0};
-    cr_assert_eq(cr_flux_track_new(g, drift_dd, &still, 0.0, dt, 5.0, &t0), CR_OK);
+    cr_assert_eq(cr_flux_track_new(g, drift_dd, &still, 0.0, dt, 5.0, NULL, &t0), CR_OK);
     cr_assert(t0->max_shift < 1e-5, "%g deg", t0->max_shift); /* acos of a unit dot product near 1 */
     cr_assert_eq(cr_flux_transitions(a, b, t0, 1.0, NB, op, cl), CR_OK);
     cr_assert_eq(cr_flux_transitions(a, b, NULL, 1.0, NB, opf, clf), CR_OK);
@@ -315,11 +315,93 @@ Test(flux, drifting_footpoints_count_flux_crossing_a_steady_boundary)
                       "bin %d: %g vs %g", k, o[h][k], of[h][k]);
     cr_flux_track_release(t0);
     /* bad input */
-    cr_assert_neq(cr_flux_track_new(g, drift_dd, &dc, 60.0, 0.0, 5.0, &t0), CR_OK);
+    cr_assert_neq(cr_flux_track_new(g, drift_dd, &dc, 60.0, 0.0, 5.0, NULL, &t0), CR_OK);
     cr_assert_null(t0);
     cr_flux_track_release(tr);
     cr_topomap_release(a);
     cr_topomap_release(b);
+    cr_footgrid_release(g);
+}
+
+/* Following only the footpoints within reach of a boundary gives the counts
+ * of following all of them: on the 5 -> 6 nT maps with the 60-kV drift
+ * (the boundary moves by ~1 deg and the drift by 0.3 deg), the same with a
+ * drift 5 times faster, and a tilted boundary that varies with MLT, each
+ * against the full track, bin by bin. */
+Test(flux, band_of_followed_footpoints_gives_the_full_count)
+{
+    struct cr_footgrid_inp gi = {.mlat_min = 60, .mlat_max = 84, .dlat = 0.25, .dmlt = 0.25, .sub_lat = 4,
+                                 .sub_mlt = 1, .coarse_lat = 4, .coarse_mlt = 2, .edge_bisect = 4, .r_iono = 1.0,
+                                 .r_foot = 1.0};
+    struct cr_footgrid *g = cr_footgrid_new(&gi);
+    cr_assert_not_null(g);
+    struct cr_topomap *a = map_for(g, 5.0), *b = map_for(g, 6.0);
+    a->time = 0.0, b->time = 60.0;
+    const size_t na = (size_t)g->nal * g->nam;
+    enum { NB = 24 };
+    const double scales[2] = {1.0, 5.0};
+    for (int sc = 0; sc < 2; sc++) {
+        struct drift_ctx dc = {.cpcp = 60e3, .scale = scales[sc]};
+        struct cr_flux_track *tf = NULL, *tb = NULL;
+        cr_assert_eq(cr_flux_track_between(a, b, drift_dd, &dc, 5.0, 0, &tf), CR_OK);
+        cr_assert_eq(cr_flux_track_between(a, b, drift_dd, &dc, 5.0, 1, &tb), CR_OK);
+        cr_assert_eq(tf->ntracked, 2 * na);
+        /* the two boundaries and the drift's reach are a band of a few
+         * degrees out of 24: most footpoints need not be followed */
+        cr_assert_lt(tb->ntracked, (sc ? 0.6 : 0.2) * 2 * na, "%zu of %zu followed", tb->ntracked, 2 * na);
+        double o[2][NB], c[2][NB], of[2][NB], cf[2][NB];
+        double *op[2] = {o[0], o[1]}, *cl[2] = {c[0], c[1]}, *opf[2] = {of[0], of[1]}, *clf[2] = {cf[0], cf[1]};
+        cr_assert_eq(cr_flux_transitions(a, b, tb, 1.0, NB, op, cl), CR_OK);
+        cr_assert_eq(cr_flux_transitions(a, b, tf, 1.0, NB, opf, clf), CR_OK);
+        double tot = 0.0;
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < NB; k++) tot += of[h][k] + cf[h][k];
+        cr_assert_gt(tot, 1e6, "the full track counts %g Wb", tot);
+        /* the atoms left out carry df = 0 exactly where the full track gives
+         * round-off (~1e-16 of an atom's flux each) */
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < NB; k++) {
+                cr_assert(fabs(o[h][k] - of[h][k]) <= 1e-9 * tot, "scale %g hemi %d bin %d opened %.12g vs %.12g",
+                          scales[sc], h, k, o[h][k], of[h][k]);
+                cr_assert(fabs(c[h][k] - cf[h][k]) <= 1e-9 * tot, "scale %g hemi %d bin %d closed %.12g vs %.12g",
+                          scales[sc], h, k, c[h][k], cf[h][k]);
+            }
+        cr_flux_track_release(tf);
+        cr_flux_track_release(tb);
+    }
+    cr_topomap_release(a);
+    cr_topomap_release(b);
+    /* a boundary that varies with MLT (tilted uniform field) */
+    double bu1[3] = {2.0, 3.0, -6.0}, bu2[3] = {1.0, 4.0, -7.0};
+    struct cr_fieldline_inp tin = {.eps_abs = 1e-7, .eps_rel = 1e-7, .r_outer = 60.0};
+    struct cr_field *f1 = cr_field_dipole_uniform_new(B_E, bu1, NULL, 1.0, 0.0);
+    struct cr_field *f2 = cr_field_dipole_uniform_new(B_E, bu2, NULL, 1.0, 0.0);
+    cr_assert_eq(cr_topomap_compute(g, f1, 0.0, &tin, &a), CR_OK);
+    cr_assert_eq(cr_topomap_compute(g, f2, 60.0, &tin, &b), CR_OK);
+    struct drift_ctx dc = {.cpcp = 60e3, .scale = 3.0};
+    struct cr_flux_track *tf = NULL, *tb = NULL;
+    cr_assert_eq(cr_flux_track_between(a, b, drift_dd, &dc, 5.0, 0, &tf), CR_OK);
+    cr_assert_eq(cr_flux_track_between(a, b, drift_dd, &dc, 5.0, 1, &tb), CR_OK);
+    cr_assert_lt(tb->ntracked, tf->ntracked);
+    double o[2][NB], c[2][NB], of[2][NB], cf[2][NB];
+    double *op[2] = {o[0], o[1]}, *cl[2] = {c[0], c[1]}, *opf[2] = {of[0], of[1]}, *clf[2] = {cf[0], cf[1]};
+    cr_assert_eq(cr_flux_transitions(a, b, tb, 1.0, NB, op, cl), CR_OK);
+    cr_assert_eq(cr_flux_transitions(a, b, tf, 1.0, NB, opf, clf), CR_OK);
+    double tot = 0.0;
+    for (int h = 0; h < 2; h++)
+        for (int k = 0; k < NB; k++) tot += of[h][k] + cf[h][k];
+    cr_assert_gt(tot, 1e6);
+    for (int h = 0; h < 2; h++)
+        for (int k = 0; k < NB; k++)
+            cr_assert(fabs(o[h][k] - of[h][k]) <= 1e-9 * tot && fabs(c[h][k] - cf[h][k]) <= 1e-9 * tot,
+                      "tilted: hemi %d bin %d opened %.12g vs %.12g, closed %.12g vs %.12g", h, k, o[h][k], of[h][k],
+                      c[h][k], cf[h][k]);
+    cr_flux_track_release(tf);
+    cr_flux_track_release(tb);
+    cr_topomap_release(a);
+    cr_topomap_release(b);
+    cr_field_release(f1);
+    cr_field_release(f2);
     cr_footgrid_release(g);
 }
 
