@@ -83,7 +83,7 @@ const struct cr_key cr_flux_keys[] = {
             "motion); auto: drifting when the source has a potential (MHD slices with an Ionosphere group, or "
             "analytic_cpcp > 0), else fixed"},
     {.section = "flux", .name = "track_step", .type = CR_KEY_REAL, .unit = "s", .def = "0", .min = 0, .max = 1e6,
-     .flags = RANGED, .doc = "longest RK4 step following the footpoints; 0 = the slices' spacing (5 s analytic)"},
+     .flags = RANGED, .doc = "longest RK4 step following the footpoints; 0 = the closest slices' spacing inside the accounting window (5 s analytic)"},
     {.section = "flux", .name = "track_band", .type = CR_KEY_BOOL, .unit = "", .def = "yes",
      .doc = "follow only the footpoints within reach of a topology boundary (bounded by the largest drift speed; the "
             "others cannot change topology in the count); no = follow every footpoint (same counts, slower)"},
