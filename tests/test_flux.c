@@ -240,6 +240,17 @@ static int drift_dd(void *ctx, double t, int hemi, double alat, double mlt, doub
     return CR_OK;
 }
 
+/* 60-84 deg, 0.25-deg cells in 4 atoms of latitude, 0.25-h columns. */
+static struct cr_footgrid *drift_grid(void)
+{
+    struct cr_footgrid_inp gi = {.mlat_min = 60, .mlat_max = 84, .dlat = 0.25, .dmlt = 0.25, .sub_lat = 4,
+                                 .sub_mlt = 1, .coarse_lat = 4, .coarse_mlt = 2, .edge_bisect = 4, .r_iono = 1.0,
+                                 .r_foot = 1.0};
+    struct cr_footgrid *g = cr_footgrid_new(&gi);
+    cr_assert_not_null(g);
+    return g;
+}
+
 Test(flux, drifting_footpoints_count_flux_crossing_a_steady_boundary)
 {
     /* 60 kV across a stationary boundary (dipole + 5 nT, 73.3 deg) for 60 s:
@@ -248,11 +259,7 @@ Test(flux, drifting_footpoints_count_flux_crossing_a_steady_boundary)
      * on the day side and closed on the night side per hemisphere. Fixed
      * footpoints see none of it. The grid stops at 84 deg, short of the pole
      * where a potential of MLT alone is singular. */
-    struct cr_footgrid_inp gi = {.mlat_min = 60, .mlat_max = 84, .dlat = 0.25, .dmlt = 0.25, .sub_lat = 4,
-                                 .sub_mlt = 1, .coarse_lat = 4, .coarse_mlt = 2, .edge_bisect = 4, .r_iono = 1.0,
-                                 .r_foot = 1.0};
-    struct cr_footgrid *g = cr_footgrid_new(&gi);
-    cr_assert_not_null(g);
+    struct cr_footgrid *g = drift_grid();
     struct cr_topomap *a = map_for(g, 5.0), *b = map_for(g, 6.0);
     const double D = 60e3, dt = 60.0;
     struct drift_ctx dc = {.cpcp = D, .scale = 1.0};
@@ -327,48 +334,50 @@ Test(flux, drifting_footpoints_count_flux_crossing_a_steady_boundary)
  * of following all of them: on the 5 -> 6 nT maps with the 60-kV drift
  * (the boundary moves by ~1 deg and the drift by 0.3 deg), the same with a
  * drift 5 times faster, and a tilted boundary that varies with MLT, each
- * against the full track, bin by bin. */
+ * against the full track, bin by bin. Returns the footpoints followed. */
+static size_t band_against_full(const struct cr_topomap *a, const struct cr_topomap *b, struct drift_ctx *dc,
+                                const char *what)
+{
+    enum { NB = 24 };
+    const size_t na = (size_t)a->grid->nal * a->grid->nam;
+    struct cr_flux_track *tf = NULL, *tb = NULL;
+    cr_assert_eq(cr_flux_track_between(a, b, drift_dd, dc, 5.0, 0, &tf), CR_OK);
+    cr_assert_eq(cr_flux_track_between(a, b, drift_dd, dc, 5.0, 1, &tb), CR_OK);
+    cr_assert_eq(tf->ntracked, 2 * na);
+    double o[2][NB], c[2][NB], of[2][NB], cf[2][NB];
+    double *op[2] = {o[0], o[1]}, *cl[2] = {c[0], c[1]}, *opf[2] = {of[0], of[1]}, *clf[2] = {cf[0], cf[1]};
+    cr_assert_eq(cr_flux_transitions(a, b, tb, 1.0, NB, op, cl), CR_OK);
+    cr_assert_eq(cr_flux_transitions(a, b, tf, 1.0, NB, opf, clf), CR_OK);
+    double tot = 0.0;
+    for (int h = 0; h < 2; h++)
+        for (int k = 0; k < NB; k++) tot += of[h][k] + cf[h][k];
+    cr_assert_gt(tot, 1e6, "%s: the full track counts %g Wb", what, tot);
+    /* the atoms left out carry df = 0 exactly where the full track gives
+     * round-off (~1e-16 of an atom's flux each) */
+    for (int h = 0; h < 2; h++)
+        for (int k = 0; k < NB; k++)
+            cr_assert(fabs(o[h][k] - of[h][k]) <= 1e-9 * tot && fabs(c[h][k] - cf[h][k]) <= 1e-9 * tot,
+                      "%s: hemi %d bin %d opened %.12g vs %.12g, closed %.12g vs %.12g", what, h, k, o[h][k],
+                      of[h][k], c[h][k], cf[h][k]);
+    size_t n = tb->ntracked;
+    cr_flux_track_release(tf);
+    cr_flux_track_release(tb);
+    return n;
+}
+
 Test(flux, band_of_followed_footpoints_gives_the_full_count)
 {
-    struct cr_footgrid_inp gi = {.mlat_min = 60, .mlat_max = 84, .dlat = 0.25, .dmlt = 0.25, .sub_lat = 4,
-                                 .sub_mlt = 1, .coarse_lat = 4, .coarse_mlt = 2, .edge_bisect = 4, .r_iono = 1.0,
-                                 .r_foot = 1.0};
-    struct cr_footgrid *g = cr_footgrid_new(&gi);
-    cr_assert_not_null(g);
+    struct cr_footgrid *g = drift_grid();
     struct cr_topomap *a = map_for(g, 5.0), *b = map_for(g, 6.0);
     a->time = 0.0, b->time = 60.0;
     const size_t na = (size_t)g->nal * g->nam;
-    enum { NB = 24 };
-    const double scales[2] = {1.0, 5.0};
-    for (int sc = 0; sc < 2; sc++) {
-        struct drift_ctx dc = {.cpcp = 60e3, .scale = scales[sc]};
-        struct cr_flux_track *tf = NULL, *tb = NULL;
-        cr_assert_eq(cr_flux_track_between(a, b, drift_dd, &dc, 5.0, 0, &tf), CR_OK);
-        cr_assert_eq(cr_flux_track_between(a, b, drift_dd, &dc, 5.0, 1, &tb), CR_OK);
-        cr_assert_eq(tf->ntracked, 2 * na);
-        /* the two boundaries and the drift's reach are a band of a few
-         * degrees out of 24: most footpoints need not be followed */
-        cr_assert_lt(tb->ntracked, (sc ? 0.6 : 0.2) * 2 * na, "%zu of %zu followed", tb->ntracked, 2 * na);
-        double o[2][NB], c[2][NB], of[2][NB], cf[2][NB];
-        double *op[2] = {o[0], o[1]}, *cl[2] = {c[0], c[1]}, *opf[2] = {of[0], of[1]}, *clf[2] = {cf[0], cf[1]};
-        cr_assert_eq(cr_flux_transitions(a, b, tb, 1.0, NB, op, cl), CR_OK);
-        cr_assert_eq(cr_flux_transitions(a, b, tf, 1.0, NB, opf, clf), CR_OK);
-        double tot = 0.0;
-        for (int h = 0; h < 2; h++)
-            for (int k = 0; k < NB; k++) tot += of[h][k] + cf[h][k];
-        cr_assert_gt(tot, 1e6, "the full track counts %g Wb", tot);
-        /* the atoms left out carry df = 0 exactly where the full track gives
-         * round-off (~1e-16 of an atom's flux each) */
-        for (int h = 0; h < 2; h++)
-            for (int k = 0; k < NB; k++) {
-                cr_assert(fabs(o[h][k] - of[h][k]) <= 1e-9 * tot, "scale %g hemi %d bin %d opened %.12g vs %.12g",
-                          scales[sc], h, k, o[h][k], of[h][k]);
-                cr_assert(fabs(c[h][k] - cf[h][k]) <= 1e-9 * tot, "scale %g hemi %d bin %d closed %.12g vs %.12g",
-                          scales[sc], h, k, c[h][k], cf[h][k]);
-            }
-        cr_flux_track_release(tf);
-        cr_flux_track_release(tb);
-    }
+    /* the two boundaries and the drift's reach are a band of a few degrees
+     * out of 24: most footpoints need not be followed */
+    struct drift_ctx d1 = {.cpcp = 60e3, .scale = 1.0}, d5 = {.cpcp = 60e3, .scale = 5.0};
+    size_t n1 = band_against_full(a, b, &d1, "60 kV");
+    cr_assert_lt(n1, 0.2 * 2 * na, "%zu of %zu followed", n1, 2 * na);
+    size_t n5 = band_against_full(a, b, &d5, "300 kV");
+    cr_assert_lt(n5, 0.6 * 2 * na, "%zu of %zu followed", n5, 2 * na);
     cr_topomap_release(a);
     cr_topomap_release(b);
     /* a boundary that varies with MLT (tilted uniform field) */
@@ -378,26 +387,8 @@ Test(flux, band_of_followed_footpoints_gives_the_full_count)
     struct cr_field *f2 = cr_field_dipole_uniform_new(B_E, bu2, NULL, 1.0, 0.0);
     cr_assert_eq(cr_topomap_compute(g, f1, 0.0, &tin, &a), CR_OK);
     cr_assert_eq(cr_topomap_compute(g, f2, 60.0, &tin, &b), CR_OK);
-    struct drift_ctx dc = {.cpcp = 60e3, .scale = 3.0};
-    struct cr_flux_track *tf = NULL, *tb = NULL;
-    cr_assert_eq(cr_flux_track_between(a, b, drift_dd, &dc, 5.0, 0, &tf), CR_OK);
-    cr_assert_eq(cr_flux_track_between(a, b, drift_dd, &dc, 5.0, 1, &tb), CR_OK);
-    cr_assert_lt(tb->ntracked, tf->ntracked);
-    double o[2][NB], c[2][NB], of[2][NB], cf[2][NB];
-    double *op[2] = {o[0], o[1]}, *cl[2] = {c[0], c[1]}, *opf[2] = {of[0], of[1]}, *clf[2] = {cf[0], cf[1]};
-    cr_assert_eq(cr_flux_transitions(a, b, tb, 1.0, NB, op, cl), CR_OK);
-    cr_assert_eq(cr_flux_transitions(a, b, tf, 1.0, NB, opf, clf), CR_OK);
-    double tot = 0.0;
-    for (int h = 0; h < 2; h++)
-        for (int k = 0; k < NB; k++) tot += of[h][k] + cf[h][k];
-    cr_assert_gt(tot, 1e6);
-    for (int h = 0; h < 2; h++)
-        for (int k = 0; k < NB; k++)
-            cr_assert(fabs(o[h][k] - of[h][k]) <= 1e-9 * tot && fabs(c[h][k] - cf[h][k]) <= 1e-9 * tot,
-                      "tilted: hemi %d bin %d opened %.12g vs %.12g, closed %.12g vs %.12g", h, k, o[h][k], of[h][k],
-                      c[h][k], cf[h][k]);
-    cr_flux_track_release(tf);
-    cr_flux_track_release(tb);
+    struct drift_ctx d3 = {.cpcp = 60e3, .scale = 3.0};
+    cr_assert_lt(band_against_full(a, b, &d3, "tilted"), 2 * na);
     cr_topomap_release(a);
     cr_topomap_release(b);
     cr_field_release(f1);
