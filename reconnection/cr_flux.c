@@ -266,7 +266,8 @@ int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void 
 #pragma omp atomic write
             err = CR_ENOMEM;
         }
-#pragma omp for schedule(static)
+        /* dynamic: with a band the followed atoms cluster along the boundary rows */
+#pragma omp for schedule(dynamic, 256)
         for (long q = 0; q < n; q++) {
             if (!d) continue;
             int h = (int)(q / (long)tr->natom);
