@@ -272,13 +272,14 @@ int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void 
             if (!d) continue;
             int h = (int)(q / (long)tr->natom);
             size_t k = (size_t)(q % (long)tr->natom);
-            double a = g->lat_iono[k / (size_t)g->nam] * CR_DEG, phi = g->mlt[k % (size_t)g->nam] * 15.0 * CR_DEG;
-            if (need && !need[h][k]) {
-                tr->lat[h][k] = g->lat_iono[k / (size_t)g->nam];
-                tr->mlt[h][k] = g->mlt[k % (size_t)g->nam];
+            const double lat0 = g->lat_iono[k / (size_t)g->nam], mlt0 = g->mlt[k % (size_t)g->nam];
+            if (need && !need[h][k]) { /* outside the band: stays where it is */
+                tr->lat[h][k] = lat0;
+                tr->mlt[h][k] = mlt0;
                 continue;
             }
             ntr++;
+            double a = lat0 * CR_DEG, phi = mlt0 * 15.0 * CR_DEG;
             double y[3] = {cos(a) * cos(phi), cos(a) * sin(phi), sin(a)}, y0[3] = {y[0], y[1], y[2]}, yerr[3];
             p.hemi = h;
             p.err = CR_OK;
