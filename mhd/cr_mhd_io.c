@@ -1,7 +1,10 @@
 /* cr_mhd_io.c — mhd.h5 (GAMERA/kaipy layout), mhd.xmf and the 1-D CSV
- * profile (see cr_mhd_io.h). */
+ * profile, with the slices inside mhd.h5 or in files of their own linked
+ * from it (see cr_mhd_io.h). */
 #include "cr_mhd_io.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +27,137 @@ struct cr_mhd_out {
     double *buf[CR_MHD_NOUT];
     size_t ncell;
     int ni, nj, nk;
+    /* split slices */
+    int split;
+    char sdir[4096];  /* folder path */
+    char sname[256];  /* its name inside the run folder */
+    char dir[4096];   /* the run folder */
+    struct cr_h5 *slice; /* the slice file being written (temporary name) */
+    const struct cr_config *cfg;
 };
+
+#define SLICE_PREFIX "mhd_slices."
+
+/* K of a folder name mhd_slices.K, -1 for any other name. */
+static long slice_folder_index(const char *name)
+{
+    size_t np = strlen(SLICE_PREFIX);
+    if (strncmp(name, SLICE_PREFIX, np) != 0 || !name[np]) return -1;
+    char *end = NULL;
+    long k = strtol(name + np, &end, 10);
+    return (*end || k < 0 || name[np] < '0' || name[np] > '9') ? -1 : k;
+}
+
+/* N of a slice file name step_NNNNNN.h5, -1 for any other name. */
+static long slice_file_index(const char *name)
+{
+    if (strncmp(name, "step_", 5) != 0 || name[5] < '0' || name[5] > '9') return -1;
+    char *end = NULL;
+    long n = strtol(name + 5, &end, 10);
+    return (strcmp(end, ".h5") || n < 0) ? -1 : n;
+}
+
+static int slice_path(const struct cr_mhd_out *o, int s, char *buf, size_t n)
+{
+    int w = snprintf(buf, n, "%s/step_%06d.h5", o->sdir, s);
+    return (w < 0 || (size_t)w >= n) ? CR_EIO : CR_OK;
+}
+
+/* Remove the plain files of a folder that keep() rejects (all when keep is
+ * NULL, then the folder itself). */
+static int prune_folder(const char *path, int (*keep)(const char *, long), long arg, const struct cr_log *log)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        cr_error(log, "%s: cannot read folder: %s", path, strerror(errno));
+        return CR_EIO;
+    }
+    int rc = CR_OK;
+    struct dirent *e;
+    char f[8400];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (keep && keep(e->d_name, arg)) continue;
+        snprintf(f, sizeof f, "%.4096s/%.255s", path, e->d_name);
+        if (unlink(f)) {
+            cr_error(log, "%s: cannot remove: %s", f, strerror(errno));
+            rc = CR_EIO;
+        }
+    }
+    closedir(d);
+    if (!rc && !keep && rmdir(path)) {
+        cr_error(log, "%s: cannot remove folder: %s", path, strerror(errno));
+        rc = CR_EIO;
+    }
+    return rc;
+}
+
+static int keep_complete_slice(const char *name, long n)
+{
+    long s = slice_file_index(name);
+    return s >= 0 && s < n;
+}
+
+/* The largest K of the mhd_slices.K folders in dir (-1: none); with
+ * remove_except >= 0 those other than K = remove_except are removed. */
+static int scan_slice_folders(const char *dir, long remove_except, long *kmax, const struct cr_log *log)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        cr_error(log, "%s: cannot read folder: %s", dir, strerror(errno));
+        return CR_EIO;
+    }
+    int rc = CR_OK;
+    *kmax = -1;
+    struct dirent *e;
+    char f[8400];
+    while ((e = readdir(d))) {
+        long k = slice_folder_index(e->d_name);
+        if (k < 0) continue;
+        if (k > *kmax) *kmax = k;
+        if (remove_except >= 0 && k != remove_except) {
+            snprintf(f, sizeof f, "%.4096s/%.255s", dir, e->d_name);
+            rc |= prune_folder(f, NULL, 0, log);
+        }
+    }
+    closedir(d);
+    return rc ? CR_EIO : CR_OK;
+}
+
+static int add_time(struct cr_mhd_out *o, double t)
+{
+    if (o->nout >= o->ntimes_cap) {
+        int cap = o->ntimes_cap ? 2 * o->ntimes_cap : 64;
+        double *nt = realloc(o->times, (size_t)cap * sizeof(double));
+        if (!nt) return CR_ENOMEM;
+        o->times = nt;
+        o->ntimes_cap = cap;
+    }
+    o->times[o->nout++] = t;
+    return CR_OK;
+}
+
+static int open_slice_folder(struct cr_mhd_out *o, const char *dir, const char *want)
+{
+    if (*want) {
+        if (slice_folder_index(want) < 0) {
+            cr_error(o->log, "mhd: '%s' is not a slice folder name (%sK)", want, SLICE_PREFIX);
+            return CR_EIO;
+        }
+        snprintf(o->sname, sizeof o->sname, "%s", want);
+    } else {
+        long kmax;
+        if (scan_slice_folders(dir, -1, &kmax, o->log)) return CR_EIO;
+        snprintf(o->sname, sizeof o->sname, "%s%ld", SLICE_PREFIX, kmax + 1);
+    }
+    if (cr_path_join(o->sdir, sizeof o->sdir, dir, o->sname) ||
+        snprintf(o->dir, sizeof o->dir, "%s", dir) >= (int)sizeof o->dir) {
+        cr_error(o->log, "mhd: output folder name too long: %s", dir);
+        return CR_EIO;
+    }
+    o->split = 1;
+    return cr_mkdir_p(o->sdir, o->log);
+}
 
 static const char *const var_names[CR_MHD_NOUT] = {"D", "Vx", "Vy", "Vz", "P", "Bx", "By", "Bz", "Jx", "Jy", "Jz"};
 
@@ -74,6 +207,11 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
     struct cr_mhd_out *o = cr_zalloc(1, sizeof *o);
     if (!o) return NULL;
     o->log = inp->log;
+    o->cfg = inp->cfg;
+    if (inp->slice_dir && open_slice_folder(o, inp->dir, inp->slice_dir)) {
+        free(o);
+        return NULL;
+    }
     if (cr_path_join(o->h5_path, sizeof o->h5_path, inp->dir, "mhd.h5") ||
         cr_path_join(o->xmf_path, sizeof o->xmf_path, inp->dir, "mhd.xmf") ||
         cr_path_join(o->csv_path, sizeof o->csv_path, inp->dir, "mhd_profile.csv")) {
@@ -172,9 +310,19 @@ int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m)
     }
     char name[64];
     snprintf(name, sizeof name, "Step#%d", o->nout);
-    hid_t grp = H5Gcreate2(cr_h5_root(o->h5), name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const char *fpath = o->h5_path;
+    if (o->split) {
+        char sp[4200];
+        if ((rc = cr_mhd_out_end_slice(o)) || (rc = slice_path(o, o->nout, sp, sizeof sp))) return rc;
+        if (!(o->slice = cr_h5_create(sp, o->cfg, o->log))) return CR_EIO;
+        fpath = cr_h5_path(o->slice);
+        rc |= cr_h5_attr_string(cr_h5_root(o->slice), "content",
+                                "one slice (group Step#N) of a cusprate MHD run; mhd.h5 in the run folder links to "
+                                "it and holds the grid");
+    }
+    hid_t grp = H5Gcreate2(cr_mhd_out_file(o), name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (grp < 0) {
-        cr_error(o->log, "mhd: cannot create group %s in %s", name, o->h5_path);
+        cr_error(o->log, "mhd: cannot create group %s in %s", name, fpath);
         return CR_EIO;
     }
     double t = cr_mhd_time(m) * u->time;
@@ -190,18 +338,11 @@ int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m)
     }
     H5Gclose(grp);
     if (rc) {
-        cr_error(o->log, "mhd: cannot write %s to %s", name, o->h5_path);
+        cr_error(o->log, "mhd: cannot write %s to %s", name, fpath);
         return CR_EIO;
     }
-    H5Fflush(cr_h5_root(o->h5), H5F_SCOPE_LOCAL);
-    if (o->nout >= o->ntimes_cap) {
-        int cap = o->ntimes_cap ? 2 * o->ntimes_cap : 64;
-        double *nt = realloc(o->times, (size_t)cap * sizeof(double));
-        if (!nt) return CR_ENOMEM;
-        o->times = nt;
-        o->ntimes_cap = cap;
-    }
-    o->times[o->nout++] = t;
+    H5Fflush(cr_mhd_out_file(o), H5F_SCOPE_LOCAL);
+    if ((rc = add_time(o, t))) return rc;
     if (o->csv) {
         size_t n = 0;
         for (int k = 0; k < g->nk; k++)
@@ -233,7 +374,7 @@ static int write_xmf(const struct cr_mhd_out *o)
     const char *h5 = strrchr(o->h5_path, '/');
     h5 = h5 ? h5 + 1 : o->h5_path;
     int nk = o->nk, nj = o->nj, ni = o->ni;
-    fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- cusprate %s: MHD slices in %s (open this file in ParaView or VisIt) -->\n"
+    fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- %s: MHD slices in %s (open this file in ParaView or VisIt) -->\n"
                "<Xdmf Version=\"2.0\">\n<Domain>\n"
                "<Grid Name=\"mhd\" GridType=\"Collection\" CollectionType=\"Temporal\">\n",
             cr_version_full(), h5);
@@ -249,12 +390,17 @@ static int write_xmf(const struct cr_mhd_out *o)
                     "Format=\"HDF\">%s:/%s</DataItem>\n",
                     nk + 1, nj + 1, ni + 1, h5, cn[q]);
         fprintf(f, "    </Geometry>\n");
+        /* split slices: the slice's own file, so that a reader that does not
+         * follow HDF5 external links opens it too */
+        char sf[4400];
+        if (o->split) snprintf(sf, sizeof sf, "%s/step_%06d.h5", o->sname, s);
+        else snprintf(sf, sizeof sf, "%s", h5);
         for (int q = 0; q < CR_MHD_NOUT; q++)
             fprintf(f,
                     "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
                     "      <DataItem Dimensions=\"%d %d %d\" NumberType=\"Float\" Precision=\"8\" "
                     "Format=\"HDF\">%s:/Step#%d/%s</DataItem>\n    </Attribute>\n",
-                    var_names[q], nk, nj, ni, h5, s, var_names[q]);
+                    var_names[q], nk, nj, ni, sf, s, var_names[q]);
         fprintf(f, "  </Grid>\n");
     }
     fprintf(f, "</Grid>\n</Domain>\n</Xdmf>\n");
@@ -280,11 +426,33 @@ int cr_mhd_out_close(struct cr_mhd_out *o, int commit)
         else rc |= cr_commit_file(o->csv_tmp, o->csv_path, o->log);
         if (bad) rc = CR_EIO;
     }
+    if (o->slice) {
+        if (commit && !rc) rc |= cr_mhd_out_end_slice(o);
+        else cr_h5_discard(o->slice), o->slice = NULL;
+    }
+    if (o->h5 && commit && !rc && o->split) {
+        /* the links Step#N -> <slice folder>/step_N.h5:/Step#N, relative to
+         * the folder of mhd.h5 (where HDF5 looks for them first) */
+        hid_t lapl = H5Pcreate(H5P_LINK_ACCESS);
+        for (int s = 0; s < o->nout && !rc; s++) {
+            char name[64], target[512];
+            snprintf(name, sizeof name, "Step#%d", s);
+            snprintf(target, sizeof target, "%s/step_%06d.h5", o->sname, s);
+            if (H5Lcreate_external(target, name, cr_h5_root(o->h5), name, H5P_DEFAULT, lapl) < 0) {
+                cr_error(o->log, "mhd: cannot link %s to %s in %s", name, target, o->h5_path);
+                rc = CR_EIO;
+            }
+        }
+        H5Pclose(lapl);
+    }
     if (o->h5) {
         if (commit && !rc) rc |= write_xmf(o);
         if (commit && !rc) rc |= cr_h5_commit(o->h5);
         else cr_h5_discard(o->h5);
         o->h5 = NULL;
+        /* mhd.h5 now links to this run's folder: earlier runs' go */
+        long kmax;
+        if (commit && !rc && o->split) rc |= scan_slice_folders(o->dir, slice_folder_index(o->sname), &kmax, o->log);
     }
     for (int q = 0; q < CR_MHD_NOUT; q++) free(o->buf[q]);
     free(o->times);
@@ -292,33 +460,43 @@ int cr_mhd_out_close(struct cr_mhd_out *o, int commit)
     return rc ? CR_EIO : CR_OK;
 }
 
-hid_t cr_mhd_out_file(const struct cr_mhd_out *o) { return cr_h5_root(o->h5); }
-
-int cr_mhd_out_adopt(struct cr_mhd_out *o, hid_t src, int n)
+hid_t cr_mhd_out_file(const struct cr_mhd_out *o)
 {
-    if (o->nout != 0 || n < 0) {
-        cr_error(o->log, "mhd: slices can only be adopted into an output without slices");
+    if (!o->split) return cr_h5_root(o->h5);
+    return o->slice ? cr_h5_root(o->slice) : -1;
+}
+
+const char *cr_mhd_out_slice_dir(const struct cr_mhd_out *o) { return o->split ? o->sname : ""; }
+
+int cr_mhd_out_end_slice(struct cr_mhd_out *o)
+{
+    if (!o->split) return H5Fflush(cr_h5_root(o->h5), H5F_SCOPE_LOCAL) < 0 ? CR_EIO : CR_OK;
+    if (!o->slice) return CR_OK;
+    int rc = cr_h5_commit(o->slice);
+    o->slice = NULL;
+    return rc;
+}
+
+int cr_mhd_out_adopt_files(struct cr_mhd_out *o, int n)
+{
+    if (!o->split || o->nout != 0 || n < 0) {
+        cr_error(o->log, "mhd: slice files can only be adopted into a split output without slices");
         return CR_EIO;
     }
-    for (int s = 0; s < n; s++) {
-        char name[64];
+    int rc = prune_folder(o->sdir, keep_complete_slice, n, o->log);
+    for (int s = 0; s < n && !rc; s++) {
+        char sp[4200], name[64];
         double t;
         snprintf(name, sizeof name, "Step#%d", s);
-        if (cr_h5_read_attr_double(src, name, "time", &t) ||
-            H5Ocopy(src, name, cr_h5_root(o->h5), name, H5P_DEFAULT, H5P_DEFAULT) < 0) {
-            cr_error(o->log, "mhd: cannot copy slice %s into %s", name, o->h5_path);
-            return CR_EIO;
+        if ((rc = slice_path(o, s, sp, sizeof sp))) break;
+        hid_t f = cr_h5_open_read(sp, o->log);
+        if (f < 0) return CR_EIO;
+        if (cr_h5_read_attr_double(f, name, "time", &t)) {
+            cr_error(o->log, "%s: no group %s with a time attribute", sp, name);
+            rc = CR_EIO;
         }
-        if (o->nout >= o->ntimes_cap) {
-            int cap = o->ntimes_cap ? 2 * o->ntimes_cap : 64;
-            while (cap <= n) cap *= 2;
-            double *nt = realloc(o->times, (size_t)cap * sizeof(double));
-            if (!nt) return CR_ENOMEM;
-            o->times = nt;
-            o->ntimes_cap = cap;
-        }
-        o->times[o->nout++] = t;
+        H5Fclose(f);
+        if (!rc) rc = add_time(o, t);
     }
-    H5Fflush(cr_h5_root(o->h5), H5F_SCOPE_LOCAL);
-    return CR_OK;
+    return rc;
 }

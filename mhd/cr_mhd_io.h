@@ -4,7 +4,18 @@
  * Jx, Jy, Jz, each with units and a description), the XDMF companion
  * mhd.xmf that ParaView/VisIt open, and for 1-D problems a CSV profile
  * mhd_profile.csv with every slice. All files are written under temporary
- * names and renamed into place when the run completes. */
+ * names and renamed into place when the run completes.
+ *
+ * Split slices (slice_dir set, the magnetosphere's long runs): each slice
+ * goes into its own file <run>/<slice folder>/step_NNNNNN.h5 (group Step#N
+ * inside), renamed into place as soon as it is complete, and mhd.h5 holds
+ * the grid plus an HDF5 external link Step#N -> that file's /Step#N, so
+ * h5py/kaipy, the HDF5 tools and cusprate's readers see the usual layout
+ * (keep mhd.h5 and the folder together). A checkpoint then only records how
+ * many slices are complete instead of copying them. A new run takes a new
+ * folder mhd_slices.K, so a run killed half-way never touches the slices an
+ * earlier mhd.h5 links to; once the new mhd.h5 is in place the folders of
+ * earlier runs are removed. */
 #ifndef CR_MHD_IO_H
 #define CR_MHD_IO_H
 
@@ -21,6 +32,10 @@ struct cr_mhd_out_inp {
     const char *problem;          /* problem name (root attribute), may be NULL */
     int csv;                      /* 1: also write the CSV profile (1-D problems) */
     const struct cr_log *log;
+    /* NULL: every slice inside mhd.h5. Otherwise split slices: "" takes a new
+     * folder mhd_slices.K (K one more than any present), a name (from
+     * cr_mhd_out_slice_dir of a checkpointed run) continues in that folder. */
+    const char *slice_dir;
 };
 
 /* Create the files (temporary names) and write the grid. */
@@ -32,19 +47,32 @@ int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m);
 /* Number of slices written so far. */
 int cr_mhd_out_count(const struct cr_mhd_out *o);
 
-/* Finish: commit = 1 writes the XDMF and renames every file into place;
- * commit = 0 removes the temporaries. Frees o. */
+/* Finish: commit = 1 writes the XDMF and renames every file into place
+ * (split slices: links them from mhd.h5, then removes the slice folders of
+ * earlier runs); commit = 0 removes the temporaries (complete slice files
+ * stay for a resume). Frees o. */
 int cr_mhd_out_close(struct cr_mhd_out *o, int commit);
 
-/* The open HDF5 file of mhd.h5 (temporary name until close), e.g. to add
- * set-up-specific datasets to the Step#N group just written. */
+/* The open HDF5 file that holds the Step#N group just written (mhd.h5 under
+ * its temporary name, or with split slices that slice's own file until
+ * cr_mhd_out_end_slice), e.g. to add set-up-specific datasets to it; -1 with
+ * split slices after the slice was ended. */
 hid_t cr_mhd_out_file(const struct cr_mhd_out *o);
 
-/* Restart: copy the groups Step#0 .. Step#n-1 of src (an open HDF5 file or
- * group holding slices of this same grid, e.g. a checkpoint) into the output
- * and count them as written (times taken from their `time` attributes), so
- * that the next cr_mhd_out_write appends Step#n. Only on an output with no
- * slice yet. CR_EIO when a group is missing or cannot be copied. */
-int cr_mhd_out_adopt(struct cr_mhd_out *o, hid_t src, int n);
+/* The slice just written is complete: with split slices its file is closed
+ * and renamed into place (from then on it survives a kill), otherwise mhd.h5
+ * is flushed. */
+int cr_mhd_out_end_slice(struct cr_mhd_out *o);
+
+/* The split-slice folder's name inside the run folder ("" without split
+ * slices), to record in a checkpoint. */
+const char *cr_mhd_out_slice_dir(const struct cr_mhd_out *o);
+
+/* Restart with split slices: take the complete slice files 0 .. n-1 already
+ * in the folder as written (times read from them) and remove whatever else
+ * is there (slices after the checkpoint, temporaries of a killed process).
+ * Only on an output with no slice yet. CR_EIO with a message when one of
+ * the n files is missing or unreadable. */
+int cr_mhd_out_adopt_files(struct cr_mhd_out *o, int n);
 
 #endif

@@ -7,8 +7,9 @@
  * end; the ionosphere on its own cadence. Steps are shortened to land
  * exactly on every slice and checkpoint time.
  *
- * Output: <run>/mhd.h5 through the MHD core's writer (GAMERA/kaipy layout),
- * each Step#N group with the subgroup `Ionosphere` (potential, FAC,
+ * Output: <run>/mhd.h5 through the MHD core's writer (GAMERA/kaipy layout)
+ * with split slices (cr_mhd_io.h: each slice in <run>/mhd_slices.K/
+ * step_NNNNNN.h5, linked from mhd.h5 as Step#N), each Step#N group with the subgroup `Ionosphere` (potential, FAC,
  * conductances on the MLat x MLT grid of both hemispheres, cr_ionosphere.h)
  * and the slice's diagnostics as attributes (`r_mp`, `r_mp_j`, `r_bs` [R_E],
  * `cpcp_north`, `cpcp_south` [kV], `n_rho_floor`, `n_p_floor` (floor uses
@@ -21,11 +22,14 @@
  * Checkpoint and restart: <run>/checkpoint.h5 (written under a temporary
  * name and renamed, so a kill at any moment leaves the previous one intact)
  * holds the solver's arrays (cr_checkpoint.h), the ionosphere state, the
- * schedule, counters, a stamp of the physics configuration and a copy of
- * every slice written so far. A run started on a folder with a checkpoint
- * ([msphere] restart = auto) restores all of it into fresh objects,
- * re-creates mhd.h5 with the saved slices and continues: the result is bit
- * for bit the run that was not interrupted. */
+ * schedule, counters, a stamp of the physics configuration, the name of the
+ * slice folder and the number of slices complete (each slice file is renamed
+ * into place when written, so the checkpoint does not copy them: its size
+ * and cost do not grow with the run). A run started on a folder with a
+ * checkpoint ([msphere] restart = auto) restores all of it into fresh
+ * objects, takes the slice files up to the checkpoint's count (removing any
+ * written after it) and continues: the result is bit for bit the run that
+ * was not interrupted. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,7 +154,7 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
                             "Bz at the Earth's centre from the currents of the whole domain and of its x < 0 half "
                             "(Biot-Savart; a Dst proxy without ionospheric, inner and induced currents)");
     H5Gclose(grp);
-    H5Fflush(cr_mhd_out_file(r->out), H5F_SCOPE_LOCAL);
+    if (!rc) rc = cr_mhd_out_end_slice(r->out);
     if (rc) {
         cr_error(r->log, "msphere: cannot write the ionosphere and diagnostics of %s", name);
         return CR_EIO;
@@ -180,8 +184,10 @@ static int write_checkpoint(struct run *r)
     int rc = 0;
     rc |= cr_h5_attr_string(root, "content",
                             "cusprate magnetosphere checkpoint: solver state (group mhd), ionosphere and schedule "
-                            "(group msphere), copies of the slices written so far (group slices)");
+                            "(group msphere); the slices 0 .. nslice-1 are the files step_NNNNNN.h5 in the run "
+                            "folder's slice_dir");
     rc |= cr_h5_attr_string(root, "physics_stamp", r->stamp);
+    rc |= cr_h5_attr_string(root, "slice_dir", cr_mhd_out_slice_dir(r->out));
     rc |= cr_h5_attr_int(root, "nslice", r->nslice);
     rc |= cr_h5_attr_int(root, "nckpt", r->nckpt);
     rc |= cr_h5_attr_int(root, "nrho_cum", r->nrho_cum);
@@ -194,19 +200,11 @@ static int write_checkpoint(struct run *r)
     rc |= cr_h5_attr_double(root, "time_s", cr_msphere_time(r->ms));
     hid_t g1 = H5Gcreate2(root, "mhd", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hid_t g2 = H5Gcreate2(root, "msphere", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t g3 = H5Gcreate2(root, "slices", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g1 < 0 || g2 < 0 || g3 < 0) rc = 1;
+    if (g1 < 0 || g2 < 0) rc = 1;
     if (!rc) rc |= cr_checkpoint_write_mhd(g1, r->ms->m, r->log);
     if (!rc) rc |= cr_msphere_save(r->ms, g2);
-    hid_t src = cr_mhd_out_file(r->out);
-    for (long s = 0; s < r->nslice && !rc; s++) {
-        char name[64];
-        snprintf(name, sizeof name, "Step#%ld", s);
-        if (H5Ocopy(src, name, g3, name, H5P_DEFAULT, H5P_DEFAULT) < 0) rc = 1;
-    }
     if (g1 >= 0) H5Gclose(g1);
     if (g2 >= 0) H5Gclose(g2);
-    if (g3 >= 0) H5Gclose(g3);
     if (rc) {
         cr_error(r->log, "msphere: cannot write the checkpoint %s", r->ckpt_path);
         cr_h5_discard(f);
@@ -269,14 +267,18 @@ static int resume(struct run *r)
         if (g >= 0) H5Gclose(g);
     }
     if (!rc) {
-        g = H5Gopen2(f, "slices", H5P_DEFAULT);
-        rc = g < 0 ? CR_EIO : cr_mhd_out_adopt(r->out, g, (int)r->nslice);
-        /* the diagnostics of the adopted slices, for the summary */
+        /* the slice files up to the checkpoint, and their diagnostics for the summary */
+        rc = cr_mhd_out_adopt_files(r->out, (int)r->nslice);
         for (long s = 0; s < r->nslice && !rc; s++) {
-            char name[64];
+            char name[64], sp[4400];
             struct rec x;
             double a, b;
             snprintf(name, sizeof name, "Step#%ld", s);
+            snprintf(sp, sizeof sp, "%.4096s/%.255s/step_%06ld.h5", r->ctx->run_dir, cr_mhd_out_slice_dir(r->out), s);
+            if ((g = cr_h5_open_read(sp, r->log)) < 0) {
+                rc = CR_EIO;
+                break;
+            }
             rc |= cr_h5_read_attr_double(g, name, "time", &x.t);
             rc |= cr_h5_read_attr_double(g, name, "r_mp", &x.r_mp);
             rc |= cr_h5_read_attr_double(g, name, "r_mp_j", &x.r_mp_j);
@@ -292,10 +294,10 @@ static int resume(struct run *r)
             x.nrho = (long)a, x.np = (long)b;
             rc |= cr_h5_read_attr_double(g, name, "n_va_limit", &a);
             x.nva = (long)a;
+            H5Fclose(g);
             if (!rc) rc = rec_add(r, &x);
             else rc = CR_EIO;
         }
-        if (g >= 0) H5Gclose(g);
     }
     H5Fclose(f);
     if (rc == CR_EIO) cr_error(r->log, "msphere: cannot restore the run from %s", r->ckpt_path);
@@ -469,11 +471,32 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
     }
     struct cr_msphere *ms = r.ms;
     const struct cr_grid *g = ms->g;
-    struct cr_mhd_out_inp oi = {.dir = ctx->run_dir, .cfg = cfg, .problem = "magnetosphere", .log = log};
-    r.out = cr_mhd_out_open(ms->m, &oi);
-    if (!r.out) rc = CR_EIO;
+    /* a resumed run continues in the checkpoint's slice folder, a new one takes a new folder */
+    const int have_ckpt = restart && cr_file_exists(r.ckpt_path);
+    char sdir[256] = "";
+    if (have_ckpt) {
+        hid_t f = cr_h5_open_read(r.ckpt_path, log);
+        if (f < 0) rc = CR_EIO;
+        else {
+            if (H5Aexists(f, "slice_dir") <= 0) {
+                cr_error(log,
+                         "msphere: %s was written by an earlier version that kept copies of the slices in the "
+                         "checkpoint; it cannot be resumed: delete it or set msphere.restart=no to start again",
+                         r.ckpt_path);
+                rc = CR_ECONFIG;
+            } else if (cr_h5_read_attr_string(f, ".", "slice_dir", sdir, sizeof sdir) || !sdir[0]) {
+                cr_error(log, "msphere: %s: unreadable attribute slice_dir", r.ckpt_path);
+                rc = CR_EIO;
+            }
+            H5Fclose(f);
+        }
+    }
+    struct cr_mhd_out_inp oi = {
+        .dir = ctx->run_dir, .cfg = cfg, .problem = "magnetosphere", .log = log, .slice_dir = sdir};
+    if (!rc) r.out = cr_mhd_out_open(ms->m, &oi);
+    if (!r.out) rc = rc ? rc : CR_EIO;
     int resumed = 0;
-    if (!rc && restart && cr_file_exists(r.ckpt_path)) {
+    if (!rc && have_ckpt) {
         rc = resume(&r);
         resumed = !rc;
     }

@@ -451,14 +451,51 @@ Test(msphere, killed_run_resumes_and_reproduces_the_uninterrupted_run)
     cr_assert_eq(rc, 0, "first part failed:\n%s", out);
     snprintf(pb, sizeof pb, "%s/mhd.h5", rb);
     cr_assert(!cr_file_exists(pb), "a stopped run must not leave mhd.h5");
+    /* the checkpoint names the slice folder and copies no slice; litter the
+     * folder with what a kill leaves (a slice after the checkpoint, a
+     * temporary): the resume must remove both */
+    char ck[700], f1[1000], f2[1000], sd[256] = "";
+    snprintf(ck, sizeof ck, "%s/checkpoint.h5", rb);
+    hid_t fc = H5Fopen(ck, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert_geq(fc, 0);
+    cr_assert_eq(cr_h5_read_attr_string(fc, ".", "slice_dir", sd, sizeof sd), CR_OK);
+    cr_assert_str_eq(sd, "mhd_slices.0");
+    cr_assert_eq(H5Lexists(fc, "slices", H5P_DEFAULT), 0, "the checkpoint copies slices");
+    H5Fclose(fc);
+    snprintf(f1, sizeof f1, "%s/%s/step_000005.h5", rb, sd);
+    snprintf(f2, sizeof f2, "%s/%s/.step_000003.h5.tmp.1", rb, sd);
+    helper_write_file(f1, "not a slice");
+    helper_write_file(f2, "not a slice");
     snprintf(args, sizeof args, "mhd %s/b.ini run.threads=1", dir);
     rc = helper_run_cli(args, out, sizeof out);
     cr_assert_eq(rc, 0, "resumed run failed:\n%s", out);
     cr_assert(strstr(out, "resumed from"), "the second process did not resume:\n%s", out);
+    cr_assert(!cr_file_exists(f2), "a temporary of the killed run was left");
     snprintf(pa, sizeof pa, "%s/mhd.h5", ra);
     int n = compare_slices(pa, pb);
     /* slices at 0, 10 (spin-up), then 20, 25, 30, 35, 40: each exactly once */
     cr_assert_eq(n, 7, "%d slices", n);
+    /* mhd.h5 links its slices from their own files */
+    hid_t fo = H5Fopen(pb, H5F_ACC_RDONLY, H5P_DEFAULT);
+    H5L_info_t li;
+    cr_assert_geq(H5Lget_info(fo, "Step#6", &li, H5P_DEFAULT), 0);
+    cr_assert_eq(li.type, H5L_TYPE_EXTERNAL);
+    H5Fclose(fo);
+    /* a new run on the same folder killed half-way leaves the finished run's
+     * mhd.h5 and slices intact; completed, it replaces them and removes the
+     * old slice folder */
+    snprintf(args, sizeof args, "mhd %s/b.ini run.threads=2 msphere.restart=no msphere.stop_after=13", dir);
+    rc = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(rc, 0, "new run failed:\n%s", out);
+    cr_assert_eq(compare_slices(pa, pb), 7, "the killed new run damaged the earlier output");
+    snprintf(f1, sizeof f1, "%s/mhd_slices.1", rb);
+    cr_assert(cr_file_exists(f1), "the new run did not take a new slice folder");
+    snprintf(args, sizeof args, "mhd %s/b.ini run.threads=2", dir);
+    rc = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(rc, 0, "resumed new run failed:\n%s", out);
+    cr_assert_eq(compare_slices(pa, pb), 7);
+    snprintf(f1, sizeof f1, "%s/mhd_slices.0", rb);
+    cr_assert(!cr_file_exists(f1), "the superseded slice folder was left");
     /* a different physics configuration is refused on resume (status 2) */
     snprintf(args, sizeof args, "mhd %s/b.ini msphere.n_init=2 msphere.t_end=50", dir);
     rc = helper_run_cli(args, out, sizeof out);
