@@ -57,7 +57,7 @@ static long slice_file_index(const char *name)
     return (strcmp(end, ".h5") || n < 0) ? -1 : n;
 }
 
-static int slice_path(const struct cr_mhd_out *o, int s, char *buf, size_t n)
+int cr_mhd_out_slice_path(const struct cr_mhd_out *o, int s, char *buf, size_t n)
 {
     int w = snprintf(buf, n, "%s/step_%06d.h5", o->sdir, s);
     return (w < 0 || (size_t)w >= n) ? CR_EIO : CR_OK;
@@ -313,7 +313,7 @@ int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m)
     const char *fpath = o->h5_path;
     if (o->split) {
         char sp[4200];
-        if ((rc = cr_mhd_out_end_slice(o)) || (rc = slice_path(o, o->nout, sp, sizeof sp))) return rc;
+        if ((rc = cr_mhd_out_end_slice(o)) || (rc = cr_mhd_out_slice_path(o, o->nout, sp, sizeof sp))) return rc;
         if (!(o->slice = cr_h5_create(sp, o->cfg, o->log))) return CR_EIO;
         fpath = cr_h5_path(o->slice);
         rc |= cr_h5_attr_string(cr_h5_root(o->slice), "content",
@@ -488,7 +488,7 @@ int cr_mhd_out_adopt_files(struct cr_mhd_out *o, int n)
         char sp[4200], name[64];
         double t;
         snprintf(name, sizeof name, "Step#%d", s);
-        if ((rc = slice_path(o, s, sp, sizeof sp))) break;
+        if ((rc = cr_mhd_out_slice_path(o, s, sp, sizeof sp))) break;
         hid_t f = cr_h5_open_read(sp, o->log);
         if (f < 0) return CR_EIO;
         if (cr_h5_read_attr_double(f, name, "time", &t)) {

@@ -68,6 +68,9 @@ int cr_mhd_out_end_slice(struct cr_mhd_out *o);
  * slices), to record in a checkpoint. */
 const char *cr_mhd_out_slice_dir(const struct cr_mhd_out *o);
 
+/* The path of slice s's own file (split slices). CR_EIO when it does not fit. */
+int cr_mhd_out_slice_path(const struct cr_mhd_out *o, int s, char *buf, size_t n);
+
 /* Restart with split slices: take the complete slice files 0 .. n-1 already
  * in the folder as written (times read from them) and remove whatever else
  * is there (slices after the checkpoint, temporaries of a killed process).

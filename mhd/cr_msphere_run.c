@@ -9,7 +9,8 @@
  *
  * Output: <run>/mhd.h5 through the MHD core's writer (GAMERA/kaipy layout)
  * with split slices (cr_mhd_io.h: each slice in <run>/mhd_slices.K/
- * step_NNNNNN.h5, linked from mhd.h5 as Step#N), each Step#N group with the subgroup `Ionosphere` (potential, FAC,
+ * step_NNNNNN.h5, linked from mhd.h5 as Step#N), each Step#N group with
+ * the subgroup `Ionosphere` (potential, FAC,
  * conductances on the MLat x MLT grid of both hemispheres, cr_ionosphere.h)
  * and the slice's diagnostics as attributes (`r_mp`, `r_mp_j`, `r_bs` [R_E],
  * `cpcp_north`, `cpcp_south` [kV], `n_rho_floor`, `n_p_floor` (floor uses
@@ -274,8 +275,7 @@ static int resume(struct run *r)
             struct rec x;
             double a, b;
             snprintf(name, sizeof name, "Step#%ld", s);
-            snprintf(sp, sizeof sp, "%.4096s/%.255s/step_%06ld.h5", r->ctx->run_dir, cr_mhd_out_slice_dir(r->out), s);
-            if ((g = cr_h5_open_read(sp, r->log)) < 0) {
+            if (cr_mhd_out_slice_path(r->out, (int)s, sp, sizeof sp) || (g = cr_h5_open_read(sp, r->log)) < 0) {
                 rc = CR_EIO;
                 break;
             }
