@@ -341,7 +341,8 @@ int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m)
         cr_error(o->log, "mhd: cannot write %s to %s", name, fpath);
         return CR_EIO;
     }
-    H5Fflush(cr_mhd_out_file(o), H5F_SCOPE_LOCAL);
+    /* a split slice's file is complete when cr_mhd_out_end_slice closes it */
+    if (!o->split) H5Fflush(cr_h5_root(o->h5), H5F_SCOPE_LOCAL);
     if ((rc = add_time(o, t))) return rc;
     if (o->csv) {
         size_t n = 0;
