@@ -8,7 +8,7 @@ int cr_cmd_config(struct cr_cmd_ctx *ctx);
 int cr_cmd_fly(struct cr_cmd_ctx *ctx);
 int cr_bench_fly(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_flyby_keys[], cr_instrument_keys[];
-static const char *const sec_fly[] = {"run", "flyby", "instrument", NULL};
+static const char *const sec_fly[] = {"run", "flyby", "instrument", "particles", "liouville", NULL};
 
 int cr_cmd_rate(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_rate_keys[];
@@ -34,7 +34,7 @@ extern const struct cr_key cr_wind_keys[], cr_ionosphere_keys[];
 static const char *const sec_wind[] = {"run", "wind", NULL};
 int cr_cmd_particles(struct cr_cmd_ctx *ctx);
 int cr_bench_particles(struct cr_cmd_ctx *ctx);
-extern const struct cr_key cr_particles_keys[];
+extern const struct cr_key cr_particles_keys[], cr_liouville_keys[];
 static const char *const sec_particles[] = {"run", "particles", NULL};
 int cr_cmd_mhd(struct cr_cmd_ctx *ctx);
 int cr_bench_mhd(struct cr_cmd_ctx *ctx);
@@ -115,6 +115,7 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_pipeline_keys,
     cr_flux_keys,
     cr_particles_keys,
+    cr_liouville_keys,
     cr_mhd_keys,
     cr_problem_keys,
     cr_msphere_keys,

@@ -33,6 +33,7 @@ struct cr_field_sample {
     double E[3];   /* electric field [mV/m] */
     double V[3];   /* plasma flow [km/s] (0 for analytic vacuum fields) */
     double D;      /* number density [#/cc] (0 when unknown) */
+    double P;      /* thermal pressure [nPa] (0 when unknown or not loaded) */
     int inside;    /* 1 inside the inner boundary (r < r_inner): dipole, E = 0 */
 };
 

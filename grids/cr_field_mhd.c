@@ -13,8 +13,8 @@
 #include "../core/cr_common.h"
 #include "../core/cr_h5.h"
 
-enum { V_BX = 0, V_BY, V_BZ, V_VX, V_VY, V_VZ, V_D, NVAR };
-static const char *const var_name[NVAR] = {"Bx", "By", "Bz", "Vx", "Vy", "Vz", "D"};
+enum { V_BX = 0, V_BY, V_BZ, V_VX, V_VY, V_VZ, V_D, V_P, NVAR };
+static const char *const var_name[NVAR] = {"Bx", "By", "Bz", "Vx", "Vy", "Vz", "D", "P"};
 
 struct slice_ref {
     long step;
@@ -188,6 +188,7 @@ static int mhd_eval_loc(const struct cr_field_mhd *m, double t, const double x[3
         s->V[c] = v[V_VX + c];
     }
     s->D = v[V_D];
+    s->P = v[V_P];
     /* E = -V x B: (km/s)(nT) = 1e-6 V/m = 1e-3 mV/m */
     s->E[0] = -1e-3 * (s->V[1] * s->B[2] - s->V[2] * s->B[1]);
     s->E[1] = -1e-3 * (s->V[2] * s->B[0] - s->V[0] * s->B[2]);
@@ -356,6 +357,7 @@ struct cr_field_mhd *cr_field_mhd_new(const struct cr_field_mhd_inp *inp, int *s
     m->use[V_BX] = m->use[V_BY] = m->use[V_BZ] = (m->load & CR_MHD_LOAD_B) != 0;
     m->use[V_VX] = m->use[V_VY] = m->use[V_VZ] = (m->load & CR_MHD_LOAD_V) != 0;
     m->use[V_D] = (m->load & CR_MHD_LOAD_D) != 0;
+    m->use[V_P] = (m->load & CR_MHD_LOAD_P) != 0;
     m->b_e = inp->b_e > 0 ? inp->b_e : 30000.0;
     m->base.b_e = m->b_e;
     int rc = CR_OK;

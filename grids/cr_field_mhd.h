@@ -4,7 +4,7 @@
  * The file (docs/formats.md; GAMERA's own single-file output reads the same):
  *   root   X, Y, Z    [R_E]   cell corners, shape (Nk+1, Nj+1, Ni+1), C order
  *   Step#N group, attribute `time` [s]; cell-centred datasets, shape (Nk, Nj, Ni):
- *          Bx By Bz [nT, total field]   Vx Vy Vz [km/s]   D [#/cc]
+ *          Bx By Bz [nT, total field]   Vx Vy Vz [km/s]   D [#/cc]   (P [nPa] when asked for)
  * Slices need not be numbered from 0 or contiguously; they are ordered by
  * their `time`, which must increase strictly.
  *
@@ -47,7 +47,9 @@
 #include "cr_grid.h"
 
 /* What to load from each slice. */
-enum { CR_MHD_LOAD_B = 1, CR_MHD_LOAD_V = 2, CR_MHD_LOAD_D = 4, CR_MHD_LOAD_ALL = 7 };
+/* CR_MHD_LOAD_ALL is B, V and D (what particles and field lines need); the
+ * pressure P (Liouville source temperatures) is read only when asked for. */
+enum { CR_MHD_LOAD_B = 1, CR_MHD_LOAD_V = 2, CR_MHD_LOAD_D = 4, CR_MHD_LOAD_ALL = 7, CR_MHD_LOAD_P = 8 };
 
 struct cr_field_mhd_inp {
     const char *path;          /* mhd.h5 */

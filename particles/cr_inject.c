@@ -29,6 +29,8 @@ static uint64_t mix64(uint64_t z)
 
 static uint64_t stream_of(uint64_t seed, long i) { return mix64(mix64(seed) ^ (uint64_t)i); }
 
+uint64_t cr_inject_stream(uint64_t seed, long i) { return stream_of(seed, i); }
+
 double cr_maxwell_energy_pdf(double e, double kt)
 {
     if (e < 0 || kt <= 0) return 0.0;

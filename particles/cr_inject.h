@@ -129,6 +129,10 @@ double cr_inject_search_volume(const struct cr_inject *inj);
  * their tries (plus those of the failed ones). */
 double cr_inject_weight_scale(const struct cr_inject *inj, long n_ok, long tries);
 
+/* The seed of random stream i of `seed` (splitmix64 of both): the streams
+ * every particle, or every backward-traced point, draws from. */
+uint64_t cr_inject_stream(uint64_t seed, long i);
+
 /* Maxwellian energy density f_M(E) [1/eV] for kT [eV]. */
 double cr_maxwell_energy_pdf(double energy_ev, double kt_ev);
 

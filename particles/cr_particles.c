@@ -566,9 +566,9 @@ int cr_particles_write(const char *path, const struct cr_config *cfg, const stru
 }
 
 /* ---- the command ----------------------------------------------------------- */
-static int make_field(struct cr_cmd_ctx *ctx, struct cr_particles_inp *inp, struct cr_field **fout)
+static int make_field(const struct cr_config *cfg, const char *run_dir, const struct cr_log *log,
+                      struct cr_particles_inp *inp, struct cr_field **fout)
 {
-    const struct cr_config *cfg = ctx->cfg;
     size_t nv;
     int which = cr_config_choice(cfg, SEC, "field");
     double b_e = cr_config_real(cfg, SEC, "dipole_b_e");
@@ -580,8 +580,13 @@ static int make_field(struct cr_cmd_ctx *ctx, struct cr_particles_inp *inp, stru
         char path[4096];
         const char *mf = cr_config_path(cfg, SEC, "mhd_file");
         if (mf && *mf) snprintf(path, sizeof path, "%s", mf);
-        else if (cr_path_join(path, sizeof path, ctx->run_dir, "mhd.h5")) return CR_ECONFIG;
-        struct cr_field_mhd_inp mi = {.path = path, .b_e = b_e, .log = ctx->log};
+        else if (cr_path_join(path, sizeof path, run_dir, "mhd.h5")) return CR_ECONFIG;
+        if (!cr_file_exists(path)) {
+            cr_error(log, "%s: MHD slices %s not found (run `cusprate mhd` first, or set particles.mhd_file)",
+                     *cr_config_file(cfg) ? cr_config_file(cfg) : "particles", path);
+            return CR_ECONFIG;
+        }
+        struct cr_field_mhd_inp mi = {.path = path, .b_e = b_e, .log = log, .load = inp->mhd_load};
         int st = CR_OK;
         struct cr_field_mhd *m = cr_field_mhd_new(&mi, &st);
         if (!m) return st ? st : CR_EIO;
@@ -600,6 +605,101 @@ static int make_field(struct cr_cmd_ctx *ctx, struct cr_particles_inp *inp, stru
     return CR_OK;
 }
 
+/* ---- backward (Liouville) tracing: the [liouville] keys ---------------------- */
+const struct cr_key cr_liouville_keys[] = {
+    {.section = "liouville", .name = "source", .type = CR_KEY_CHOICE, .unit = "", .def = "sheath",
+     .choices = "sheath|release",
+     .doc = "where a backward trace ends with the source's f: the magnetosheath (the [particles] sheath criteria), "
+            "or (verification) the forward run's one-shot release: particles.source_box at the first "
+            "particles.inject_interval time, particles.energy_range, particles.source_density and temperature"},
+    {.section = "liouville", .name = "samples", .type = CR_KEY_INT, .unit = "", .def = "16", .min = 1, .max = 100000,
+     .doc = "backward-traced sub-samples per pixel (energy stratified over the channel; angle, position, time uniform)"},
+    {.section = "liouville", .name = "seed", .type = CR_KEY_INT, .unit = "", .def = "1", .min = 0,
+     .max = 2147483647, .flags = CR_KEY_RANGED, .doc = "random seed of the sub-samples"},
+    {.section = "liouville", .name = "max_time", .type = CR_KEY_REAL, .unit = "s", .def = "1800", .min = 0,
+     .max = 1e9, .flags = CR_KEY_MIN_OPEN,
+     .doc = "longest backward tracing time (then the sample has no source: f = 0, counted as timeout)"},
+    {.section = "liouville", .name = "check_dt", .type = CR_KEY_REAL, .unit = "s", .def = "0.5", .min = 0,
+     .max = 1e6, .flags = CR_KEY_MIN_OPEN, .doc = "interval between tests for the source along a backward trace"},
+    {.section = "liouville", .name = "temperature", .type = CR_KEY_REAL, .unit = "eV", .def = "0", .min = 0,
+     .max = 1e7, .flags = CR_KEY_RANGED,
+     .doc = "source kT (0 = the MHD temperature P / (n k_B) where the trace enters the source)"},
+    {.section = "liouville", .name = "density", .type = CR_KEY_REAL, .unit = "#/cc", .def = "0", .min = 0, .max = 1e6,
+     .flags = CR_KEY_RANGED, .doc = "source density (0 = the MHD density where the trace enters the source)"},
+    {.section = "liouville", .name = "beta_min", .type = CR_KEY_REAL, .unit = "", .def = "1", .min = 0, .max = 1e6,
+     .flags = CR_KEY_RANGED,
+     .doc = "sheath source: also plasma beta 2 mu0 P / B^2 above this (the plasma side of the magnetopause; the MHD "
+            "cusp throat holds sheath-dense plasma at beta << 1); 0 = no beta test"},
+    {.section = "liouville", .name = "flow", .type = CR_KEY_CHOICE, .unit = "", .def = "mhd", .choices = "mhd|exb",
+     .doc = "frame of the source Maxwellian: the MHD flow (E x B drift and flow along B), or the E x B drift only "
+            "(the forward tracer's plasma frame)"},
+    CR_KEY_END,
+};
+
+int cr_liouville_from_config(const struct cr_config *cfg, const char *run_dir, const struct cr_log *log,
+                             struct cr_liouville_setup *out)
+{
+    memset(out, 0, sizeof *out);
+    struct cr_particles_inp pin = {0};
+    int rc = cr_particles_inp_from_config(cfg, &pin, log);
+    if (rc) return rc;
+    const int release = cr_config_choice(cfg, "liouville", "source") == 1;
+    pin.mhd_load = CR_MHD_LOAD_ALL | CR_MHD_LOAD_P;
+    struct cr_field *f = NULL;
+    if ((rc = make_field(cfg, run_dir, log, &pin, &f))) return rc;
+    struct cr_liouville_inp *q = &out->inp;
+    q->field = f;
+    q->mhd = pin.mhd;
+    q->push = pin.push;
+    q->r_collect = pin.push.r_collect;
+    q->r_lost = pin.push.r_lost;
+    q->max_time = cr_config_real(cfg, "liouville", "max_time");
+    q->check_dt = cr_config_real(cfg, "liouville", "check_dt");
+    q->window = pin.window;
+    q->source = release ? CR_LV_SRC_RELEASE : CR_LV_SRC_SHEATH;
+    q->density_factor = pin.inject.density_factor;
+    q->speed_factor = pin.inject.speed_factor;
+    q->n_sw = pin.inject.n_sw;
+    q->v_sw = pin.inject.v_sw;
+    memcpy(q->probe, pin.inject.probe, sizeof q->probe);
+    q->density = cr_config_real(cfg, "liouville", "density");
+    q->beta_min = cr_config_real(cfg, "liouville", "beta_min");
+    q->temperature = cr_config_real(cfg, "liouville", "temperature");
+    q->flow = cr_config_choice(cfg, "liouville", "flow") == 1 ? CR_LV_FLOW_EXB : CR_LV_FLOW_MHD;
+    if (release) {
+        /* the forward run's one-shot release, exactly */
+        q->t_release = pin.inject.t_start;
+        memcpy(q->box, pin.inject.box, sizeof q->box);
+        q->r_exclude = q->r_collect > 0 ? q->r_collect : f->r_inner + 0.25;
+        q->e_min = pin.inject.e_min;
+        q->e_max = pin.inject.e_max;
+        if (!(q->density > 0)) q->density = pin.inject.density;
+        if (!(q->temperature > 0)) q->temperature = pin.inject.temperature;
+        q->flow = CR_LV_FLOW_EXB;
+        if (pin.inject.t_end != pin.inject.t_start || pin.inject.kind != CR_SOURCE_BOX) {
+            cr_error(log, "%s: liouville.source = release traces back to a one-shot release: set "
+                          "particles.source = box and particles.inject_interval = t, t (now %s, %g..%g s)",
+                     *cr_config_file(cfg) ? cr_config_file(cfg) : "liouville",
+                     cr_config_choice_name(cfg, SEC, "source"), pin.inject.t_start, pin.inject.t_end);
+            cr_field_release(f);
+            return CR_ECONFIG;
+        }
+    }
+    int pr = cr_config_choice(cfg, "run", "progress");
+    q->progress = pr == 0 ? 0 : pr == 1 ? 1 : -1;
+    q->log = log;
+    out->samples = (int)cr_config_int(cfg, "liouville", "samples");
+    out->seed = (uint64_t)cr_config_int(cfg, "liouville", "seed");
+    return CR_OK;
+}
+
+void cr_liouville_setup_release(struct cr_liouville_setup *s)
+{
+    if (!s) return;
+    if (s->inp.field) cr_field_release((struct cr_field *)s->inp.field);
+    memset(s, 0, sizeof *s);
+}
+
 int cr_cmd_particles(struct cr_cmd_ctx *ctx)
 {
     struct cr_particles_inp inp = {0};
@@ -608,7 +708,7 @@ int cr_cmd_particles(struct cr_cmd_ctx *ctx)
     int pr = cr_config_choice(ctx->cfg, "run", "progress");
     inp.progress = pr == 0 ? 0 : pr == 1 ? 1 : -1;
     struct cr_field *f = NULL;
-    if ((rc = make_field(ctx, &inp, &f))) return rc;
+    if ((rc = make_field(ctx->cfg, ctx->run_dir, ctx->log, &inp, &f))) return rc;
     inp.field = f;
     if (inp.push.r_collect <= 0) inp.push.r_collect = f->r_inner > 0 ? f->r_inner + 0.25 : 0.0;
     if (inp.push.r_collect > 0 && inp.push.r_collect <= f->r_inner) {

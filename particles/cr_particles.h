@@ -18,6 +18,7 @@
 #include "../grids/cr_field.h"
 #include "cr_collect.h"
 #include "cr_inject.h"
+#include "cr_liouville.h"
 #include "cr_push.h"
 
 /* Schema of the [particles] section. */
@@ -28,6 +29,7 @@ struct cr_field_mhd;
 struct cr_particles_inp {
     struct cr_field *field;         /* required; not owned */
     struct cr_field_mhd *mhd;       /* when the field is MHD slices: windows follow its slices */
+    int mhd_load;                   /* CR_MHD_LOAD_* bits read from the slices (0 = B, V, D) */
     struct cr_push_inp push;        /* .field is set from `field` */
     struct cr_inject_inp inject;    /* .field, .r_exclude are set from `field` / r_collect */
     long n;                         /* protons to inject */
@@ -63,6 +65,19 @@ int cr_particles_inp_from_config(const struct cr_config *cfg, struct cr_particle
 /* Write particles.h5 (docs/formats.md). */
 int cr_particles_write(const char *path, const struct cr_config *cfg, const struct cr_particles_inp *inp,
                        const struct cr_particles_out *out, const struct cr_log *log);
+
+/* Backward (Liouville) tracing set up from a configuration: the field
+ * ([particles] field / mhd_file, or <run_dir>/mhd.h5 with the pressure),
+ * the equations and sheath criteria of [particles], the [liouville] keys. */
+extern const struct cr_key cr_liouville_keys[];
+struct cr_liouville_setup {
+    struct cr_liouville_inp inp;    /* owns inp.field (released by cr_liouville_setup_release) */
+    int samples;                    /* liouville.samples */
+    uint64_t seed;                  /* liouville.seed */
+};
+int cr_liouville_from_config(const struct cr_config *cfg, const char *run_dir, const struct cr_log *log,
+                             struct cr_liouville_setup *out);
+void cr_liouville_setup_release(struct cr_liouville_setup *s);
 
 /* `cusprate particles FILE.ini` */
 int cr_cmd_particles(struct cr_cmd_ctx *ctx);

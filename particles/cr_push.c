@@ -423,7 +423,16 @@ static int gc_rhs(double t, const double y[], double dydt[], void *params)
     struct geom g;
     int rc = field_geom(p, q->hint, t, y, &g, p->time_dep, q->t_lo, q->t_hi);
     if (rc) {
-        if (rc == CR_EDOMAIN) q->domain = 1;
+        /* Outside the field's domain: GSL_EBADFUNC makes evolve_apply return
+         * at once, and advance_gc shrinks the step itself until the particle
+         * is declared outflowing. (GSL_EDOM would make GSL halve the step
+         * down to machine precision and accept it: a guiding centre moving
+         * towards the domain's edge then creeps up to it in ever smaller
+         * steps and never ends.) */
+        if (rc == CR_EDOMAIN) {
+            q->domain = 1;
+            return GSL_EBADFUNC;
+        }
         return GSL_EDOM;
     }
     double upar = y[3], M = q->M;
@@ -572,6 +581,10 @@ static int advance_gc(const struct cr_push *p, struct cr_push_work *w, struct cr
         }
         pt->bmag = g.bmag;
         observe(p, pt);
+        if (p->inp.stop && t >= pt->next_check && p->inp.stop(pt)) {
+            pt->status = CR_PST_STOPPED;
+            break;
+        }
         if (p->inp.scheme == CR_PUSH_AUTO) {
             double umag = sqrt(y[3] * y[3] + 2.0 * w->prm.M * g.bmag);
             if (eps_of_geom(p, &g, umag, NULL) > p->inp.threshold) {
@@ -708,6 +721,16 @@ static int advance_fo(const struct cr_push *p, struct cr_push_work *w, struct cr
             memcpy(pt->u, u, sizeof u);
             pt->t = t;
             observe(p, pt);
+        }
+        if (p->inp.stop && t >= pt->next_check) {
+            memcpy(pt->x, x, sizeof x);
+            memcpy(pt->u, u, sizeof u);
+            pt->t = t;
+            pt->bmag = bm;
+            if (p->inp.stop(pt)) {
+                pt->status = CR_PST_STOPPED;
+                break;
+            }
         }
         if (autosw && ++pt->since_check >= p->check_every) {
             pt->since_check = 0;

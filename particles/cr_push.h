@@ -53,7 +53,8 @@ enum cr_pstatus {
     CR_PST_MIRRORED = 2,  /* crossed the collection sphere but mirrors above the altitude (or moves up) */
     CR_PST_OUTFLOW = 3,   /* left the domain (outer boundary / beyond the grid / lost radius) */
     CR_PST_TIMEOUT = 4,   /* reached its maximum tracing time or the end of the field's time range */
-    CR_PST_FAILED = 5     /* numerical failure or step limit */
+    CR_PST_FAILED = 5,    /* numerical failure or step limit */
+    CR_PST_STOPPED = 6    /* the caller's stop test (cr_push_inp.stop) said so */
 };
 
 /* Text for the status codes (for the file's `status_codes` attribute). */
@@ -87,6 +88,8 @@ struct cr_particle {
     int since_check;  /* FO steps since the last adiabaticity check */
     struct cr_field_hint hint; /* where the particle's last field evaluation was located (cr_field.h);
                                   reset by cr_push_start, carried from step to step and window to window */
+    double next_check;  /* [s] cr_push_inp.stop is called after the first accepted step at or past this time */
+    void *user;         /* the caller's (e.g. for its stop test); zeroed by cr_push_start */
 };
 
 struct cr_push_inp {
@@ -110,6 +113,14 @@ struct cr_push_inp {
      * thread-safe unless the callee is. */
     void (*observe)(void *ctx, const struct cr_particle *p);
     void *observe_ctx;
+    /* Optional stop test (backward tracing: has the particle reached its
+     * source?): called after an accepted step whose end time is at or past
+     * p->next_check, with the particle's state synchronised; it sets
+     * p->next_check for the next call and returns 1 to stop the particle
+     * (status CR_PST_STOPPED). Steps are not shortened for it, so a test
+     * every few steps costs one field evaluation, not a truncated step.
+     * Called from the thread advancing the particle. */
+    int (*stop)(struct cr_particle *p);
     const struct cr_log *log;
 };
 

@@ -42,8 +42,10 @@ enum cr_eic_method {
 enum cr_eic_status {
     CR_EIC_OK = 0,
     CR_EIC_EMPTY = 1,       /* no channel with positive, finite flux above min_peak */
-    CR_EIC_BELOW_RANGE = 2  /* threshold: every channel from the peak down to the lowest one is at or
+    CR_EIC_BELOW_RANGE = 2, /* threshold: every channel from the peak down to the lowest one is at or
                                above the threshold, so the cutoff lies below the instrument's range */
+    CR_EIC_NOISY = 3        /* the spectrum's effective count above its cutoff is below rate.min_effective_count
+                               (simulated spectra that say how precise they are): E_ic not used */
 };
 
 enum cr_eic_interp {

@@ -43,6 +43,11 @@ const struct cr_key cr_rate_keys[] = {
     {.section = "rate", .name = "min_peak", .type = CR_KEY_REAL, .unit = "units of quantity", .def = "0", .min = 0,
      .max = 1e300, .flags = CR_KEY_RANGED,
      .doc = "a spectrum whose peak is not above this is empty (no E_ic)"},
+    {.section = "rate", .name = "min_effective_count", .type = CR_KEY_REAL, .unit = "", .def = "30", .min = 0,
+     .max = 1e12, .flags = CR_KEY_RANGED,
+     .doc = "a spectrum whose effective count above its cutoff, (sum F)^2 / sum sigma_F^2 over the channels from E_ic "
+            "up, is below this is flagged noisy (eic_flag 3) and not used; only for files with effective_count "
+            "(simulated spectrograms); 0 = off"},
     {.section = "rate", .name = "smooth_window", .type = CR_KEY_INT, .unit = "samples", .def = "5", .min = 1,
      .max = 201, .doc = "moving average of log10 E_ic over this many spectra (odd) before differentiating"},
     {.section = "rate", .name = "deriv_window", .type = CR_KEY_INT, .unit = "samples", .def = "3", .min = 3,
@@ -201,7 +206,7 @@ void cr_lw_spec_release(struct cr_lw_spec *s)
 {
     if (!s) return;
     double *a[] = {s->time, s->mlat, s->mlt,  s->altitude, s->x,           s->y,
-                   s->z,    s->energy, s->flux, s->e_lo,     s->e_hi,       s->track_angle};
+                   s->z,    s->energy, s->flux, s->e_lo,     s->e_hi,       s->track_angle, s->neff};
     for (size_t k = 0; k < CR_ARRAY_LEN(a); k++) free(a[k]);
     free(s);
 }
@@ -323,6 +328,10 @@ struct cr_lw_spec *cr_lw_spec_read(const char *path, const char *quantity, const
         snprintf(s->quantity, sizeof s->quantity, "%s", quantity);
         rc = read_var(ncid, path, quantity, nt, ne, 0.0, 1, &s->flux, s->units, sizeof s->units, log);
     }
+    if (!rc) {
+        int r = read_var(ncid, path, "effective_count", nt, ne, 0.0, 0, &s->neff, NULL, 0, log);
+        if (r > 0) rc = r;
+    }
     if (!rc) rc = read_var(ncid, path, "mlat", nt, 0, CR_LW_FILL, 1, &s->mlat, NULL, 0, log);
     if (!rc) rc = read_var(ncid, path, "mlt", nt, 0, CR_LW_FILL, 1, &s->mlt, NULL, 0, log);
     if (!rc) {
@@ -395,6 +404,7 @@ struct rate_opts {
     double b_e, b_uniform_z, trace_time, map_dmlt;
     const char *mhd_file;
     int vc_source;        /* 0 auto, 1 ionosphere, 2 constant */
+    double min_neff;      /* rate.min_effective_count */
 };
 
 /* V_c per spectrum [km/s]: from the ionospheric potential of the MHD slices
@@ -613,7 +623,9 @@ static int put_var(struct cr_nc *f, const char *name, int dim, const char *units
     return rc;
 }
 
-static const char *const eic_flag_meanings = "0 ok, 1 empty spectrum, 2 cutoff below the lowest channel";
+static const char *const eic_flag_meanings =
+    "0 ok, 1 empty spectrum, 2 cutoff below the lowest channel, 3 effective count above the cutoff below "
+    "rate.min_effective_count (not used)";
 static const char *const flag_meanings =
     "bit mask: 1 no E_ic, 2 fewer than 3 E_ic in the window, 4 singular denominator 1+X, 8 negative Lockwood-form "
     "rate (kept), 16 no B_s, 32 next to a step in E_ic (kept)";
@@ -624,7 +636,7 @@ struct out_cols {
 };
 
 static int write_rate(const char *path, const char *spec_path, const struct cr_lw_spec *s, const double *eic,
-                      const int *eic_flag, const double *bs, const double *u, const double *d,
+                      const int *eic_flag, const double *neff, const double *bs, const double *u, const double *d,
                       const double *vc, const char *vc_how, const struct cr_lw_result *r, const struct rate_opts *o,
                       const char *speed_how, const struct cr_config *cfg, const struct cr_log *log)
 {
@@ -643,6 +655,9 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
         {"mlt", "h", "satellite magnetic local time", NULL, s->mlt},
         {"altitude", "km", "satellite altitude", NULL, s->altitude},
         {"E_ic", "eV", "low-energy cutoff", "per spectrum (attributes eic_method, eic_fraction, eic_interp)", eic},
+        {"effective_count", "1", "effective count of the spectrum above its cutoff",
+         "(sum F)^2 / sum sigma_F^2 over the channels from E_ic up (-1: the spectrogram has no effective_count)",
+         neff},
         {"E_ic_smooth", "eV", "smoothed low-energy cutoff", "10^(moving average of log10 E_ic over smooth_window)",
          r->e_ic_smooth},
         {"E_ic_err", "eV", "1-sigma of E_ic_smooth", "scatter of log10 E_ic about a straight line over the window / sqrt(N)",
@@ -745,6 +760,26 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
     return cr_nc_commit(f);
 }
 
+/* Effective count of spectrum i above its cutoff: (sum F)^2 / sum sigma^2
+ * over the channels at and above E_ic (all channels when it has none), with
+ * sigma_c = F_c / sqrt(neff_c) from the file's per-pixel effective counts;
+ * -1 when the file has none. */
+static double spectrum_neff(const struct cr_lw_spec *s, int i, double eic)
+{
+    if (!s->neff) return -1.0;
+    double sf = 0, sv = 0;
+    for (int c = 0; c < s->ne; c++) {
+        size_t k = (size_t)i * (size_t)s->ne + (size_t)c;
+        double f = s->flux[k], ne = s->neff[k];
+        double top = s->e_hi ? s->e_hi[c] : s->energy[c];
+        if (eic != CR_LW_FILL && top <= eic) continue;
+        if (!(f > 0) || f == CR_LW_FILL) continue;
+        sf += f;
+        sv += ne > 0 ? f * f / ne : HUGE_VAL;
+    }
+    return sv > 0 && isfinite(sv) ? sf * sf / sv : 0.0;
+}
+
 static int rate_one(const char *spec_path, const char *out_path, const char *run_dir, const struct rate_opts *o,
                     const struct cr_config *cfg, const struct cr_log *log)
 {
@@ -756,14 +791,20 @@ static int rate_one(const char *spec_path, const char *out_path, const char *run
     double *u = cr_zalloc(m, sizeof(double)), *d = cr_zalloc(m, sizeof(double));
     double *vc = cr_zalloc(m, sizeof(double));
     int *eflag = cr_zalloc(m, sizeof(int));
+    double *neff = cr_zalloc(m, sizeof(double));
     struct cr_lw_result *r = cr_lw_result_new(n);
-    int rc = (eic && bs && u && d && vc && eflag && r) ? CR_OK : CR_ENOMEM;
+    int rc = (eic && bs && u && d && vc && eflag && neff && r) ? CR_OK : CR_ENOMEM;
     char how[256] = "", vc_how[512] = "";
     if (!rc) {
 #pragma omp parallel for schedule(static)
         for (int i = 0; i < n; i++) {
             eflag[i] = cr_eic_find(s->energy, s->flux + (size_t)i * (size_t)s->ne, s->e_lo, s->e_hi, s->ne, &o->eic,
                                    &eic[i]);
+            neff[i] = spectrum_neff(s, i, eflag[i] == CR_EIC_OK ? eic[i] : CR_LW_FILL);
+            if (eflag[i] == CR_EIC_OK && o->min_neff > 0 && s->neff && neff[i] < o->min_neff) {
+                eflag[i] = CR_EIC_NOISY;
+                eic[i] = CR_LW_FILL;
+            }
             double x[3] = {s->x[i], s->y[i], s->z[i]}, b[3];
             if (x[0] == CR_LW_FILL || x[1] == CR_LW_FILL || x[2] == CR_LW_FILL) {
                 bs[i] = CR_LW_FILL;
@@ -800,12 +841,18 @@ static int rate_one(const char *spec_path, const char *out_path, const char *run
     if (!rc) {
         for (int i = 0; i < n; i++)
             if (vc[i] == CR_LW_FILL) vc[i] = o->lw.v_conv; /* the value each spectrum used, for the file */
-        rc = write_rate(out_path, spec_path, s, eic, eflag, bs, u, d, vc, vc_how, r, o, how, cfg, log);
+        rc = write_rate(out_path, spec_path, s, eic, eflag, neff, bs, u, d, vc, vc_how, r, o, how, cfg, log);
     }
     if (!rc) {
-        int neic = 0;
-        for (int i = 0; i < n; i++) neic += eflag[i] == CR_EIC_OK;
+        int neic = 0, nnoisy = 0;
+        for (int i = 0; i < n; i++) {
+            neic += eflag[i] == CR_EIC_OK;
+            nnoisy += eflag[i] == CR_EIC_NOISY;
+        }
         cr_info(log, "%s: %d spectra, %d with a cutoff, %d rate estimates -> %s", spec_path, n, neic, nvalid, out_path);
+        if (nnoisy > 0)
+            cr_warn(log, "%s: %d spectra left out: effective count above the cutoff below rate.min_effective_count = %g",
+                    spec_path, nnoisy, o->min_neff);
         if (nvalid == 0) cr_warn(log, "%s: no rate estimate (no dispersion found in this pass)", spec_path);
     }
     free(eic);
@@ -814,6 +861,7 @@ static int rate_one(const char *spec_path, const char *out_path, const char *run
     free(d);
     free(vc);
     free(eflag);
+    free(neff);
     free(map);
     cr_lw_result_release(r);
     cr_lw_spec_release(s);
@@ -829,6 +877,7 @@ int cr_cmd_rate(struct cr_cmd_ctx *ctx)
     o.eic.fraction = cr_config_real(cfg, "rate", "eic_fraction");
     o.eic.interp = (enum cr_eic_interp)cr_config_choice(cfg, "rate", "eic_interp");
     o.eic.min_peak = cr_config_real(cfg, "rate", "min_peak");
+    o.min_neff = cr_config_real(cfg, "rate", "min_effective_count");
     o.lw.d = cr_config_real(cfg, "rate", "d");
     o.lw.d_err_frac = cr_config_real(cfg, "rate", "d_err_frac");
     o.lw.v_conv = cr_config_real(cfg, "rate", "v_conv");

@@ -296,7 +296,16 @@ static int run_fly(const struct cr_cmd_ctx *ctx, const char *flyby, const double
         s.ctx.argc = 0;
         s.ctx.argv = NULL;
         char out[4400];
-        plist_add(&s.in, parts);
+        /* forward: the protons of particles.h5; backward: the MHD slices */
+        if (schema_has("flyby", "method") && cr_config_choice(fc, "flyby", "method") == 1) {
+            const char *mf = schema_has("particles", "mhd_file") ? cr_config_path(fc, "particles", "mhd_file") : "";
+            char mhd[4400];
+            if (mf && *mf) snprintf(mhd, sizeof mhd, "%s", mf);
+            else snprintf(mhd, sizeof mhd, "%s/mhd.h5", ctx->run_dir);
+            plist_add(&s.in, mhd);
+        } else {
+            plist_add(&s.in, parts);
+        }
         plist_add(&s.in, flyby);
         snprintf(out, sizeof out, "%s/%s.spectrogram.nc", ctx->run_dir, name);
         plist_add(&s.out, out);

@@ -21,6 +21,8 @@
 #include "cr_orbit.h"
 #include "cr_pset.h"
 #include "cr_spectrogram.h"
+#include "cr_spectrogram_bw.h"
+#include "../particles/cr_particles.h"
 #include "cr_synth.h"
 
 int cr_cmd_fly(struct cr_cmd_ctx *ctx);
@@ -79,6 +81,10 @@ const struct cr_key cr_flyby_keys[] = {
      .flags = CR_KEY_RANGED | CR_KEY_MAX_OPEN, .doc = "circular orbit: MLT of the ascending (northbound) node"},
     {.section = "flyby", .name = "duration", .type = CR_KEY_REAL, .unit = "s", .def = "0", .min = 0, .max = 1e7,
      .flags = CR_KEY_RANGED, .doc = "circular orbit: length of the track (0 = one orbital period)"},
+    {.section = "flyby", .name = "method", .type = CR_KEY_CHOICE, .unit = "", .def = "forward",
+     .choices = "forward|backward",
+     .doc = "forward: bin the protons of particles.h5; backward: trace every pixel back to its source through "
+            "mhd.h5 (Liouville; [liouville] keys, [particles] field, equations and sheath criteria)"},
     {.section = "flyby", .name = "grazing_cut", .type = CR_KEY_REAL, .unit = "deg", .def = "5", .min = 0, .max = 45,
      .flags = CR_KEY_RANGED | CR_KEY_MAX_OPEN,
      .doc = "leave out particles within this angle of the shell plane (bounds the 1/|cos pitch| weights)"},
@@ -298,6 +304,96 @@ static int check_coverage(const struct cr_config *cfg, const struct cr_pset *ps,
     return CR_OK;
 }
 
+/* The backward (Liouville) fly: no particles.h5; every pixel is traced back
+ * through the MHD slices of the run (or the [particles] analytic field). */
+static int fly_backward(struct cr_cmd_ctx *ctx, const char *run, const char *out_dir, const char *name,
+                        struct cr_instrument *ins, const char *iini)
+{
+    const struct cr_config *cfg = ctx->cfg;
+    const struct cr_log *log = ctx->log;
+    const char *file = *cr_config_file(cfg) ? cr_config_file(cfg) : "flyby";
+    struct cr_liouville_setup lv;
+    int rc = cr_liouville_from_config(cfg, run, log, &lv);
+    if (rc) return rc;
+    double alt = cr_config_real(cfg, "flyby", "altitude_km");
+    if (!(alt > 0)) alt = cr_config_real(cfg, "particles", "altitude");
+    double r_km = CR_RE_KM + alt;
+    double step = cr_config_real(cfg, "flyby", "step_mlat");
+    double period = cr_config_real(cfg, "flyby", "period_min"), step_time = cr_config_real(cfg, "flyby", "step_time");
+    double speed = cr_config_real(cfg, "flyby", "speed_km_s");
+    if (period > 0 && step_time > 0) {
+        cr_error(log, "%s: flyby.period_min and flyby.step_time both set the speed: give one", file);
+        cr_liouville_setup_release(&lv);
+        return CR_ECONFIG;
+    }
+    if (period > 0) speed = 2.0 * CR_PI * r_km / (period * 60.0);
+    else if (step_time > 0) speed = step * CR_DEG * r_km / step_time;
+    struct cr_orbit_inp oi = {
+        .kind = (enum cr_orbit_kind)cr_config_choice(cfg, "flyby", "orbit"),
+        .hemisphere = cr_config_choice(cfg, "flyby", "hemisphere") == 0 ? 1 : -1,
+        .mlt = cr_config_real(cfg, "flyby", "mlt"),
+        .start_mlat = cr_config_real(cfg, "flyby", "start_mlat"),
+        .end_mlat = cr_config_real(cfg, "flyby", "end_mlat"),
+        .step = step,
+        .altitude_km = alt,
+        .speed_km_s = speed,
+        .launch_time = cr_config_real(cfg, "flyby", "launch_time"),
+        .inclination = cr_config_real(cfg, "flyby", "inclination"),
+        .node_mlt = cr_config_real(cfg, "flyby", "node_mlt"),
+        .duration = cr_config_real(cfg, "flyby", "duration"),
+        .log = log,
+    };
+    struct cr_orbit *orb = cr_orbit_new(&oi);
+    if (!orb) {
+        cr_liouville_setup_release(&lv);
+        return CR_ECONFIG;
+    }
+    double sep = cr_config_real(cfg, "flyby", "pair_separation");
+    char src[4200];
+    const char *mf = cr_config_path(cfg, "particles", "mhd_file");
+    if (cr_config_choice(cfg, "particles", "field") != 0) snprintf(src, sizeof src, "analytic field %s", lv.inp.field->name);
+    else if (mf && *mf) snprintf(src, sizeof src, "%s", mf);
+    else snprintf(src, sizeof src, "%s/mhd.h5", run);
+    cr_info(log, "fly (backward): %s, instrument %s (%d channels), %d samples every %.4g s, %d sub-samples per pixel "
+                 "(%ld traces per spacecraft), %s source, %d thread(s)", name, cr_instrument_name(ins),
+            cr_instrument_nchannel(ins), cr_orbit_nsamples(orb), cr_orbit_step_time(orb), lv.samples,
+            (long)cr_orbit_nsamples(orb) * cr_instrument_nchannel(ins) * lv.samples,
+            lv.inp.source == CR_LV_SRC_RELEASE ? "release" : "sheath", cr_max_threads());
+    rc = cr_mkdir_p(out_dir, log);
+    for (int sc = 1; sc <= (sep > 0 ? 2 : 1) && rc == CR_OK; sc++) {
+        struct cr_spectrogram_bw_inp bi = {
+            .orbit = orb, .instrument = ins, .tracer = &lv.inp, .time_offset = sc == 2 ? sep : 0.0,
+            .bin_mlat = cr_config_real(cfg, "flyby", "bin_mlat"), .mlt_width = cr_config_real(cfg, "flyby", "mlt_width"),
+            .window = cr_config_real(cfg, "flyby", "window"), .grazing_cut = cr_config_real(cfg, "flyby", "grazing_cut"),
+            .samples = lv.samples, .seed = lv.seed + (uint64_t)(sc - 1) * 7919u,
+            .noise_stream = (unsigned long)(sc - 1) * 7919UL, .log = log};
+        struct cr_spectrogram *s = cr_spectrogram_backward_new(&bi);
+        if (!s) {
+            rc = CR_ERR;
+            break;
+        }
+        char fname[512], path[4700];
+        snprintf(fname, sizeof fname, sc == 2 ? "%s.sc2.spectrogram.nc" : "%s.spectrogram.nc", name);
+        if (cr_path_join(path, sizeof path, out_dir, fname)) rc = CR_EIO;
+        struct cr_spectrogram_meta m = {.flyby = name, .spacecraft = sc, .pair_separation = sep, .particles_file = src,
+                                        .instrument_config = iini, .orbit = orb, .instrument = ins};
+        if (rc == CR_OK) rc = cr_spectrogram_write(s, &m, path, cfg, log);
+        if (rc == CR_OK) {
+            double tot = 0;
+            for (int q = 1; q < 7; q++) tot += (double)s->n_status[q];
+            cr_info(log, "fly (backward): wrote %s: %ld of %.0f traces reached the source (%ld inner boundary, %ld "
+                         "outflow, %ld timeout, %ld failed, %ld upgoing); %.3g steps in %.1f s (%.3g traces/s)",
+                    path, s->n_status[CR_LV_SOURCE], tot, s->n_status[CR_LV_INNER], s->n_status[CR_LV_OUTFLOW],
+                    s->n_status[CR_LV_TIMEOUT], s->n_status[CR_LV_FAILED], s->n_status[CR_LV_BELOW],
+                    (double)s->trace_steps, s->trace_wall, s->trace_wall > 0 ? tot / s->trace_wall : 0.0);
+        }
+        cr_spectrogram_release(s);
+    }
+    cr_orbit_release(orb);
+    cr_liouville_setup_release(&lv);
+    return rc;
+}
+
 int cr_cmd_fly(struct cr_cmd_ctx *ctx)
 {
     const struct cr_config *cfg = ctx->cfg;
@@ -341,6 +437,12 @@ int cr_cmd_fly(struct cr_cmd_ctx *ctx)
     if (*cr_config_string(cfg, "flyby", "name")) snprintf(name, sizeof name, "%s", cr_config_string(cfg, "flyby", "name"));
     else if (ctx->ini_path) cr_path_stem(ctx->ini_path, name, sizeof name);
     else snprintf(name, sizeof name, "flyby");
+    if (cr_config_choice(cfg, "flyby", "method") == 1) {
+        char *iini = cr_config_to_ini(icfg);
+        rc = fly_backward(ctx, run, out_dir, name, ins, iini);
+        free(iini);
+        goto done;
+    }
     if (!cr_file_exists(pfile)) {
         cr_error(log, "%s: particle file %s not found (set flyby.run or [run] dir to the run folder that holds "
                       "particles.h5, or flyby.particles; run `cusprate particles` first)", file, pfile);

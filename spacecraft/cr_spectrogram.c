@@ -48,10 +48,13 @@ void cr_spectrogram_release(struct cr_spectrogram *s)
                         s->energy_upper, s->gf, s->counts, s->counts_expected, s->dnf, s->def, s->def_err};
     for (size_t i = 0; i < CR_ARRAY_LEN(arrays); i++) free(arrays[i]);
     free(s->macro);
+    free(s->neff);
+    double *src[] = {s->src_n, s->src_kt, s->src_dt, s->src_x, s->src_y, s->src_z};
+    for (size_t i = 0; i < CR_ARRAY_LEN(src); i++) free(src[i]);
     free(s);
 }
 
-static struct cr_spectrogram *alloc_spec(int nt, int nch)
+struct cr_spectrogram *cr_spectrogram_alloc(int nt, int nch)
 {
     struct cr_spectrogram *s = cr_zalloc(1, sizeof *s);
     if (!s) return NULL;
@@ -61,7 +64,7 @@ static struct cr_spectrogram *alloc_spec(int nt, int nch)
     double **per_t[] = {&s->time, &s->mlat, &s->mlt, &s->altitude, &s->x, &s->y, &s->z, &s->track_angle,
                         &s->collection_mlat, &s->bin_area, &s->solid_angle};
     double **per_c[] = {&s->energy, &s->energy_lower, &s->energy_upper, &s->gf};
-    double **per_tc[] = {&s->counts, &s->counts_expected, &s->dnf, &s->def, &s->def_err};
+    double **per_tc[] = {&s->counts, &s->counts_expected, &s->dnf, &s->def, &s->def_err, &s->neff};
     int ok = 1;
     for (size_t i = 0; i < CR_ARRAY_LEN(per_t); i++) ok &= (*per_t[i] = cr_zalloc(a, sizeof(double))) != NULL;
     for (size_t i = 0; i < CR_ARRAY_LEN(per_c); i++) ok &= (*per_c[i] = cr_zalloc(b, sizeof(double))) != NULL;
@@ -139,7 +142,7 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
         return NULL;
     }
     int nt = cr_orbit_nsamples(inp->orbit), nch = cr_instrument_nchannel(ins);
-    struct cr_spectrogram *s = alloc_spec(nt, nch);
+    struct cr_spectrogram *s = cr_spectrogram_alloc(nt, nch);
     if (!s) {
         cr_error(log, "spectrogram: out of memory (%d samples x %d channels)", nt, nch);
         return NULL;
@@ -152,6 +155,7 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
     s->bin_mlat = inp->bin_mlat;
     s->mlt_width = inp->mlt_width;
     s->noise = cr_instrument_noise(ins);
+    s->method = "forward";
     for (int c = 0; c < nch; c++) {
         s->energy[c] = cr_instrument_centres(ins)[c];
         s->energy_lower[c] = cr_instrument_lower(ins)[c];
@@ -292,6 +296,7 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
             s->dnf[i] = cr_instrument_dnf_from_rate(ins, c, rate);
             s->def[i] = cr_instrument_def_from_rate(ins, c, rate);
             s->def_err[i] = jerr * s->energy[c];
+            s->neff[i] = s2[i] > 0 ? s1[i] * s1[i] / s2[i] : 0.0;
         }
     }
     if (rng) gsl_rng_free(rng);
@@ -331,7 +336,8 @@ int cr_spectrogram_write(const struct cr_spectrogram *s, const struct cr_spectro
     }
     int d_t[1] = {dt}, d_e[1] = {de}, d_eb[2] = {de, db}, d_te[2] = {dt, de};
     int v_time, v_mlat, v_mlt, v_alt, v_x, v_y, v_z, v_en, v_eb, v_gf, v_cnt, v_def, v_dnf, v_err, v_mac, v_exp = -1,
-        v_ta, v_cm, v_area, v_sa;
+        v_ta, v_cm, v_area, v_sa, v_neff;
+    const int bw = s->method && !strcmp(s->method, "backward");
     rc |= cr_nc_def_var(f, "time", NC_DOUBLE, 1, d_t, "s", "sample centre time",
                         "seconds since the start of the MHD run", NULL, &v_time);
     rc |= cr_nc_put_att_text(f, v_time, "axis", "T");
@@ -360,11 +366,19 @@ int cr_spectrogram_write(const struct cr_spectrogram *s, const struct cr_spectro
                         "differential number flux", "count rate / (geometric factor x channel centre energy)", NULL,
                         &v_dnf);
     rc |= cr_nc_def_var(f, "diff_energy_flux_err", NC_DOUBLE, 2, d_te, "eV cm^-2 s^-1 sr^-1 eV^-1",
-                        "macro-particle error of diff_energy_flux",
-                        "1-sigma sampling error E sqrt(sum (w/|cos a|)^2) / (A dt dE dOmega), noise-free", NULL,
-                        &v_err);
-    rc |= cr_nc_def_var(f, "macro_particles", NC_INT, 2, d_te, "1", "macro-particles counted",
-                        "test particles inside the collection bin, window, cone and channel", NULL, &v_mac);
+                        bw ? "sampling error of diff_energy_flux" : "macro-particle error of diff_energy_flux",
+                        bw ? "1-sigma standard error of the mean over the pixel's backward-traced samples, noise-free"
+                           : "1-sigma sampling error E sqrt(sum (w/|cos a|)^2) / (A dt dE dOmega), noise-free",
+                        NULL, &v_err);
+    rc |= cr_nc_def_var(f, "macro_particles", NC_INT, 2, d_te, "1",
+                        bw ? "samples that reached the source" : "macro-particles counted",
+                        bw ? "backward-traced samples of the pixel whose trajectory reached the source (f > 0 possible)"
+                           : "test particles inside the collection bin, window, cone and channel",
+                        NULL, &v_mac);
+    rc |= cr_nc_def_var(f, "effective_count", NC_DOUBLE, 2, d_te, "1", "effective number of samples",
+                        "(diff_energy_flux / diff_energy_flux_err)^2: forward (sum w')^2 / sum w'^2 with "
+                        "w' = w / |cos a|; the count of equal-weight samples with the same relative error",
+                        NULL, &v_neff);
     if (s->noise)
         rc |= cr_nc_def_var(f, "counts_expected", NC_DOUBLE, 2, d_te, "s^-1", "noise-free count rate", "J G E",
                             NULL, &v_exp);
@@ -377,7 +391,21 @@ int cr_spectrogram_write(const struct cr_spectrogram *s, const struct cr_spectro
                         "area A of the MLat x MLT bin on the collection shell", NULL, &v_area);
     rc |= cr_nc_def_var(f, "solid_angle", NC_DOUBLE, 1, d_t, "sr", "accepted solid angle",
                         "solid angle dOmega of the accepted pitch-angle cone at the collection shell", NULL, &v_sa);
-    int v2[] = {v_cnt, v_def, v_dnf, v_err, v_mac, v_exp};
+    int v_src[6] = {-1, -1, -1, -1, -1, -1};
+    const double *src_arr[6] = {s->src_n, s->src_kt, s->src_dt, s->src_x, s->src_y, s->src_z};
+    if (bw && s->src_n) {
+        static const char *const nm[6] = {"source_density", "source_temperature", "flight_time", "source_x",
+                                          "source_y", "source_z"};
+        static const char *const un[6] = {"cm^-3", "eV", "s", "R_E", "R_E", "R_E"};
+        static const char *const ln[6] = {"source density", "source temperature kT", "flight time from the source",
+                                          "source x (SM)", "source y (SM)", "source z (SM)"};
+        for (int q = 0; q < 6; q++)
+            rc |= cr_nc_def_var(f, nm[q], NC_DOUBLE, 2, d_te, un[q], ln[q],
+                                "mean over the pixel's samples whose backward trace reached the source (NaN: none)",
+                                NULL, &v_src[q]);
+    }
+    int v2[] = {v_cnt, v_def, v_dnf, v_err, v_mac, v_exp, v_neff, v_src[0], v_src[1], v_src[2], v_src[3], v_src[4],
+                v_src[5]};
     for (size_t i = 0; i < CR_ARRAY_LEN(v2); i++)
         if (v2[i] >= 0) rc |= cr_nc_put_att_text(f, v2[i], "coordinates", "mlat mlt");
 
@@ -437,9 +465,33 @@ int cr_spectrogram_write(const struct cr_spectrogram *s, const struct cr_spectro
         }
     }
     rc |= cr_nc_put_att_double(f, NC_GLOBAL, "track_angle_deg", s->nt > 0 ? s->track_angle[kbest] : 0.0);
-    rc |= cr_nc_put_att_text(f, NC_GLOBAL, "flux_definition",
-                             "J = sum(w / |cos a|) / (A dt dE dOmega) over macro-particles in the bin; "
-                             "diff_energy_flux = E J; counts = J G E (G: energy geometric factor)");
+    rc |= cr_nc_put_att_text(f, NC_GLOBAL, "method", bw ? "backward" : "forward");
+    if (bw) {
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "flux_definition",
+                                 "J = mean over the pixel's samples of 2 E f / m^2, f the phase-space density of the "
+                                 "source Maxwellian where the sample's trajectory, traced backward in time, entered "
+                                 "the source (Liouville); samples spread uniformly over the channel's energies, the "
+                                 "accepted solid angle, the MLat x MLT bin and the time window; "
+                                 "diff_energy_flux = E J; counts = J G E");
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "samples_per_pixel", s->samples);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "liouville_source", s->source ? s->source : "");
+        static const char *const stn[] = {"n_active", "n_source", "n_inner_boundary", "n_outflow", "n_timeout",
+                                          "n_failed", "n_below"};
+        for (int q = 1; q < 7; q++) rc |= cr_nc_put_att_double(f, NC_GLOBAL, stn[q], (double)s->n_status[q]);
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "status_meaning",
+                                 "n_source: reached the source; n_inner_boundary: came from the inner boundary; "
+                                 "n_outflow: from beyond the domain; n_timeout: no source within the backward "
+                                 "time limit or the MHD slices; n_failed: numerical failure; n_below: upgoing at "
+                                 "the detector (came from below it); all but n_source contribute f = 0");
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "sw_density_cc", s->source_n_sw);
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "sw_speed_kms", s->source_v_sw);
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "trace_wall_s", s->trace_wall);
+        rc |= cr_nc_put_att_double(f, NC_GLOBAL, "trace_steps", (double)s->trace_steps);
+    } else {
+        rc |= cr_nc_put_att_text(f, NC_GLOBAL, "flux_definition",
+                                 "J = sum(w / |cos a|) / (A dt dE dOmega) over macro-particles in the bin; "
+                                 "diff_energy_flux = E J; counts = J G E (G: energy geometric factor)");
+    }
     if (rc) {
         cr_nc_discard(f);
         return CR_EIO;
@@ -472,6 +524,8 @@ int cr_spectrogram_write(const struct cr_spectrogram *s, const struct cr_spectro
         rc |= put_d(f, v_err, s->def_err, log);
         rc |= cr_nc_check(nc_put_var_int(cr_nc_id(f), v_mac, s->macro), path, "macro_particles", log);
         if (v_exp >= 0) rc |= put_d(f, v_exp, s->counts_expected, log);
+        rc |= put_d(f, v_neff, s->neff, log);
+        for (int q = 0; q < 6 && bw && s->src_n; q++) rc |= put_d(f, v_src[q], src_arr[q], log);
     }
     rc |= put_d(f, v_en, s->energy, log);
     rc |= put_d(f, v_eb, bnds, log);

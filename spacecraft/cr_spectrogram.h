@@ -68,19 +68,36 @@ struct cr_spectrogram {
     double *dnf;               /* [cm^-2 s^-1 sr^-1 eV^-1] */
     double *def;               /* [eV cm^-2 s^-1 sr^-1 eV^-1] */
     double *def_err;           /* 1-sigma macro-particle error of def */
-    int *macro;                /* macro-particles counted */
+    int *macro;                /* macro-particles counted (backward: samples that reached the source) */
+    double *neff;              /* effective count (def / def_err)^2: forward (sum w')^2 / sum w'^2 with
+                                  w' = w / |cos a|; backward: the same precision ratio of the sample mean */
     /* scalars */
     double window;             /* [s] */
     double integration_time;   /* whole accumulations per sample x accumulation time [s] */
     double grazing_cut;        /* [deg] */
     double bin_mlat, mlt_width;
     int noise;
+    /* backward only (NULL forward): means over the pixel's samples that reached the source */
+    double *src_n, *src_kt;    /* source density [#/cc] and kT [eV] */
+    double *src_dt;            /* flight time from the source to the detector [s] */
+    double *src_x, *src_y, *src_z; /* where the traces entered the source [R_E] SM */
+    const char *method;        /* "forward" or "backward" (static text) */
+    int samples;               /* backward: points traced per pixel (0 forward) */
+    long n_status[7];          /* backward: samples by enum cr_lv_status (particles/cr_liouville.h) */
+    double source_n_sw, source_v_sw; /* backward, sheath source: upstream values of the criteria */
+    double trace_wall;         /* backward: tracing wall time [s] */
+    long trace_steps;          /* backward: FO + GC steps */
+    const char *source;        /* backward: "sheath" or "release" */
     size_t n_candidates;       /* particles with weight > 0 in an energy channel */
     size_t n_outside_time;     /* of those, arriving outside every sample window */
 };
 
 /* Compute the spectrogram. NULL on failure (message logged). */
 struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp);
+
+/* An empty spectrogram of nt samples and nch channels (all arrays zero),
+ * for the builders of this module. NULL when out of memory. */
+struct cr_spectrogram *cr_spectrogram_alloc(int nt, int nch);
 
 /* Descriptive attributes written with the spectrogram. */
 struct cr_spectrogram_meta {
