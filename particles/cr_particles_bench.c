@@ -2,7 +2,9 @@
  * steps per second per core in the analytic dipole and through MHD
  * interpolation (a synthetic two-slice mhd.h5 on the LFM "D" grid holding a
  * dipole plus a uniform southward field and a uniform flow, so E = -V x B),
- * and guiding-centre steps per second in the dipole. */
+ * guiding-centre steps per second in the dipole, and backward (Liouville)
+ * pixel traces per second with the cost of one converged spectrum (a
+ * synthetic D-grid file with a magnetosheath beyond 9 R_E). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,9 +99,12 @@ static void report(const char *what, const struct cr_push *p, long n, double (*x
     fflush(stdout);
 }
 
-/* A synthetic mhd.h5 on the LFM D grid: two slices 5 s apart, B = dipole +
- * (0, 0, -5) nT at the cell centres, V = (-100, 0, 0) km/s, D = 5 /cc. */
-static int write_synthetic_mhd(const char *path, const struct cr_log *log)
+/* A synthetic mhd.h5 on the LFM D grid: `ns` slices `dt` s apart, B = dipole +
+ * (0, 0, -5) nT at the cell centres; without `sheath` V = (-100, 0, 0) km/s,
+ * D = 5 /cc; with it a magnetosheath beyond r = 9 R_E (D = 20 /cc, V =
+ * (-150, 0, 0) km/s, kT = 300 eV: beta > 1) around a tenuous magnetosphere
+ * (D = 1 /cc at rest), and the pressure P. */
+static int write_synthetic_mhd(const char *path, int ns, double dt, int sheath, const struct cr_log *log)
 {
     struct cr_grid_spec spec = {.log = log};
     if (cr_grid_spec_preset(&spec, "D")) return CR_ECONFIG;
@@ -107,12 +112,12 @@ static int write_synthetic_mhd(const char *path, const struct cr_log *log)
     if (!g) return CR_ECONFIG;
     int ni = g->ni, nj = g->nj, nk = g->nk;
     size_t nc = (size_t)(ni + 1) * (nj + 1) * (nk + 1), ncell = (size_t)ni * nj * nk;
-    double *buf[3], *cell[7];
+    double *buf[3], *cell[8];
     int rc = CR_OK;
     for (int c = 0; c < 3; c++) buf[c] = malloc(nc * sizeof(double));
-    for (int c = 0; c < 7; c++) cell[c] = malloc(ncell * sizeof(double));
+    for (int c = 0; c < 8; c++) cell[c] = malloc(ncell * sizeof(double));
     for (int c = 0; c < 3; c++) rc |= !buf[c];
-    for (int c = 0; c < 7; c++) rc |= !cell[c];
+    for (int c = 0; c < 8; c++) rc |= !cell[c];
     struct cr_h5 *h = rc ? NULL : cr_h5_create(path, NULL, log);
     if (!h) rc = CR_EIO;
     if (!rc) {
@@ -143,11 +148,18 @@ static int write_synthetic_mhd(const char *path, const struct cr_log *log)
                     cell[4][q] = 0.0;
                     cell[5][q] = 0.0;
                     cell[6][q] = 5.0;
+                    cell[7][q] = 5.0e6 * 300.0 * CR_EV_J * 1e9; /* nPa */
+                    if (sheath) {
+                        int out = xc[0] * xc[0] + xc[1] * xc[1] + xc[2] * xc[2] > 81.0;
+                        cell[3][q] = out ? -150.0 : 0.0;
+                        cell[6][q] = out ? 20.0 : 1.0;
+                        cell[7][q] = (out ? 20.0e6 * 300.0 : 1.0e6 * 10.0) * CR_EV_J * 1e9;
+                    }
                 }
         hsize_t dd[3] = {(hsize_t)nk, (hsize_t)nj, (hsize_t)ni};
-        const char *vn[7] = {"Bx", "By", "Bz", "Vx", "Vy", "Vz", "D"};
-        const char *vu[7] = {"nT", "nT", "nT", "km/s", "km/s", "km/s", "#/cc"};
-        for (int s = 0; s < 2 && !rc; s++) {
+        const char *vn[8] = {"Bx", "By", "Bz", "Vx", "Vy", "Vz", "D", "P"};
+        const char *vu[8] = {"nT", "nT", "nT", "km/s", "km/s", "km/s", "#/cc", "nPa"};
+        for (int s = 0; s < ns && !rc; s++) {
             char name[32];
             snprintf(name, sizeof name, "Step#%d", s);
             hid_t grp = H5Gcreate2(cr_h5_root(h), name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -155,16 +167,82 @@ static int write_synthetic_mhd(const char *path, const struct cr_log *log)
                 rc = CR_EIO;
                 break;
             }
-            rc = cr_h5_attr_double(grp, "time", 5.0 * s);
-            for (int c = 0; c < 7 && !rc; c++)
+            rc = cr_h5_attr_double(grp, "time", dt * s);
+            for (int c = 0; c < 8 && !rc; c++)
                 rc = cr_h5_write_doubles(grp, vn[c], 3, dd, cell[c], vu[c], "synthetic benchmark slice", log);
             H5Gclose(grp);
         }
     }
     if (h) rc = rc ? (cr_h5_discard(h), rc) : cr_h5_commit(h);
     for (int c = 0; c < 3; c++) free(buf[c]);
-    for (int c = 0; c < 7; c++) free(cell[c]);
+    for (int c = 0; c < 8; c++) free(cell[c]);
     cr_grid_release(g);
+    return rc;
+}
+
+/* Backward traces per second (1 and all threads) and the cost of one
+ * converged spectrum: 47 channels x 4 sub-samples. */
+static int bench_backward(const char *path, const struct cr_log *log)
+{
+    int rc = CR_OK;
+    struct cr_field_mhd_inp mi = {.path = path, .log = log, .load = CR_MHD_LOAD_ALL | CR_MHD_LOAD_P};
+    struct cr_field_mhd *m = cr_field_mhd_new(&mi, &rc);
+    if (!m) return rc ? rc : CR_EIO;
+    const int nch = 47, nlat = 21, nsub = 4;
+    const long n = (long)nch * nlat * nsub;
+    struct cr_lv_point *pts = cr_zalloc((size_t)n, sizeof *pts);
+    struct cr_lv_result *res = cr_zalloc((size_t)n, sizeof *res);
+    if (!pts || !res) {
+        free(pts);
+        free(res);
+        cr_field_mhd_release(m);
+        return CR_ENOMEM;
+    }
+    const double mkev = 938.27208816e6 / (CR_C * CR_C * 1e-6), rs = 1.0 + 590.0 / CR_RE_KM;
+    long q = 0;
+    for (int k = 0; k < nlat; k++)
+        for (int c = 0; c < nch; c++)
+            for (int j = 0; j < nsub; j++, q++) {
+                double lat = (75.0 + 5.0 * k / (nlat - 1)) * CR_DEG;
+                double e = 8.0 * pow(2500.0, (c + (j + 0.5) / nsub) / nch);
+                double x[3] = {rs * cos(lat), 0.0, rs * sin(lat)}, B[3];
+                cr_dipole_field(30000.0, x, B);
+                double bm = sqrt(B[0] * B[0] + B[1] * B[1] + B[2] * B[2]), v = sqrt(2.0 * e / mkev);
+                double a = (10.0 + 60.0 * j / nsub) * CR_DEG; /* pitch angle, downgoing */
+                double e1[3] = {-B[2] / bm, 0.0, B[0] / bm}; /* perpendicular, in the meridian */
+                for (int d = 0; d < 3; d++) pts[q].v[d] = v * (cos(a) * B[d] / bm + sin(a) * e1[d]);
+                memcpy(pts[q].x, x, sizeof x);
+                pts[q].t = 600.0 - 0.1 * k;
+                pts[q].stream = (uint64_t)q + 1;
+            }
+    struct cr_liouville_inp li = {.field = cr_field_mhd_field(m), .mhd = m,
+                                  .push = {.scheme = CR_PUSH_AUTO, .gc_rtol = 1e-6, .gc_ds_max = 0.25},
+                                  .max_time = 600, .source = CR_LV_SRC_SHEATH, .n_sw = 5, .v_sw = 400,
+                                  .beta_min = 1, .progress = -1, .log = log};
+    int nth = cr_max_threads();
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        int th = pass == 0 ? 1 : nth;
+        if (pass == 1 && nth == 1) break;
+#ifdef _OPENMP
+        omp_set_num_threads(th);
+#endif
+        struct cr_liouville_stats st;
+        double w0 = cr_wtime();
+        rc = cr_liouville_trace(&li, pts, n, res, &st);
+        double wall = cr_wtime() - w0;
+        if (rc) break;
+        printf("  %-46s %d thread%s: %7.0f traces/s wall (%ld traces: %ld source, %ld inner, %ld timeout; %.0f steps "
+               "per trace); one converged spectrum (%d channels x %d samples) %.2f s\n",
+               "backward (Liouville) pixel traces, D grid", th, th > 1 ? "s" : " ", n / wall, n,
+               st.n_status[CR_LV_SOURCE], st.n_status[CR_LV_INNER], st.n_status[CR_LV_TIMEOUT],
+               (double)(st.steps_fo + st.steps_gc) / n, nch, nsub, nch * nsub * wall / n);
+    }
+#ifdef _OPENMP
+    omp_set_num_threads(nth);
+#endif
+    free(pts);
+    free(res);
+    cr_field_mhd_release(m);
     return rc;
 }
 
@@ -206,7 +284,7 @@ int cr_bench_particles(struct cr_cmd_ctx *ctx)
     char path[256];
     snprintf(path, sizeof path, "%s/mhd.h5", dir);
     double w0 = cr_wtime();
-    if (!rc) rc = write_synthetic_mhd(path, log);
+    if (!rc) rc = write_synthetic_mhd(path, 2, 5.0, 0, log);
     if (!rc) {
         printf("  synthetic D-grid mhd.h5 (2 slices) written in %.2f s\n", cr_wtime() - w0);
         struct cr_field_mhd_inp mi = {.path = path, .log = log};
@@ -222,6 +300,19 @@ int cr_bench_particles(struct cr_cmd_ctx *ctx)
         if (m) cr_field_mhd_release(m);
     }
     if (!getenv("CR_KEEP")) unlink(path);
+
+    /* 3. backward (Liouville) pixel traces: a TRACERS-like noon pass over the
+     * open polar cap (590 km, MLat 75-80), 47 channels 8 eV-20 keV, through
+     * 13 static slices 50 s apart with a sheath beyond 9 R_E */
+    char path2[300];
+    snprintf(path2, sizeof path2, "%s/mhd_sheath.h5", dir);
+    if (!rc) {
+        w0 = cr_wtime();
+        rc = write_synthetic_mhd(path2, 13, 50.0, 1, log);
+        if (!rc) printf("  synthetic D-grid mhd.h5 with a sheath (13 slices) written in %.2f s\n", cr_wtime() - w0);
+    }
+    if (!rc) rc = bench_backward(path2, log);
+    if (!getenv("CR_KEEP")) unlink(path2);
     if (!getenv("CR_KEEP")) rmdir(dir); else printf("  kept %s\n", path);
     free(x);
     free(v);

@@ -304,27 +304,24 @@ static int check_coverage(const struct cr_config *cfg, const struct cr_pset *ps,
     return CR_OK;
 }
 
-/* The backward (Liouville) fly: no particles.h5; every pixel is traced back
- * through the MHD slices of the run (or the [particles] analytic field). */
-static int fly_backward(struct cr_cmd_ctx *ctx, const char *run, const char *out_dir, const char *name,
-                        struct cr_instrument *ins, const char *iini)
+/* The track of the [flyby] keys at altitude alt [km]: the speed from
+ * speed_km_s, period_min or step_time (one of them). NULL with a message
+ * naming the keys on bad input. */
+static struct cr_orbit *orbit_from_config(const struct cr_config *cfg, double alt, const struct cr_log *log)
 {
-    const struct cr_config *cfg = ctx->cfg;
-    const struct cr_log *log = ctx->log;
     const char *file = *cr_config_file(cfg) ? cr_config_file(cfg) : "flyby";
-    struct cr_liouville_setup lv;
-    int rc = cr_liouville_from_config(cfg, run, log, &lv);
-    if (rc) return rc;
-    double alt = cr_config_real(cfg, "flyby", "altitude_km");
-    if (!(alt > 0)) alt = cr_config_real(cfg, "particles", "altitude");
     double r_km = CR_RE_KM + alt;
     double step = cr_config_real(cfg, "flyby", "step_mlat");
     double period = cr_config_real(cfg, "flyby", "period_min"), step_time = cr_config_real(cfg, "flyby", "step_time");
     double speed = cr_config_real(cfg, "flyby", "speed_km_s");
     if (period > 0 && step_time > 0) {
         cr_error(log, "%s: flyby.period_min and flyby.step_time both set the speed: give one", file);
-        cr_liouville_setup_release(&lv);
-        return CR_ECONFIG;
+        return NULL;
+    }
+    if ((period > 0 || step_time > 0) && cr_config_is_set(cfg, "flyby", "speed_km_s")) {
+        cr_error(log, "%s: flyby.speed_km_s and flyby.%s both set the speed: give one", file,
+                 period > 0 ? "period_min" : "step_time");
+        return NULL;
     }
     if (period > 0) speed = 2.0 * CR_PI * r_km / (period * 60.0);
     else if (step_time > 0) speed = step * CR_DEG * r_km / step_time;
@@ -343,7 +340,33 @@ static int fly_backward(struct cr_cmd_ctx *ctx, const char *run, const char *out
         .duration = cr_config_real(cfg, "flyby", "duration"),
         .log = log,
     };
-    struct cr_orbit *orb = cr_orbit_new(&oi);
+    return cr_orbit_new(&oi);
+}
+
+/* Write <out_dir>/<flyby>.spectrogram.nc (.sc2. for the trailing
+ * spacecraft); path receives the file's name. */
+static int write_spectrogram(const struct cr_spectrogram *s, const struct cr_spectrogram_meta *m, const char *out_dir,
+                             char *path, size_t npath, const struct cr_config *cfg, const struct cr_log *log)
+{
+    char fname[512];
+    snprintf(fname, sizeof fname, m->spacecraft == 2 ? "%s.sc2.spectrogram.nc" : "%s.spectrogram.nc", m->flyby);
+    if (cr_path_join(path, npath, out_dir, fname)) return CR_EIO;
+    return cr_spectrogram_write(s, m, path, cfg, log);
+}
+
+/* The backward (Liouville) fly: no particles.h5; every pixel is traced back
+ * through the MHD slices of the run (or the [particles] analytic field). */
+static int fly_backward(struct cr_cmd_ctx *ctx, const char *run, const char *out_dir, const char *name,
+                        struct cr_instrument *ins, const char *iini)
+{
+    const struct cr_config *cfg = ctx->cfg;
+    const struct cr_log *log = ctx->log;
+    struct cr_liouville_setup lv;
+    int rc = cr_liouville_from_config(cfg, run, log, &lv);
+    if (rc) return rc;
+    double alt = cr_config_real(cfg, "flyby", "altitude_km");
+    if (!(alt > 0)) alt = cr_config_real(cfg, "particles", "altitude");
+    struct cr_orbit *orb = orbit_from_config(cfg, alt, log);
     if (!orb) {
         cr_liouville_setup_release(&lv);
         return CR_ECONFIG;
@@ -372,12 +395,10 @@ static int fly_backward(struct cr_cmd_ctx *ctx, const char *run, const char *out
             rc = CR_ERR;
             break;
         }
-        char fname[512], path[4700];
-        snprintf(fname, sizeof fname, sc == 2 ? "%s.sc2.spectrogram.nc" : "%s.spectrogram.nc", name);
-        if (cr_path_join(path, sizeof path, out_dir, fname)) rc = CR_EIO;
+        char path[4700];
         struct cr_spectrogram_meta m = {.flyby = name, .spacecraft = sc, .pair_separation = sep, .particles_file = src,
                                         .instrument_config = iini, .orbit = orb, .instrument = ins};
-        if (rc == CR_OK) rc = cr_spectrogram_write(s, &m, path, cfg, log);
+        rc = write_spectrogram(s, &m, out_dir, path, sizeof path, cfg, log);
         if (rc == CR_OK) {
             double tot = 0;
             for (int q = 1; q < 7; q++) tot += (double)s->n_status[q];
@@ -461,43 +482,12 @@ int cr_cmd_fly(struct cr_cmd_ctx *ctx)
         goto done;
     }
     if (!(alt > 0)) alt = alt_c;
-    double r_km = CR_RE_KM + alt;
-    double step = cr_config_real(cfg, "flyby", "step_mlat");
-    double period = cr_config_real(cfg, "flyby", "period_min"), step_time = cr_config_real(cfg, "flyby", "step_time");
-    double speed = cr_config_real(cfg, "flyby", "speed_km_s");
-    if (period > 0 && step_time > 0) {
-        cr_error(log, "%s: flyby.period_min and flyby.step_time both set the speed: give one", file);
-        rc = CR_ECONFIG;
-        goto done;
-    }
-    if ((period > 0 || step_time > 0) && cr_config_is_set(cfg, "flyby", "speed_km_s")) {
-        cr_error(log, "%s: flyby.speed_km_s and flyby.%s both set the speed: give one", file,
-                 period > 0 ? "period_min" : "step_time");
-        rc = CR_ECONFIG;
-        goto done;
-    }
-    if (period > 0) speed = 2.0 * CR_PI * r_km / (period * 60.0);
-    else if (step_time > 0) speed = step * CR_DEG * r_km / step_time;
-    struct cr_orbit_inp oi = {
-        .kind = (enum cr_orbit_kind)cr_config_choice(cfg, "flyby", "orbit"),
-        .hemisphere = cr_config_choice(cfg, "flyby", "hemisphere") == 0 ? 1 : -1,
-        .mlt = cr_config_real(cfg, "flyby", "mlt"),
-        .start_mlat = cr_config_real(cfg, "flyby", "start_mlat"),
-        .end_mlat = cr_config_real(cfg, "flyby", "end_mlat"),
-        .step = step,
-        .altitude_km = alt,
-        .speed_km_s = speed,
-        .launch_time = cr_config_real(cfg, "flyby", "launch_time"),
-        .inclination = cr_config_real(cfg, "flyby", "inclination"),
-        .node_mlt = cr_config_real(cfg, "flyby", "node_mlt"),
-        .duration = cr_config_real(cfg, "flyby", "duration"),
-        .log = log,
-    };
-    orb = cr_orbit_new(&oi);
+    orb = orbit_from_config(cfg, alt, log);
     if (!orb) {
         rc = CR_ECONFIG;
         goto done;
     }
+    double speed = cr_orbit_speed(orb);
     double window = cr_config_real(cfg, "flyby", "window");
     double bin = cr_config_real(cfg, "flyby", "bin_mlat"), mlt_width = cr_config_real(cfg, "flyby", "mlt_width");
     double sep = cr_config_real(cfg, "flyby", "pair_separation");
@@ -527,12 +517,10 @@ int cr_cmd_fly(struct cr_cmd_ctx *ctx)
             rc = CR_ERR;
             break;
         }
-        char fname[512], path[4700];
-        snprintf(fname, sizeof fname, sc == 2 ? "%s.sc2.spectrogram.nc" : "%s.spectrogram.nc", name);
-        if (cr_path_join(path, sizeof path, out_dir, fname)) rc = CR_EIO;
+        char path[4700];
         struct cr_spectrogram_meta m = {.flyby = name, .spacecraft = sc, .pair_separation = sep, .particles_file = pfile,
                                         .instrument_config = iini, .orbit = orb, .instrument = ins};
-        if (rc == CR_OK) rc = cr_spectrogram_write(s, &m, path, cfg, log);
+        rc = write_spectrogram(s, &m, out_dir, path, sizeof path, cfg, log);
         if (rc == CR_OK) {
             long used = 0, nonempty = 0;
             for (int k = 0; k < s->nt; k++) {

@@ -54,6 +54,49 @@ void cr_spectrogram_release(struct cr_spectrogram *s)
     free(s);
 }
 
+void cr_spectrogram_set_sample(struct cr_spectrogram *s, int k, const struct cr_orbit_sample *os, double r_sc)
+{
+    s->time[k] = os->t;
+    s->mlat[k] = os->mlat;
+    s->mlt[k] = os->mlt;
+    s->altitude[k] = (r_sc - 1.0) * CR_RE_KM;
+    s->x[k] = os->x[0];
+    s->y[k] = os->x[1];
+    s->z[k] = os->x[2];
+    s->track_angle[k] = os->track_angle;
+}
+
+void cr_spectrogram_set_instrument(struct cr_spectrogram *s, const struct cr_instrument *ins, double window,
+                                   double grazing_cut, double bin_mlat, double mlt_width)
+{
+    s->window = window;
+    double tau = cr_instrument_accumulation_time(ins);
+    double nacc = floor(s->window / tau + 1e-9);
+    s->integration_time = (nacc < 1 ? 1 : nacc) * tau;
+    s->grazing_cut = grazing_cut;
+    s->bin_mlat = bin_mlat;
+    s->mlt_width = mlt_width;
+    s->noise = cr_instrument_noise(ins);
+    for (int c = 0; c < s->nch; c++) {
+        s->energy[c] = cr_instrument_centres(ins)[c];
+        s->energy_lower[c] = cr_instrument_lower(ins)[c];
+        s->energy_upper[c] = cr_instrument_upper(ins)[c];
+        s->gf[c] = cr_instrument_gf(ins)[c];
+    }
+}
+
+void cr_spectrogram_set_pixel(struct cr_spectrogram *s, const struct cr_instrument *ins, size_t i, int c, double j,
+                              double jerr, gsl_rng *noise)
+{
+    double rate = cr_instrument_rate_from_dnf(ins, c, j);
+    s->counts_expected[i] = rate;
+    if (noise) rate = gsl_ran_poisson(noise, rate * s->integration_time) / s->integration_time;
+    s->counts[i] = rate;
+    s->dnf[i] = cr_instrument_dnf_from_rate(ins, c, rate);
+    s->def[i] = cr_instrument_def_from_rate(ins, c, rate);
+    s->def_err[i] = jerr * s->energy[c];
+}
+
 struct cr_spectrogram *cr_spectrogram_alloc(int nt, int nch)
 {
     struct cr_spectrogram *s = cr_zalloc(1, sizeof *s);
@@ -147,21 +190,9 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
         cr_error(log, "spectrogram: out of memory (%d samples x %d channels)", nt, nch);
         return NULL;
     }
-    s->window = inp->window > 0 ? inp->window : cr_orbit_step_time(inp->orbit);
-    double tau = cr_instrument_accumulation_time(ins);
-    double nacc = floor(s->window / tau + 1e-9);
-    s->integration_time = (nacc < 1 ? 1 : nacc) * tau;
-    s->grazing_cut = inp->grazing_cut;
-    s->bin_mlat = inp->bin_mlat;
-    s->mlt_width = inp->mlt_width;
-    s->noise = cr_instrument_noise(ins);
+    cr_spectrogram_set_instrument(s, ins, inp->window > 0 ? inp->window : cr_orbit_step_time(inp->orbit),
+                                  inp->grazing_cut, inp->bin_mlat, inp->mlt_width);
     s->method = "forward";
-    for (int c = 0; c < nch; c++) {
-        s->energy[c] = cr_instrument_centres(ins)[c];
-        s->energy_lower[c] = cr_instrument_lower(ins)[c];
-        s->energy_upper[c] = cr_instrument_upper(ins)[c];
-        s->gf[c] = cr_instrument_gf(ins)[c];
-    }
 
     /* candidates: positive weight, energy inside a channel; sorted by MLat bucket and time */
     double bw = inp->bin_mlat / 4.0;
@@ -221,14 +252,7 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
         for (int k = k0; k < k1; k++) {
             struct cr_orbit_sample os;
             cr_orbit_sample(inp->orbit, k, inp->time_offset, &os);
-            s->time[k] = os.t;
-            s->mlat[k] = os.mlat;
-            s->mlt[k] = os.mlt;
-            s->altitude[k] = (r_sc - 1.0) * CR_RE_KM;
-            s->x[k] = os.x[0];
-            s->y[k] = os.x[1];
-            s->z[k] = os.x[2];
-            s->track_angle[k] = os.track_angle;
+            cr_spectrogram_set_sample(s, k, &os, r_sc);
             int hem = os.mlat >= 0 ? 1 : -1;
             double lat_sc = os.mlat * CR_DEG;
             /* footpoint on the collection shell along the dipole field line: r / cos^2 lat constant */
@@ -289,13 +313,7 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp)
             double denom = s->bin_area[k] * s->window * (s->energy_upper[c] - s->energy_lower[c]) * s->solid_angle[k];
             double j = denom > 0 ? s1[i] / denom : 0.0;
             double jerr = denom > 0 ? sqrt(s2[i]) / denom : 0.0;
-            double rate = cr_instrument_rate_from_dnf(ins, c, j);
-            s->counts_expected[i] = rate;
-            if (rng) rate = gsl_ran_poisson(rng, rate * s->integration_time) / s->integration_time;
-            s->counts[i] = rate;
-            s->dnf[i] = cr_instrument_dnf_from_rate(ins, c, rate);
-            s->def[i] = cr_instrument_def_from_rate(ins, c, rate);
-            s->def_err[i] = jerr * s->energy[c];
+            cr_spectrogram_set_pixel(s, ins, i, c, j, jerr, rng);
             s->neff[i] = s2[i] > 0 ? s1[i] * s1[i] / s2[i] : 0.0;
         }
     }

@@ -30,6 +30,8 @@
 
 #include <stddef.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "../core/cr_config.h"
 #include "../core/cr_log.h"
 #include "cr_instrument.h"
@@ -98,6 +100,22 @@ struct cr_spectrogram *cr_spectrogram_new(const struct cr_spectrogram_inp *inp);
 /* An empty spectrogram of nt samples and nch channels (all arrays zero),
  * for the builders of this module. NULL when out of memory. */
 struct cr_spectrogram *cr_spectrogram_alloc(int nt, int nch);
+
+/* Fill the per-channel arrays (centres, edges, geometric factor) and the
+ * window, integration time, bin and noise settings from the instrument. */
+void cr_spectrogram_set_instrument(struct cr_spectrogram *s, const struct cr_instrument *ins, double window,
+                                   double grazing_cut, double bin_mlat, double mlt_width);
+
+/* Pixel i (channel c) from its differential number flux j and 1-sigma
+ * error jerr [cm^-2 s^-1 sr^-1 eV^-1]: expected count rate, the count rate
+ * with Poisson noise when `noise` is a generator, number and energy flux
+ * and the energy-flux error. */
+void cr_spectrogram_set_pixel(struct cr_spectrogram *s, const struct cr_instrument *ins, size_t i, int c, double j,
+                              double jerr, gsl_rng *noise);
+
+/* Fill sample k's time, position, MLat, MLT, altitude and track angle from
+ * the orbit sample at radius r_sc [R_E]. */
+void cr_spectrogram_set_sample(struct cr_spectrogram *s, int k, const struct cr_orbit_sample *os, double r_sc);
 
 /* Descriptive attributes written with the spectrogram. */
 struct cr_spectrogram_meta {

@@ -6,7 +6,6 @@
  * standard error (see cr_spectrogram_bw.h). */
 #include "cr_spectrogram_bw.h"
 
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
@@ -63,20 +62,8 @@ struct cr_spectrogram *cr_spectrogram_backward_new(const struct cr_spectrogram_b
     s->method = "backward";
     s->samples = ns;
     s->source = tr->source == CR_LV_SRC_RELEASE ? "release" : "sheath";
-    s->window = inp->window > 0 ? inp->window : cr_orbit_step_time(inp->orbit);
-    double tau = cr_instrument_accumulation_time(ins);
-    double nacc = floor(s->window / tau + 1e-9);
-    s->integration_time = (nacc < 1 ? 1 : nacc) * tau;
-    s->grazing_cut = inp->grazing_cut;
-    s->bin_mlat = inp->bin_mlat;
-    s->mlt_width = inp->mlt_width;
-    s->noise = cr_instrument_noise(ins);
-    for (int c = 0; c < nch; c++) {
-        s->energy[c] = cr_instrument_centres(ins)[c];
-        s->energy_lower[c] = cr_instrument_lower(ins)[c];
-        s->energy_upper[c] = cr_instrument_upper(ins)[c];
-        s->gf[c] = cr_instrument_gf(ins)[c];
-    }
+    cr_spectrogram_set_instrument(s, ins, inp->window > 0 ? inp->window : cr_orbit_step_time(inp->orbit),
+                                  inp->grazing_cut, inp->bin_mlat, inp->mlt_width);
     const double b_e = tr->field->b_e > 0 ? tr->field->b_e : 30000.0;
     const double r_sc = cr_orbit_radius(inp->orbit);
     const double r_cm = r_sc * CR_RE_KM * 1e5;
@@ -106,14 +93,7 @@ struct cr_spectrogram *cr_spectrogram_backward_new(const struct cr_spectrogram_b
     for (int k = 0; k < nt; k++) {
         struct cr_orbit_sample os;
         cr_orbit_sample(inp->orbit, k, inp->time_offset, &os);
-        s->time[k] = os.t;
-        s->mlat[k] = os.mlat;
-        s->mlt[k] = os.mlt;
-        s->altitude[k] = (r_sc - 1.0) * CR_RE_KM;
-        s->x[k] = os.x[0];
-        s->y[k] = os.x[1];
-        s->z[k] = os.x[2];
-        s->track_angle[k] = os.track_angle;
+        cr_spectrogram_set_sample(s, k, &os, r_sc);
         s->collection_mlat[k] = os.mlat; /* the bin is centred on the spacecraft */
         double lo = os.mlat - 0.5 * inp->bin_mlat, hi = os.mlat + 0.5 * inp->bin_mlat;
         lo = lo < -90 ? -90 : lo;
@@ -158,16 +138,9 @@ struct cr_spectrogram *cr_spectrogram_backward_new(const struct cr_spectrogram_b
     gsl_rng_free(rng);
     struct cr_liouville_stats lst;
     int rc = cr_liouville_trace(tr, pts, (long)npt, res, &lst);
-    if (rc) {
-        free(pts);
-        free(res);
-        free(en);
-        cr_spectrogram_release(s);
-        return NULL;
-    }
     size_t npix = (size_t)nt * (size_t)nch;
     double **src[] = {&s->src_n, &s->src_kt, &s->src_dt, &s->src_x, &s->src_y, &s->src_z};
-    for (size_t q = 0; q < CR_ARRAY_LEN(src); q++)
+    for (size_t q = 0; q < CR_ARRAY_LEN(src) && !rc; q++)
         if (!(*src[q] = cr_zalloc(npix ? npix : 1, sizeof(double)))) rc = CR_ENOMEM;
     if (rc) {
         free(pts);
@@ -212,13 +185,7 @@ struct cr_spectrogram *cr_spectrogram_backward_new(const struct cr_spectrogram_b
             double mean = m1 / ns;
             double var = ns > 1 ? (m2 - ns * mean * mean) / (ns - 1) : 0.0;
             double err = sqrt(var > 0 ? var / ns : 0.0);
-            double rate = cr_instrument_rate_from_dnf(ins, c, mean);
-            s->counts_expected[pix] = rate;
-            if (noise) rate = gsl_ran_poisson(noise, rate * s->integration_time) / s->integration_time;
-            s->counts[pix] = rate;
-            s->dnf[pix] = cr_instrument_dnf_from_rate(ins, c, rate);
-            s->def[pix] = cr_instrument_def_from_rate(ins, c, rate);
-            s->def_err[pix] = err * s->energy[c];
+            cr_spectrogram_set_pixel(s, ins, pix, c, mean, err, noise);
             s->neff[pix] = err > 0 ? (mean / err) * (mean / err) : (mean > 0 ? (double)ns : 0.0);
             s->macro[pix] = hits;
         }
