@@ -6,6 +6,8 @@
 #include "cr_lockwood_io.h"
 
 #include <dirent.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <netcdf.h>
 #include <stdio.h>
@@ -58,9 +60,11 @@ const struct cr_key cr_rate_keys[] = {
      .doc = "a jump of log10 E_ic larger than this between consecutive spectra is a step (a pause in reconnection): "
             "windows do not reach across it; 0 = off"},
     {.section = "rate", .name = "d_source", .type = CR_KEY_CHOICE, .unit = "", .def = "constant",
-     .choices = "constant|traced",
-     .doc = "field-line length X-line -> satellite: the constant d, or traced from the satellite to the minimum of "
-            "|B| along its field line in trace_field (median over the spectra of the 5 youngest lines)"},
+     .choices = "constant|traced|flight",
+     .doc = "field-line length X-line -> satellite: the constant d; traced from the satellite to the minimum of "
+            "|B| along its field line in trace_field (median over the spectra of the 5 youngest lines); or flight: "
+            "the distance the ions at the cutoff flew, v(E_ic channel) x flight_time of a backward spectrogram "
+            "(median over the pass)"},
     {.section = "rate", .name = "d", .type = CR_KEY_REAL, .unit = "R_E", .def = "15", .min = 0, .max = 1000,
      .flags = CR_KEY_MIN_OPEN, .doc = "field-line length from the X-line to the satellite (d_source = constant)"},
     {.section = "rate", .name = "d_err_frac", .type = CR_KEY_REAL, .unit = "", .def = "0.2", .min = 0, .max = 1,
@@ -206,7 +210,7 @@ void cr_lw_spec_release(struct cr_lw_spec *s)
 {
     if (!s) return;
     double *a[] = {s->time, s->mlat, s->mlt,  s->altitude, s->x,           s->y,
-                   s->z,    s->energy, s->flux, s->e_lo,     s->e_hi,       s->track_angle, s->neff};
+                   s->z,    s->energy, s->flux, s->e_lo,     s->e_hi,       s->track_angle, s->neff, s->flight};
     for (size_t k = 0; k < CR_ARRAY_LEN(a); k++) free(a[k]);
     free(s);
 }
@@ -331,6 +335,8 @@ struct cr_lw_spec *cr_lw_spec_read(const char *path, const char *quantity, const
     if (!rc) {
         int r = read_var(ncid, path, "effective_count", nt, ne, 0.0, 0, &s->neff, NULL, 0, log);
         if (r > 0) rc = r;
+        if (!rc && (r = read_var(ncid, path, "flight_time", nt, ne, CR_LW_FILL, 0, &s->flight, NULL, 0, log)) > 0)
+            rc = r;
     }
     if (!rc) rc = read_var(ncid, path, "mlat", nt, 0, CR_LW_FILL, 1, &s->mlat, NULL, 0, log);
     if (!rc) rc = read_var(ncid, path, "mlt", nt, 0, CR_LW_FILL, 1, &s->mlt, NULL, 0, log);
@@ -400,7 +406,7 @@ struct rate_opts {
     struct cr_lockwood_inp lw;
     const char *quantity;
     int speed_source;     /* 0 auto, 1 attributes, 2 track */
-    int d_traced, map_traced, trace_mhd;
+    int d_traced, map_traced, trace_mhd, d_flight;
     double b_e, b_uniform_z, trace_time, map_dmlt;
     const char *mhd_file;
     int vc_source;        /* 0 auto, 1 ionosphere, 2 constant */
@@ -705,7 +711,11 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
         rc |= cr_nc_put_att_double(f, NC_GLOBAL, "deriv_window", o->lw.deriv_window);
         rc |= cr_nc_put_att_double(f, NC_GLOBAL, "step_dex", o->lw.step_dex);
         const char *fld = o->trace_mhd ? "the MHD slice" : "the dipole + uniform field";
-        if (o->d_traced)
+        if (o->d_flight)
+            snprintf(buf, sizeof buf,
+                     "flight: v(E_ic channel) x flight_time of the backward spectrogram (the distance the cutoff "
+                     "ions flew from the source), median over the pass's spectra with a cutoff");
+        else if (o->d_traced)
             snprintf(buf, sizeof buf,
                      "traced from the satellite to the minimum of |B| along the field line in %s (B_E = %g nT, "
                      "uniform Bz = %g nT for the analytic field): median over the 5 spectra of the youngest lines "
@@ -780,6 +790,54 @@ static double spectrum_neff(const struct cr_lw_spec *s, int i, double eic)
     return sv > 0 && isfinite(sv) ? sf * sf / sv : 0.0;
 }
 
+/* d from the flight of the cutoff ions (rate.d_source = flight): per
+ * spectrum with a cutoff, v(E_c) x flight_time in the channel c holding
+ * E_ic; the median over the pass is used for every spectrum, as the traced
+ * d is. */
+static int flight_d(const struct cr_lw_spec *s, const double *eic, const int *eflag, const struct rate_opts *o,
+                    double *d, const char *path, const struct cr_log *log)
+{
+    if (!s->flight) {
+        cr_error(log, "%s: rate.d_source = flight needs a backward spectrogram (variable flight_time; flyby.method = "
+                      "backward)", path);
+        return CR_ECONFIG;
+    }
+    double *v = cr_zalloc(s->nt ? (size_t)s->nt : 1, sizeof *v);
+    if (!v) return CR_ENOMEM;
+    int m = 0;
+    for (int i = 0; i < s->nt; i++) {
+        if (eflag[i] != CR_EIC_OK) continue;
+        int c = -1;
+        double best = HUGE_VAL;
+        for (int k = 0; k < s->ne; k++) {
+            if (s->e_lo && eic[i] >= s->e_lo[k] && eic[i] < s->e_hi[k]) {
+                c = k;
+                break;
+            }
+            double dist = fabs(s->energy[k] > eic[i] ? s->energy[k] / eic[i] : eic[i] / s->energy[k]);
+            if (dist < best) {
+                best = dist;
+                c = k;
+            }
+        }
+        double ft = c >= 0 ? s->flight[(size_t)i * (size_t)s->ne + (size_t)c] : CR_LW_FILL;
+        if (!(ft > 0) || ft == CR_LW_FILL || !isfinite(ft)) continue;
+        v[m++] = cr_lw_speed_kms(s->energy[c], o->lw.mass_amu) * ft / CR_RE_KM;
+    }
+    if (m == 0) {
+        free(v);
+        cr_error(log, "%s: rate.d_source = flight: no spectrum with a cutoff has a flight time there", path);
+        return CR_ECONFIG;
+    }
+    gsl_sort(v, 1, (size_t)m);
+    double dm = gsl_stats_median_from_sorted_data(v, 1, (size_t)m);
+    cr_info(log, "rate: flight distance of the cutoff ions: median d = %.3g R_E over %d spectra (%.3g-%.3g)", dm, m,
+            v[0], v[m - 1]);
+    for (int i = 0; i < s->nt; i++) d[i] = dm;
+    free(v);
+    return CR_OK;
+}
+
 static int rate_one(const char *spec_path, const char *out_path, const char *run_dir, const struct rate_opts *o,
                     const struct cr_config *cfg, const struct cr_log *log)
 {
@@ -822,6 +880,7 @@ static int rate_one(const char *spec_path, const char *out_path, const char *run
     if (!rc && (o->d_traced || o->map_traced)) rc = trace_pass(s, eic, eflag, o, run_dir, d, map, log);
     if (!rc && !o->d_traced)
         for (int i = 0; i < n; i++) d[i] = CR_LW_FILL;
+    if (!rc && o->d_flight) rc = flight_d(s, eic, eflag, o, d, spec_path, log);
     int nvalid = 0;
     if (!rc) {
         struct cr_lockwood *lw = cr_lockwood_new(&o->lw);
@@ -895,6 +954,7 @@ int cr_cmd_rate(struct cr_cmd_ctx *ctx)
     o.speed_source = cr_config_choice(cfg, "rate", "speed_source");
     o.vc_source = cr_config_choice(cfg, "rate", "v_conv_source");
     o.d_traced = cr_config_choice(cfg, "rate", "d_source") == 1;
+    o.d_flight = cr_config_choice(cfg, "rate", "d_source") == 2;
     o.b_e = cr_config_real(cfg, "rate", "dipole_b_e");
     o.b_uniform_z = cr_config_real(cfg, "rate", "b_uniform_z");
     if (o.lw.smooth_window % 2 == 0 || o.lw.deriv_window % 2 == 0) {

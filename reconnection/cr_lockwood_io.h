@@ -23,6 +23,7 @@ struct cr_lw_spec {
     double *flux;            /* nt x ne, row-major [time][energy], the chosen quantity */
     double *track_angle;     /* per sample [deg] from poleward (NULL when absent) */
     double *neff;            /* nt x ne effective counts (variable effective_count; NULL when absent) */
+    double *flight;          /* nt x ne flight times [s] of backward spectrograms (flight_time; NULL when absent) */
     double speed_km_s;       /* global attribute (0 when absent) */
     double track_angle_deg;  /* global attribute (CR_LW_FILL when absent) */
     int hemisphere;          /* +1 north, -1 south (attribute, else sign of the mean MLat) */
