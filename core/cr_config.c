@@ -600,6 +600,23 @@ int cr_config_override(struct cr_config *cfg, const char *assignment)
     return CR_OK;
 }
 
+int cr_config_copy_overrides(struct cr_config *dst, const struct cr_config *src)
+{
+    for (int i = 0; i < src->n; i++) {
+        const struct entry *e = &src->e[i];
+        if (e->set != 2) continue;
+        const char *v = e->text ? e->text : "";
+        size_t len = strlen(e->key->section) + strlen(e->key->name) + strlen(v) + 3;
+        char *a = malloc(len);
+        if (!a) return CR_ENOMEM;
+        snprintf(a, len, "%s.%s=%s", e->key->section, e->key->name, v);
+        int rc = cr_config_override(dst, a);
+        free(a);
+        if (rc) return rc;
+    }
+    return CR_OK;
+}
+
 int cr_config_check_required(const struct cr_config *cfg)
 {
     for (int i = 0; i < cfg->n; i++) {

@@ -75,6 +75,11 @@ int cr_config_load_string(struct cr_config *cfg, const char *text, const char *n
 /* Apply "section.key=value" (command-line override). CR_ECONFIG on error. */
 int cr_config_override(struct cr_config *cfg, const char *assignment);
 
+/* Apply to dst every value src was given on the command line (its
+ * section.key=value overrides), e.g. when a stage re-reads its files.
+ * CR_ECONFIG when dst does not know a key. */
+int cr_config_copy_overrides(struct cr_config *dst, const struct cr_config *src);
+
 /* Check that required keys are set. CR_ECONFIG when one is missing. */
 int cr_config_check_required(const struct cr_config *cfg);
 

@@ -268,6 +268,8 @@ static int run_fly(const struct cr_cmd_ctx *ctx, const char *flyby, const double
     if (!fc) return CR_ENOMEM;
     int rc = ctx->ini_path ? cr_config_load(fc, ctx->ini_path) : CR_OK;
     if (!rc) rc = cr_config_load(fc, flyby);
+    /* the command line's section.key=value overrides win over both files */
+    if (!rc) rc = cr_config_copy_overrides(fc, ctx->cfg);
     char name[256], ov[320];
     if (!rc) {
         const char *nm = schema_has("flyby", "name") ? cr_config_string(fc, "flyby", "name") : "";

@@ -381,5 +381,16 @@ Test(spacecraft_cli, pipeline_flies_each_sector)
     }
     cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "fly pass_mlt12.5                 up to date"), "%s", out);
+    /* a command-line override reaches the fly stage (over the run and flyby files) and reruns it */
+    snprintf(args, sizeof args, "pipeline %s/run.ini flyby.bin_mlat=1", dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "fly pass_mlt12.5                 ran"), "%s", out);
+    snprintf(path, sizeof path, "%s/pass_mlt12.5.spectrogram.nc", dir);
+    int nc;
+    double bin = 0;
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR);
+    cr_assert_eq(nc_get_att_double(nc, NC_GLOBAL, "bin_mlat_deg", &bin), NC_NOERR);
+    nc_close(nc);
+    cr_assert_eq(bin, 1.0, "bin_mlat_deg %g: the override did not reach the fly stage", bin);
     helper_rm_rf(dir);
 }
