@@ -110,7 +110,8 @@ test-release:
 	$(MAKE) --no-print-directory unit BUILD=build/release
 
 test-asan:
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	CUSPRATE_SANITIZED=1 $(MAKE) --no-print-directory unit BUILD=build/asan SAN=1
 
 valgrind:

@@ -193,8 +193,13 @@ def draw_spectrogram(ax, fig, spec, rate, xaxis):
         en = en[order]
         z = np.ma.masked_less_equal(np.ma.asarray(z)[:, order], 0)
         if z.count() > 0:
-            im = ax.pcolormesh(x, en, z.T, shading="nearest", norm=matplotlib.colors.LogNorm(), cmap="viridis")
-            fig.colorbar(im, ax=ax, label="%s [%s] (%s)" % (quantity, units, method))
+            # six decades below the peak: a Maxwellian's far tail (1e-100 and less in
+            # backward spectrograms) would otherwise take the whole colour scale
+            vmax = float(z.max())
+            norm = matplotlib.colors.LogNorm(vmin=vmax * 1e-6, vmax=vmax, clip=True)
+            im = ax.pcolormesh(x, en, z.T, shading="nearest", norm=norm, cmap="viridis")
+            fig.colorbar(im, ax=ax, label="%s [%s]" % (quantity, units))
+            ax.text(0.01, 0.01, method, transform=ax.transAxes, fontsize=7, color="white", va="bottom")
         ax.plot(x_r, eic, "o", ms=2.5, mfc="white", mec="black", mew=0.4, label="E_ic")
         ax.plot(x_r, eics, "r-", lw=1.2, label="E_ic smoothed")
         ax.set_yscale("log")
