@@ -16,6 +16,7 @@
 #include "../grids/cr_field_mhd.h"
 #include "../grids/cr_fieldline.h"
 #include "cr_dipole.h"
+#include "cr_particles.h"
 
 const char *cr_lv_status_name(int status)
 {
@@ -415,31 +416,10 @@ int cr_liouville_trace(const struct cr_liouville_inp *inp, const struct cr_lv_po
 
     /* windows in decreasing real time: the slice times, or equal windows */
     size_t nedge = 0;
-    if (inp->mhd) {
-        int ns = cr_field_mhd_nslices(inp->mhd);
-        edges = cr_zalloc((size_t)ns + 2, sizeof *edges);
-        if (!edges) {
-            rc = CR_ENOMEM;
-            goto out;
-        }
-        edges[nedge++] = t_hi;
-        for (int k = ns - 1; k >= 0; k--) {
-            double ts = cr_field_mhd_slice_time(inp->mhd, k);
-            if (ts < t_hi && ts > t_lo) edges[nedge++] = ts;
-        }
-        edges[nedge++] = t_lo;
-    } else {
-        double span = t_hi - t_lo;
-        double w = inp->window > 0 ? inp->window : span / 20.0;
-        long nw = w > 0 ? (long)ceil(span / w - 1e-9) : 1;
-        if (nw < 1) nw = 1;
-        if (nw > 1000000) nw = 1000000;
-        edges = cr_zalloc((size_t)nw + 1, sizeof *edges);
-        if (!edges) {
-            rc = CR_ENOMEM;
-            goto out;
-        }
-        for (long k = 0; k <= nw; k++) edges[nedge++] = k == nw ? t_lo : t_hi - span * (double)k / (double)nw;
+    edges = cr_particles_window_edges(inp->mhd, t_hi, t_lo, inp->window, &nedge);
+    if (!edges) {
+        rc = CR_ENOMEM;
+        goto out;
     }
 
     prog = cr_progress_new(&(struct cr_progress_inp){.label = "liouville", .total = (double)nstart,

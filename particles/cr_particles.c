@@ -242,6 +242,35 @@ static void record_one(const struct cr_push *push, double b_e, double r_sat, con
     }
 }
 
+double *cr_particles_window_edges(const struct cr_field_mhd *mhd, double t_from, double t_to, double window,
+                                  size_t *nedge)
+{
+    const double dir = t_to >= t_from ? 1.0 : -1.0, span = fabs(t_to - t_from);
+    double *edges = NULL;
+    size_t n = 0;
+    if (mhd) {
+        int ns = cr_field_mhd_nslices(mhd);
+        edges = cr_zalloc((size_t)ns + 2, sizeof *edges);
+        if (!edges) return NULL;
+        edges[n++] = t_from;
+        for (int q = 0; q < ns; q++) {
+            double ts = cr_field_mhd_slice_time(mhd, dir > 0 ? q : ns - 1 - q);
+            if (dir * (ts - t_from) > 0 && dir * (t_to - ts) > 0) edges[n++] = ts;
+        }
+        edges[n++] = t_to;
+    } else {
+        double w = window > 0 ? window : span / 20.0;
+        long nw = w > 0 ? (long)ceil(span / w - 1e-9) : 1;
+        if (nw < 1) nw = 1;
+        if (nw > 1000000) nw = 1000000;
+        edges = cr_zalloc((size_t)nw + 1, sizeof *edges);
+        if (!edges) return NULL;
+        for (long k = 0; k <= nw; k++) edges[n++] = k == nw ? t_to : t_from + dir * span * (double)k / (double)nw;
+    }
+    *nedge = n;
+    return edges;
+}
+
 int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_out *out)
 {
     const struct cr_log *log = inp->log;
@@ -298,36 +327,12 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
     /* window edges: the slice times (MHD) or equal windows */
     double t_last = t_inj_end + inp->max_time;
     if (tdep) t_last = CR_MIN(t_last, f->t_max);
-    size_t nedge = 0, cap = 0;
-    if (inp->mhd) {
-        int ns = cr_field_mhd_nslices(inp->mhd);
-        cap = (size_t)ns + 2;
-        edges = cr_zalloc(cap, sizeof *edges);
-        if (!edges) {
-            rc = CR_ENOMEM;
-            goto done;
-        }
-        edges[nedge++] = t_start;
-        for (int k = 0; k < ns; k++) {
-            double ts = cr_field_mhd_slice_time(inp->mhd, k);
-            if (ts > t_start && ts < t_last) edges[nedge++] = ts;
-        }
-        edges[nedge++] = t_last;
-    } else {
-        double span = t_last - t_start;
-        double w = inp->window > 0 ? inp->window : span / 20.0;
-        long nw = w > 0 ? (long)ceil(span / w - 1e-9) : 1;
-        if (nw < 1) nw = 1;
-        if (nw > 1000000) nw = 1000000;
-        cap = (size_t)nw + 1;
-        edges = cr_zalloc(cap, sizeof *edges);
-        if (!edges) {
-            rc = CR_ENOMEM;
-            goto done;
-        }
-        for (long k = 0; k <= nw; k++) edges[nedge++] = k == nw ? t_last : t_start + span * (double)k / (double)nw;
+    size_t nedge = 0;
+    edges = cr_particles_window_edges(inp->mhd, t_start, t_last, inp->window, &nedge);
+    if (!edges) {
+        rc = CR_ENOMEM;
+        goto done;
     }
-    if (nedge < 2) edges[nedge++] = t_last;
 
     struct cr_progress_inp pin = {.label = "particles", .total = (double)n, .unit = "protons", .log = log,
                                   .force = inp->progress};

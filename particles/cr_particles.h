@@ -54,6 +54,13 @@ struct cr_particles_out {
     double wall;                    /* [s] tracing wall time */
 };
 
+/* Synchronisation windows from t_from to t_to (either direction; backward
+ * tracing goes down): the MHD slice times between them, or equal windows of
+ * `window` seconds (0 = 1/20 of the span) for static fields. Returns the
+ * nedge >= 2 edges in order (caller frees), NULL when out of memory. */
+double *cr_particles_window_edges(const struct cr_field_mhd *mhd, double t_from, double t_to, double window,
+                                  size_t *nedge);
+
 /* Run the whole ensemble. CR_OK, or an error with a logged reason. */
 int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_out *out);
 void cr_particles_out_free(struct cr_particles_out *out);
