@@ -924,6 +924,33 @@ int cr_cmd_report(struct cr_cmd_ctx *ctx)
             sb_printf(&md, "%s.\n", fig_note);
             sb_printf(&html, "<p>%s.</p>\n", fig_note);
         } else {
+            /* summary figures when the script drew them: the flux accounting
+             * (Burkholder et al. 2025, Fig. 1) and the sectors per instrument
+             * (Figs. 4-6) */
+            const char *sumfig[][2] = {{"flux_rates.png", "opened and closed flux per MLT bin"},
+                                       {"flux_map.png", "topology map"}};
+            for (size_t q = 0; q < CR_ARRAY_LEN(sumfig); q++) {
+                snprintf(path, sizeof path, "%.3900s/%s", outdir, sumfig[q][0]);
+                if (!cr_file_exists(path)) continue;
+                sb_printf(&md, "![%s](%s)\n\n", sumfig[q][1], sumfig[q][0]);
+                sb_printf(&html, "<p><img src=\"%s\" alt=\"%s\"></p>\n", sumfig[q][0], sumfig[q][1]);
+            }
+            for (int k = 0; k < nrow; k++) {
+                char base[256];
+                snprintf(base, sizeof base, "%s", rows[k].r.flyby);
+                char *cut = strstr(base, "_mlt");
+                if (cut) *cut = '\0';
+                int seen = 0;
+                for (int q = 0; q < k && !seen; q++) seen = !strncmp(rows[q].r.flyby, base, strlen(base)) &&
+                                                          (rows[q].r.flyby[strlen(base)] == '\0' ||
+                                                           !strncmp(rows[q].r.flyby + strlen(base), "_mlt", 4));
+                snprintf(path, sizeof path, "%.3900s/sectors_%.200s.png", outdir, base);
+                if (seen || !cr_file_exists(path)) continue;
+                sb_printf(&md, "### %s: the MLT sectors side by side\n\n![sectors %s](sectors_%s.png)\n\n", base, base,
+                          base);
+                sb_printf(&html, "<h2>%s: the MLT sectors side by side</h2>\n<p><img src=\"sectors_%s.png\" "
+                                 "alt=\"sectors %s\"></p>\n", base, base, base);
+            }
             for (int k = 0; k < nrow; k++) {
                 const char *fb = rows[k].r.flyby;
                 sb_printf(&md,

@@ -13,6 +13,9 @@ flyby, writes into OUTDIR
   spectrogram_<flyby>.png  the flyby's spectrogram (the quantity the cutoff
                            was found in, log colour scale) with E_ic and the
                            smoothed E_ic overlaid;
+the run's flux.nc (next to the report folder) drawn by tools/plot_flux.py as
+  flux_rates.png, flux_map.png  opening and closing per MLT bin against time,
+                           the topology map (Burkholder et al. 2025, Fig. 1);
 and, for every flyby flown in several MLT sectors (names <base>_mlt<h>),
   sectors_<base>.png       the sectors' spectrograms side by side against
                            MLat with E_ic, and below each its estimate against
@@ -165,6 +168,20 @@ def main(argv):
         fig.savefig(os.path.join(outdir, "sectors_%s.png" % base), dpi=100)
         plt.close(fig)
     ds.close()
+
+    # the paper's Fig. 1: newly opened and closed flux per MLT bin against
+    # time and the topology map, from the run's flux.nc (tools/plot_flux.py)
+    flux = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(cmp_path))), "flux.nc")
+    if os.path.exists(flux):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        try:
+            import plot_flux
+
+            with netCDF4.Dataset(flux) as fd:
+                plot_flux.plot_rates(fd, 0, os.path.join(outdir, "flux_rates.png"))
+                plot_flux.plot_map(fd, 0, 0, os.path.join(outdir, "flux_map.png"))
+        except (ImportError, OSError, KeyError, IndexError) as e:
+            sys.stderr.write("report.py: flux figures skipped: %s\n" % e)
     return 0
 
 
