@@ -39,7 +39,7 @@ done
 $BIN mhd runs/verify/uniform_lfm.ini run.dir="$OUT/uniform_lfm" run.progress=never 2>&1 | tail -n 3
 
 # --- Magnetosphere: the D-grid run under steady southward IMF -------
-# runs/southward.ini (GEM-2009 baseline, 2 h of southward driving, 15 min of
+# runs/southward.ini (GEM-2009 baseline, 2 h of southward driving, 25 min of
 # 5-s slices; about 17-20 min on 2 cores, resumes from its checkpoint when interrupted):
 # subsolar magnetopause within 10 % of Shue et al. 1998, bow shock within 15 %
 # of Farris & Russell 1994, CPCP within a factor 1.5 of Boyle et al. 1997,
