@@ -482,7 +482,10 @@ int cr_liouville_trace(const struct cr_liouville_inp *inp, const struct cr_lv_po
                 switch (pt->status) {
                 case CR_PST_COLLECTED: res[i].status = CR_LV_INNER; break;
                 case CR_PST_OUTFLOW: res[i].status = CR_LV_OUTFLOW; break;
-                case CR_PST_FAILED: res[i].status = CR_LV_FAILED; break;
+                case CR_PST_FAILED:
+                case CR_PST_STOPPED: /* stopped by the source test without a source f (kinematics failed) */
+                    res[i].status = CR_LV_FAILED;
+                    break;
                 default:
                     res[i].status = CR_LV_TIMEOUT;
                     if (inp->source == CR_LV_SRC_RELEASE && fabs(-pt->t - inp->t_release) < 1e-6 &&
