@@ -936,7 +936,7 @@ int cr_cmd_report(struct cr_cmd_ctx *ctx)
                 sb_printf(&html, "<p><img src=\"%s\" alt=\"%s\"></p>\n", sumfig[q][0], sumfig[q][1]);
             }
             for (int k = 0; k < nrow; k++) {
-                char base[256];
+                char base[520];
                 snprintf(base, sizeof base, "%s", rows[k].r.flyby);
                 char *cut = strstr(base, "_mlt");
                 if (cut) *cut = '\0';
