@@ -77,10 +77,13 @@ const struct cr_command cr_commands[] = {
      "guiding centre) through the time-interpolated fields, maps those crossing the collection sphere down the "
      "dipole to the satellite altitude and writes <run>/particles.h5 (see particles/README.md).",
      sec_particles, 1, cr_cmd_particles},
-    {"fly", "FLYBY.ini", "fly a virtual TRACERS/DMSP-like spacecraft through the collected particles",
-     "Reads <run>/particles.h5 (or flyby.particles) and an instrument (runs/instruments/<name>.ini and/or an inline "
-     "[instrument] section) and writes <run>/<flyby>.spectrogram.nc (a pair: also <flyby>.sc2.spectrogram.nc): count "
-     "rate, differential energy and number flux per energy channel along the track (see spacecraft/README.md).",
+    {"fly", "FLYBY.ini", "fly a virtual TRACERS/DMSP-like spacecraft through the cusp ions",
+     "Reads an instrument (runs/instruments/<name>.ini and/or an inline [instrument] section) and either "
+     "<run>/particles.h5 (flyby.method = forward: the collected protons are binned) or <run>/mhd.h5 (flyby.method = "
+     "backward: every pixel is traced back to the magnetosheath, Liouville; [liouville] keys), and writes "
+     "<run>/<flyby>.spectrogram.nc (a pair: also <flyby>.sc2.spectrogram.nc): count rate, differential energy and "
+     "number flux per energy channel along the track with sampling errors and effective counts (see "
+     "spacecraft/README.md).",
      sec_fly, 1, cr_cmd_fly},
     {"rate", "FILE.ini", "Lockwood-Smith reconnection rate from the cusp ion dispersion of each spectrogram",
      "Reads every <run>/<flyby>.spectrogram.nc (or rate.spectrograms), finds the low-energy cutoff E_ic of each "
