@@ -243,11 +243,17 @@ double cr_inject_time(const struct cr_inject *inj, long i)
     return t;
 }
 
+int cr_sheath_criteria(const struct cr_field_sample *s, double n_sw, double v_sw, double density_factor,
+                       double speed_factor)
+{
+    double v = sqrt(s->V[0] * s->V[0] + s->V[1] * s->V[1] + s->V[2] * s->V[2]);
+    return !s->inside && s->D > density_factor * n_sw && v < speed_factor * v_sw && s->V[0] < 0;
+}
+
 static int is_sheath(const struct cr_inject *inj, const struct cr_field_sample *s)
 {
     const struct cr_inject_inp *q = &inj->inp;
-    double v = sqrt(s->V[0] * s->V[0] + s->V[1] * s->V[1] + s->V[2] * s->V[2]);
-    return !s->inside && s->D > q->density_factor * inj->n_sw && v < q->speed_factor * inj->v_sw && s->V[0] < 0;
+    return cr_sheath_criteria(s, inj->n_sw, inj->v_sw, q->density_factor, q->speed_factor);
 }
 
 int cr_inject_one(const struct cr_inject *inj, long i, struct cr_injected *out)

@@ -129,6 +129,13 @@ double cr_inject_search_volume(const struct cr_inject *inj);
  * their tries (plus those of the failed ones). */
 double cr_inject_weight_scale(const struct cr_inject *inj, long n_ok, long tries);
 
+/* The sheath criteria of the header comment for one field sample: not
+ * inside the inner boundary, D > density_factor n_sw, |V| < speed_factor
+ * V_sw, V_x < 0 (n_sw [#/cc], V_sw [km/s]). Shared with the backward
+ * tracer's source test (cr_liouville.h). */
+int cr_sheath_criteria(const struct cr_field_sample *s, double n_sw, double v_sw, double density_factor,
+                       double speed_factor);
+
 /* The seed of random stream i of `seed` (splitmix64 of both): the streams
  * every particle, or every backward-traced point, draws from. */
 uint64_t cr_inject_stream(uint64_t seed, long i);

@@ -16,6 +16,7 @@
 #include "../grids/cr_field_mhd.h"
 #include "../grids/cr_fieldline.h"
 #include "cr_dipole.h"
+#include "cr_inject.h"
 #include "cr_particles.h"
 
 const char *cr_lv_status_name(int status)
@@ -177,16 +178,20 @@ struct lv {
     struct rev_field rf;            /* reversed field */
     struct cr_push *push;
     double n_sw, v_sw, fn, fv, mc2;
+    double check_dt;                /* [s] interval of the source test */
     double recheck_dt;              /* [s] no new topology test for this long after a closed verdict */
     double beta_min;
 };
 
+/* The forward injection's sheath criteria, on the plasma side of the
+ * magnetopause (beta above beta_min). */
 static int is_sheath(const struct lv *L, const struct cr_field_sample *s)
 {
-    double v = sqrt(dot3(s->V, s->V)), b2 = dot3(s->B, s->B);
+    if (!cr_sheath_criteria(s, L->n_sw, L->v_sw, L->fn, L->fv)) return 0;
+    double b2 = dot3(s->B, s->B);
     /* plasma beta 2 mu0 P / B^2 with P [nPa], B [nT]: 2 mu0 1e-9 / 1e-18 = 2513.27 */
     double beta = b2 > 0 ? 2.0 * CR_MU0 * 1e9 * s->P / b2 : HUGE_VAL;
-    return !s->inside && s->D > L->fn * L->n_sw && v < L->fv * L->v_sw && s->V[0] < 0 && beta > L->beta_min;
+    return beta > L->beta_min;
 }
 
 static int in_box(const double *b, const double x[3])
@@ -200,9 +205,9 @@ static void source_f(const struct lv *L, const struct cr_particle *pt, const str
                      struct cr_lv_result *res)
 {
     const struct cr_liouville_inp *in = L->inp;
-    double upar, uperp, bmag;
+    double upar, uperp;
     res->status = CR_LV_SOURCE;
-    if (cr_push_kinematics(L->push, pt, &upar, &uperp, &bmag, NULL, NULL) != CR_OK) {
+    if (cr_push_kinematics(L->push, pt, &upar, &uperp, NULL, NULL, NULL) != CR_OK) {
         res->status = CR_LV_FAILED;
         return;
     }
@@ -275,13 +280,12 @@ struct hook_ctx {
     struct cr_fieldline *fl;
     struct cr_lv_result *res;
     double *recheck;
-    double check_dt;
 };
 
 static int stop_hook(struct cr_particle *pt)
 {
     const struct hook_ctx *h = pt->user;
-    pt->next_check = pt->t + h->check_dt;
+    pt->next_check = pt->t + h->L->check_dt;
     return check_source(h->L, h->fl, pt, h->res, 0, h->recheck);
 }
 
@@ -321,8 +325,8 @@ int cr_liouville_trace(const struct cr_liouville_inp *inp, const struct cr_lv_po
     L.fn = inp->density_factor > 0 ? inp->density_factor : 1.5;
     L.fv = inp->speed_factor > 0 ? inp->speed_factor : 0.9;
     const double r_c = inp->r_collect > 0 ? inp->r_collect : f->r_inner + 0.25;
-    const double check_dt = inp->check_dt > 0 ? inp->check_dt : 0.5;
-    L.recheck_dt = 10.0 * check_dt;
+    L.check_dt = inp->check_dt > 0 ? inp->check_dt : 0.5;
+    L.recheck_dt = 10.0 * L.check_dt;
     L.beta_min = inp->beta_min;
     const double b_e = f->b_e > 0 ? f->b_e : 30000.0;
     if (inp->source == CR_LV_SRC_RELEASE && (!(inp->density > 0) || !(inp->temperature > 0))) {
@@ -465,10 +469,10 @@ int cr_liouville_trace(const struct cr_liouville_inp *inp, const struct cr_lv_po
                         done[i] = 1;
                         continue;
                     }
-                    pt->next_check = pt->t + check_dt;
+                    pt->next_check = pt->t + L.check_dt;
                 }
                 /* advance in reversed time to -a; the stop test looks for the source every check_dt */
-                struct hook_ctx hc = {.L = &L, .fl = fl, .res = &res[i], .recheck = &recheck[i], .check_dt = check_dt};
+                struct hook_ctx hc = {.L = &L, .fl = fl, .res = &res[i], .recheck = &recheck[i]};
                 pt->user = &hc;
                 cr_push_advance(L.push, w, pt, -a);
                 pt->user = NULL;

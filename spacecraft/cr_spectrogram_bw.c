@@ -72,7 +72,7 @@ struct cr_spectrogram *cr_spectrogram_backward_new(const struct cr_spectrogram_b
     double amax = cr_instrument_cone_half_angle(ins);
     if (amax > 90.0 - inp->grazing_cut) amax = 90.0 - inp->grazing_cut;
     const double cos_min = cos(amax * CR_DEG);
-    const double mc2 = 938.27208816e6;
+    const double mc2 = CR_MP * CR_C * CR_C / CR_EV_J; /* proton rest energy [eV] */
     const double mkev = mc2 / (CR_C * CR_C * 1e-6); /* eV per (km/s)^2 */
 
     /* the points: [sample][channel][sub-sample] */
