@@ -10,6 +10,10 @@ int cr_bench_fly(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_flyby_keys[], cr_instrument_keys[];
 static const char *const sec_fly[] = {"run", "flyby", "instrument", "particles", "liouville", NULL};
 
+int cr_cmd_gradient(struct cr_cmd_ctx *ctx);
+extern const struct cr_key cr_gradient_keys[];
+static const char *const sec_gradient[] = {"run", "gradient", NULL};
+
 int cr_cmd_rate(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_rate_keys[];
 static const char *const sec_rate[] = {"run", "rate", NULL};
@@ -85,6 +89,14 @@ const struct cr_command cr_commands[] = {
      "number flux per energy channel along the track with sampling errors and effective counts (see "
      "spacecraft/README.md).",
      sec_fly, 1, cr_cmd_fly},
+    {"gradient", "FILE.ini", "four-spacecraft gradient distributions and the pressure-divergence budget (Shuster et al. 2026)",
+     "Reads the distributions of four spacecraft (or two: an along-track pair) at each time from gradient.input (netCDF "
+     "layout vdf-1: f on energy x polar x azimuth bins as MMS FPI delivers them, or on a velocity grid; positions, B), "
+     "regrids each onto one velocity grid in the field-aligned frame (v_par along B, v_perp1 along (-U x B) x B, "
+     "v_perp2 along -U x B), and writes <run>/<name>.gradient.nc: grad f bin by bin (reciprocal vectors), the "
+     "moments, grad n, div P and its split into T . grad n and n div T, div(m n U U), E_par, the velocity-space "
+     "identities and the tetrahedron's shape; figures in <run>/<name>_figures (see multipoint/README.md).",
+     sec_gradient, 1, cr_cmd_gradient},
     {"rate", "FILE.ini", "Lockwood-Smith reconnection rate from the cusp ion dispersion of each spectrogram",
      "Reads every <run>/<flyby>.spectrogram.nc (or rate.spectrograms), finds the low-energy cutoff E_ic of each "
      "spectrum, and writes <run>/<flyby>.rate.nc: reconnection time t_o and the reconnection electric field at the "
@@ -119,6 +131,7 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_flux_keys,
     cr_particles_keys,
     cr_liouville_keys,
+    cr_gradient_keys,
     cr_mhd_keys,
     cr_problem_keys,
     cr_msphere_keys,

@@ -28,6 +28,7 @@
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
 #include "../core/cr_nc.h"
+#include "../core/cr_script.h"
 #include "../core/cr_units.h"
 #include "cr_lockwood.h"
 #include "cr_lockwood_io.h"
@@ -409,58 +410,6 @@ static double dipole_b_on_line(double b_e, double r_s, double mlat_deg, double r
     return b_e * sqrt(1 + 3 * s2) / (r * r * r);
 }
 
-/* ---- figure script ------------------------------------------------------------ */
-
-static int find_script(const struct cr_config *cfg, char *buf, size_t n)
-{
-    const char *cfgp = cr_config_path(cfg, "report", "script");
-    if (cfgp && *cfgp) {
-        snprintf(buf, n, "%s", cfgp);
-        return cr_file_exists(buf) ? CR_OK : CR_ECONFIG;
-    }
-    const char *root = getenv("CUSPRATE_ROOT");
-    if (root && *root) {
-        snprintf(buf, n, "%s/tools/report.py", root);
-        if (cr_file_exists(buf)) return CR_OK;
-    }
-    snprintf(buf, n, "tools/report.py");
-    if (cr_file_exists(buf)) return CR_OK;
-    char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = '\0';
-        const char *up[] = {"..", "../..", "../../.."};
-        for (size_t k = 0; k < CR_ARRAY_LEN(up); k++) {
-            snprintf(buf, n, "%.3900s/%s/tools/report.py", exe, up[k]);
-            if (cr_file_exists(buf)) return CR_OK;
-        }
-    }
-    return CR_ECONFIG;
-}
-
-/* Run PYTHON SCRIPT comparison.nc OUTDIR; returns the exit status (or -1). */
-static int run_script(const char *python, const char *script, const char *cmp, const char *outdir,
-                      const struct cr_log *log)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        cr_warn(log, "report: cannot start %s: %s", python, strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        char *argv[] = {(char *)python, (char *)script, (char *)cmp, (char *)outdir, NULL};
-        execvp(python, argv);
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* ---- the command --------------------------------------------------------------- */
 
 struct fly_row {
@@ -829,23 +778,7 @@ int cr_cmd_report(struct cr_cmd_ctx *ctx)
     char fig_note[1024] = "";
     int drew = 0;
     if (!rc && figures) {
-        char script[4096];
-        const char *py = cr_config_string(cfg, "report", "python");
-        if (!py || !*py) py = getenv("PYTHON");
-        if (!py || !*py) py = "/usr/bin/python3";
-        if (find_script(cfg, script, sizeof script)) {
-            snprintf(fig_note, sizeof fig_note, "figures skipped: tools/report.py not found (set report.script)");
-        } else {
-            int st = run_script(py, script, path, outdir, log);
-            if (st == 0) drew = 1;
-            else if (st == 3)
-                snprintf(fig_note, sizeof fig_note, "figures skipped: %.800s has no matplotlib/netCDF4 (see `make deps`)",
-                         py);
-            else if (st == 127 || st < 0)
-                snprintf(fig_note, sizeof fig_note, "figures skipped: cannot run %.900s", py);
-            else snprintf(fig_note, sizeof fig_note, "figures skipped: %.200s %.700s failed (exit status %d)", py,
-                          script, st);
-        }
+        drew = cr_script_figures(cfg, "report", "report.py", path, outdir, fig_note, sizeof fig_note, log);
     } else if (!rc) {
         snprintf(fig_note, sizeof fig_note, "figures skipped: report.figures = no");
     }

@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "../core/cr_common.h"
-#include "../spacecraft/cr_tetra.h"
+#include "../multipoint/cr_tetra.h"
 
 static struct cr_log quiet = {.level = CR_LEVEL_ERROR + 0};
 

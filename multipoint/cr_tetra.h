@@ -36,6 +36,11 @@ struct cr_tetra {
  * is planar, collinear or degenerate by the eigenvalue criterion. */
 int cr_tetra_init(struct cr_tetra *t, const struct cr_tetra_inp *inp);
 
+/* Shape of the tetrahedron from the eigenvalues l1 >= l2 >= l3 of R
+ * (Robert et al. 1998, ISSI SR-001 ch. 13): elongation E = 1 - sqrt(l2/l1),
+ * planarity P = 1 - sqrt(l3/l2); both 0 for a regular tetrahedron. */
+void cr_tetra_quality(const struct cr_tetra *t, double *elongation, double *planarity);
+
 /* grad f = sum_a k_a f_a [unit of f / L]. */
 void cr_tetra_gradient(const struct cr_tetra *t, const double f[4], double grad[3]);
 

@@ -86,6 +86,12 @@ int cr_tetra_init(struct cr_tetra *t, const struct cr_tetra_inp *inp)
     return rc;
 }
 
+void cr_tetra_quality(const struct cr_tetra *t, double *elongation, double *planarity)
+{
+    *elongation = t->eig[0] > 0 ? 1 - sqrt(t->eig[1] / t->eig[0]) : 1;
+    *planarity = t->eig[1] > 0 ? 1 - sqrt(fmax(t->eig[2], 0) / t->eig[1]) : 1;
+}
+
 /* sum_a k_a f_a written as sum_{a>0} k_a (f_a - f_0) (equal since sum k_a = 0):
    a large common value of f then costs no accuracy. */
 void cr_tetra_gradient(const struct cr_tetra *t, const double f[4], double grad[3])
