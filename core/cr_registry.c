@@ -14,6 +14,10 @@ int cr_cmd_gradient(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_gradient_keys[];
 static const char *const sec_gradient[] = {"run", "gradient", NULL};
 
+int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx);
+extern const struct cr_key cr_tetrahedron_keys[];
+static const char *const sec_tetrahedron[] = {"run", "tetrahedron", "particles", "liouville", NULL};
+
 int cr_cmd_rate(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_rate_keys[];
 static const char *const sec_rate[] = {"run", "rate", NULL};
@@ -97,6 +101,13 @@ const struct cr_command cr_commands[] = {
      "moments, grad n, div P and its split into T . grad n and n div T, div(m n U U), E_par, the velocity-space "
      "identities and the tetrahedron's shape; figures in <run>/<name>_figures (see multipoint/README.md).",
      sec_gradient, 1, cr_cmd_gradient},
+    {"tetrahedron", "FILE.ini", "a virtual MMS-like tetrahedron (or TRACERS-like pair) sampling ion distributions in the run",
+     "Places four spacecraft (or two) with an FPI-like ion instrument (energy x polar x azimuth bins) at "
+     "tetrahedron.centre with the given shape and separations, and finds the phase-space density of every bin by "
+     "backward Liouville tracing through <run>/mhd.h5 ([particles], [liouville] keys; or the analytic crescent "
+     "equilibrium, source = crescent). Writes <run>/<name>.vdf.nc in the layout `cusprate gradient` reads, with the "
+     "MHD density, pressure and pressure gradient as reference_* variables (see multipoint/README.md).",
+     sec_tetrahedron, 1, cr_cmd_tetrahedron},
     {"rate", "FILE.ini", "Lockwood-Smith reconnection rate from the cusp ion dispersion of each spectrogram",
      "Reads every <run>/<flyby>.spectrogram.nc (or rate.spectrograms), finds the low-energy cutoff E_ic of each "
      "spectrum, and writes <run>/<flyby>.rate.nc: reconnection time t_o and the reconnection electric field at the "
@@ -132,6 +143,7 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_particles_keys,
     cr_liouville_keys,
     cr_gradient_keys,
+    cr_tetrahedron_keys,
     cr_mhd_keys,
     cr_problem_keys,
     cr_msphere_keys,

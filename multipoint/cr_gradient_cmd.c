@@ -19,8 +19,9 @@
 #include "cr_vdf_io.h"
 
 const struct cr_key cr_gradient_keys[] = {
-    {.section = "gradient", .name = "input", .type = CR_KEY_PATH, .unit = "", .def = "", .flags = CR_KEY_REQUIRED,
-     .doc = "the distributions: a netCDF file in the layout vdf-1 (docs/formats.md; written by cusprate tetrahedron "
+    {.section = "gradient", .name = "input", .type = CR_KEY_PATH, .unit = "", .def = "",
+     .doc = "the distributions (empty = <run>/<INI stem>.vdf.nc, what `cusprate tetrahedron` writes for the same "
+            "file): a netCDF file in the layout vdf-1 (docs/formats.md; written by cusprate tetrahedron "
             "or tools/mms_fpi_to_vdf.py)"},
     {.section = "gradient", .name = "name", .type = CR_KEY_STRING, .unit = "", .def = "",
      .doc = "output <run>/<name>.gradient.nc (empty = the input's name without .vdf.nc / .nc)"},
@@ -244,7 +245,7 @@ static void output_name(const struct cr_config *cfg, const char *input, char *bu
         return;
     }
     const char *base = strrchr(input, '/');
-    snprintf(buf, n, "%s", base ? base + 1 : input);
+    snprintf(buf, n, "%.1000s", base ? base + 1 : input);
     size_t len = strlen(buf);
     if (len > 7 && !strcmp(buf + len - 7, ".vdf.nc")) buf[len - 7] = '\0';
     else if (len > 3 && !strcmp(buf + len - 3, ".nc")) buf[len - 3] = '\0';
@@ -255,8 +256,16 @@ int cr_cmd_gradient(struct cr_cmd_ctx *ctx)
     const struct cr_config *cfg = ctx->cfg;
     const struct cr_log *log = ctx->log;
     const char *input = cr_config_path(cfg, "gradient", "input");
+    char dflt[4096];
+    if (!input || !*input) {
+        char stem[512];
+        cr_path_stem(ctx->ini_path ? ctx->ini_path : "gradient", stem, sizeof stem);
+        snprintf(dflt, sizeof dflt, "%.3500s/%.500s.vdf.nc", ctx->run_dir, stem);
+        input = dflt;
+    }
     if (!cr_file_exists(input)) {
-        cr_error(log, "gradient.input: %s does not exist", input);
+        cr_error(log, "gradient.input: %s does not exist (run `cusprate tetrahedron` first, or name a vdf-1 file)",
+                 input);
         return CR_ECONFIG;
     }
     struct cr_vdf_set *s = cr_vdf_set_read(input, log);

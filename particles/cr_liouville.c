@@ -243,6 +243,35 @@ static int closed_line(struct cr_fieldline *fl, double t, const double x[3])
     return r.end[0].why == CR_FL_INNER && r.end[1].why == CR_FL_INNER;
 }
 
+/* f of a detector that sits in the source: the drifting Maxwellian of the
+ * sample s at lab velocity v [km/s], the flow frame as source_f's (E x B
+ * drift E x B / B^2, plus the MHD flow along B with flow = mhd). */
+static void here_f(const struct lv *L, const struct cr_field_sample *s, const double v[3], struct cr_lv_result *res)
+{
+    const struct cr_liouville_inp *in = L->inp;
+    double b2 = dot3(s->B, s->B), w[3];
+    double ve[3] = {0, 0, 0}, upar = 0;
+    if (b2 > 0) {
+        /* E [mV/m] x B [nT] / B^2 [nT^2] = 1e-3 / 1e-9 m/s = 1e3 km/s */
+        ve[0] = 1e3 * (s->E[1] * s->B[2] - s->E[2] * s->B[1]) / b2;
+        ve[1] = 1e3 * (s->E[2] * s->B[0] - s->E[0] * s->B[2]) / b2;
+        ve[2] = 1e3 * (s->E[0] * s->B[1] - s->E[1] * s->B[0]) / b2;
+        if (in->flow == CR_LV_FLOW_MHD) upar = dot3(s->V, s->B) / sqrt(b2);
+    }
+    double bm = b2 > 0 ? sqrt(b2) : 1;
+    for (int c = 0; c < 3; c++) w[c] = v[c] - ve[c] - (b2 > 0 ? upar * s->B[c] / bm : 0);
+    double mkev = L->mc2 / (CR_C * CR_C * 1e-6); /* eV per (km/s)^2 */
+    double e0 = 0.5 * mkev * dot3(w, w);
+    double n = in->density > 0 ? in->density : s->D;
+    double kt = in->temperature;
+    if (!(kt > 0)) kt = s->D > 0 ? s->P * CR_NPA / (s->D * CR_CC) / CR_EV_J : 0.0;
+    res->status = CR_LV_SOURCE;
+    res->n0 = n;
+    res->kt0 = kt;
+    res->e0 = e0;
+    res->f = cr_liouville_maxwellian(n, kt, e0, L->mc2);
+}
+
 /* Test a particle of the reversed trace for the source at its current time;
  * sets res and returns 1 when it is in the source. *recheck [s, reversed
  * time] holds off the topology test after a closed verdict. */
@@ -417,6 +446,37 @@ int cr_liouville_trace(const struct cr_liouville_inp *inp, const struct cr_lv_po
     }
     double dummy;
     cr_push_constants(L.push, &dummy, &dummy, &dummy, &L.mc2);
+
+    /* points that start in the source (opt-in): f is the source plasma's there */
+    if (inp->start_check && inp->source == CR_LV_SRC_SHEATH) {
+        struct cr_fieldline_inp fi = {.field = f, .eps_abs = 1e-4, .eps_rel = 1e-4, .h_max = 0.5, .max_length = 500,
+                                      .log = log};
+        struct cr_fieldline *fl0 = cr_fieldline_new(&fi);
+        int have = 0, verdict = 0;
+        double tp = 0, xp[3] = {0, 0, 0};
+        struct cr_field_sample sp;
+        for (long i = 0; i < n && fl0; i++) {
+            if (done[i]) continue;
+            if (!have || st[i].t != tp || memcmp(st[i].x, xp, sizeof xp)) {
+                tp = st[i].t;
+                memcpy(xp, st[i].x, sizeof xp);
+                have = 1;
+                if (inp->mhd && (rc = cr_field_mhd_set_time(inp->mhd, tp))) break;
+                verdict = cr_field_eval(f, tp, xp, &sp) == CR_OK && !sp.inside && is_sheath(&L, &sp) &&
+                          !closed_line(fl0, tp, xp);
+            }
+            if (!verdict) continue;
+            here_f(&L, &sp, st[i].v, &res[i]);
+            res[i].t0 = tp;
+            memcpy(res[i].x0, xp, sizeof xp);
+            done[i] = 1;
+        }
+        cr_fieldline_release(fl0);
+        if (rc) goto out;
+        long left = 0;
+        for (long i = 0; i < n; i++) left += !done[i];
+        if (left == 0) goto tally; /* every point sat in the source: no windows to walk */
+    }
 
     /* windows in decreasing real time: the slice times, or equal windows */
     size_t nedge = 0;

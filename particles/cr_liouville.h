@@ -133,6 +133,9 @@ struct cr_liouville_inp {
     double box[6];                  /* [R_E] x0, x1, y0, y1, z0, z1 */
     double r_exclude;               /* [R_E] release points inside this radius are not source */
     double e_min, e_max;            /* [eV] release energy window in the plasma frame (e_max 0 = no limit) */
+    int start_check;                /* 1: test every point for the source where it starts (a detector in the
+                                       sheath sees the source plasma itself); points at the same (t, x)
+                                       given consecutively share one test */
     int progress;                   /* cr_progress force flag */
     const struct cr_log *log;
 };

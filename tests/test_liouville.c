@@ -192,6 +192,41 @@ Test(liouville, sheath_source_has_the_sheath_maxwellian)
     cr_assert_eq(r[0].f, 0.0);
 }
 
+/* A detector inside the sheath with start_check: every velocity has the
+ * sheath Maxwellian of its own position (the source is where it sits), with
+ * the same plasma-frame energy as source_f gives a traced end: flow frame
+ * E x B drift plus the flow along B, here V = (-50, 0, 100) km/s. Without
+ * start_check the same point is traced and found in the source after one
+ * check interval, with the same f (uniform sheath): 1e-9 and 1e-5. */
+Test(liouville, detector_in_the_source_sees_the_source_plasma)
+{
+    struct slab sl = {.base = {.vt = &slab_vt, .name = "slab"}};
+    struct cr_push_inp pi = {.field = &sl.base, .scheme = CR_PUSH_AUTO, .log = &quiet};
+    struct cr_liouville_inp li = {.field = &sl.base, .push = pi, .max_time = 60, .check_dt = 0.1,
+                                  .source = CR_LV_SRC_SHEATH, .n_sw = 5, .v_sw = 400, .beta_min = 1,
+                                  .flow = CR_LV_FLOW_MHD, .start_check = 1, .progress = -1, .log = &quiet};
+    const double mk = MC2 / (CR_C * CR_C * 1e-6), v = sqrt(2.0 * 800.0 / mk);
+    struct cr_lv_point q[3] = {{.t = 50.0, .x = {0, 0, 12}, .v = {0, 0, -v}, .stream = 1},
+                               {.t = 50.0, .x = {0, 0, 12}, .v = {0.6 * v, 0, 0.8 * v}, .stream = 2},
+                               {.t = 50.0, .x = {0, 0, 12}, .v = {-0.3 * v, 0.9 * v, 0.1 * v}, .stream = 3}};
+    struct cr_lv_result r[3], r2[3];
+    struct cr_liouville_stats st;
+    cr_assert_eq(cr_liouville_trace(&li, q, 3, r, &st), CR_OK);
+    li.start_check = 0;
+    cr_assert_eq(cr_liouville_trace(&li, q, 3, r2, &st), CR_OK);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(r[i].status, CR_LV_SOURCE, "point %d: %s", i, cr_lv_status_name(r[i].status));
+        cr_assert_eq(r[i].x0[2], 12.0);
+        cr_assert_eq(r[i].t0, 50.0);
+        double w[3] = {q[i].v[0] + 50.0, q[i].v[1], q[i].v[2] - 100.0};
+        double e0 = 0.5 * mk * (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+        cr_assert_lt(fabs(r[i].e0 / e0 - 1.0), 1e-9, "point %d: e0 %g eV, expected %g eV", i, r[i].e0, e0);
+        cr_assert_lt(fabs(r[i].f / cr_liouville_maxwellian(20.0, 300.0, e0, MC2) - 1.0), 1e-9);
+        cr_assert_eq(r2[i].status, CR_LV_SOURCE);
+        cr_assert_lt(fabs(r2[i].f / r[i].f - 1.0), 1e-5, "point %d: traced f %g, at the start %g", i, r2[i].f, r[i].f);
+    }
+}
+
 /* ---- forward and backward spectrograms of one pass ------------------------- */
 static void write_run(const char *dir, long n)
 {

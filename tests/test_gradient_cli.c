@@ -1,0 +1,180 @@
+/* test_gradient_cli.c — `cusprate tetrahedron` and `cusprate gradient` end to
+ * end on the analytic crescent equilibrium (exact div P): the files' layout,
+ * units and attributes, the separation scan's first-order error, the pair,
+ * and clear errors (exit status 2, the problem named, nothing written) for
+ * missing files, a wrong layout and a planar tetrahedron. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <netcdf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/cr_common.h"
+#include "../core/cr_file.h"
+#include "../core/cr_units.h"
+#include "../multipoint/cr_vdf_io.h"
+#include "helpers.h"
+
+static struct cr_log quiet = {.level = CR_LEVEL_ERROR};
+
+static double *get(int nc, const char *name, size_t n)
+{
+    int v;
+    cr_assert_eq(nc_inq_varid(nc, name, &v), NC_NOERR, "variable %s missing", name);
+    double *x = malloc(n * sizeof *x);
+    cr_assert_eq(nc_get_var_double(nc, v, x), NC_NOERR, "%s", name);
+    return x;
+}
+
+static void units_are(int nc, const char *name, const char *want)
+{
+    int v;
+    char u[128] = "";
+    cr_assert_eq(nc_inq_varid(nc, name, &v), NC_NOERR, "%s", name);
+    cr_assert_eq(nc_get_att_text(nc, v, "units", u), NC_NOERR, "%s has no units", name);
+    cr_assert(strncmp(u, want, strlen(want)) == 0, "%s units '%s', expected '%s'", name, u, want);
+}
+
+/* The crescent through both commands: div P against the exact kT dn/dx at
+ * separations 20, 40, 80 km (rho = 160 km): the error of the linear estimate
+ * is first order (ratio 2 per doubling within 25 %; the FPI-like bins'
+ * quadrature error, ~0.4 %, is below it) and under 5 % at 20 km. */
+Test(gradient_cli, crescent_through_tetrahedron_and_gradient)
+{
+    char dir[512], ini[700], out[16384], args[1600];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(ini, sizeof ini, "%s/cres.ini", dir);
+    char text[1024];
+    snprintf(text, sizeof text,
+             "[run]\ndir = %s\n\n[tetrahedron]\nsource = crescent\nshape = mms\nseparation = 20, 40, 80\n"
+             "e_min = 10\ne_max = 30000\n\n[gradient]\nnv = 32\nfigures = no\n",
+             dir);
+    helper_write_file(ini, text);
+    snprintf(args, sizeof args, "tetrahedron %s", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    snprintf(args, sizeof args, "gradient %s", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    char path[700];
+    snprintf(path, sizeof path, "%s/cres.gradient.nc", dir);
+    int nc;
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR, "%s", path);
+    char conv[64] = "";
+    nc_get_att_text(nc, NC_GLOBAL, "Conventions", conv);
+    cr_assert_str_eq(conv, "CF-1.8");
+    size_t cfg_len = 0;
+    cr_assert_eq(nc_inq_attlen(nc, NC_GLOBAL, "config", &cfg_len), NC_NOERR);
+    units_are(nc, "grad_f", "s3 cm-6 km-1");
+    units_are(nc, "div_P", "nPa km-1");
+    units_are(nc, "E_par", "mV m-1");
+    units_are(nc, "v_par", "km/s");
+    units_are(nc, "time", "s since");
+    double *dp = get(nc, "div_P", 9), *ref = get(nc, "reference_grad_P", 9), *size = get(nc, "tetra_size", 3);
+    double err[3];
+    for (int q = 0; q < 3; q++) {
+        double e = 0, m = 0;
+        for (int d = 0; d < 3; d++) {
+            e += (dp[3 * q + d] - ref[3 * q + d]) * (dp[3 * q + d] - ref[3 * q + d]);
+            m += ref[3 * q + d] * ref[3 * q + d];
+        }
+        err[q] = sqrt(e / m);
+        cr_assert(fabs(size[q] - 20.0 * (1 << q)) < 1e-9, "tetra_size %g", size[q]);
+    }
+    cr_assert(err[0] < 0.05, "div P error %g at 20 km", err[0]);
+    for (int q = 1; q < 3; q++)
+        cr_assert(fabs(err[q] / err[q - 1] / 2 - 1) < 0.25, "errors %g %g %g: not first order", err[0], err[1], err[2]);
+    free(dp);
+    free(ref);
+    free(size);
+    nc_close(nc);
+    helper_rm_rf(dir);
+}
+
+/* The TRACERS-like pair: the along-track derivative file; int ds f equals
+ * ds n to the regridding error of the FPI-like bins (measured 0.5 %: 3 %). */
+Test(gradient_cli, pair_gives_the_along_track_derivative)
+{
+    char dir[512], ini[700], out[16384], args[1600], text[1024];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(ini, sizeof ini, "%s/pair.ini", dir);
+    snprintf(text, sizeof text,
+             "[run]\ndir = %s\n\n[tetrahedron]\nsource = crescent\nshape = pair\ndirection = 1, 0, 0\n"
+             "separation = 20\ne_min = 10\ne_max = 30000\n\n[gradient]\nfigures = no\n",
+             dir);
+    helper_write_file(ini, text);
+    snprintf(args, sizeof args, "tetrahedron %s", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    snprintf(args, sizeof args, "gradient %s", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    char path[700];
+    snprintf(path, sizeof path, "%s/pair.gradient.nc", dir);
+    int nc, v;
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR);
+    cr_assert_eq(nc_inq_varid(nc, "ds_f", &v), NC_NOERR);
+    cr_assert_neq(nc_inq_varid(nc, "grad_f", &v), NC_NOERR, "a pair has no gradient");
+    double *dsn = get(nc, "ds_n", 1), *ids = get(nc, "int_ds_f", 1);
+    cr_assert(fabs(*ids / *dsn - 1) < 0.03, "int ds f %g, ds n %g", *ids, *dsn);
+    cr_assert(*dsn > 0, "the crescent's density rises along +x: ds n = %g", *dsn);
+    free(dsn);
+    free(ids);
+    nc_close(nc);
+    helper_rm_rf(dir);
+}
+
+/* Errors: exit status 2, the reason named, no output file. */
+Test(gradient_cli, bad_inputs_exit_2_and_write_nothing)
+{
+    char dir[512], ini[700], out[16384], args[1600], text[2048], gpath[800];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(ini, sizeof ini, "%s/g.ini", dir);
+    snprintf(gpath, sizeof gpath, "%s/v.gradient.nc", dir);
+    /* 1. a missing input */
+    snprintf(text, sizeof text, "[run]\ndir = %s\n[gradient]\ninput = %s/none.vdf.nc\nfigures = no\n", dir, dir);
+    helper_write_file(ini, text);
+    snprintf(args, sizeof args, "gradient %s", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "gradient.input") && strstr(out, "none.vdf.nc"), "%s", out);
+    /* 2. a planar tetrahedron: refused with the eigenvalues */
+    struct cr_vdf_set *s = cr_vdf_set_new(CR_VDF_SPHERICAL, 1, 4, 4, 4, 8, CR_MP, 1);
+    cr_assert_not_null(s);
+    const double r[4][3] = {{0, 0, 0}, {10, 0, 0}, {0, 10, 0}, {10, 10, 0}};
+    for (int a = 0; a < 4; a++) {
+        struct cr_vdf *v = s->v[a];
+        for (size_t i = 0; i < 4; i++) v->c[0][i] = 100.0 * (i + 1);
+        for (size_t j = 0; j < 4; j++) v->c[1][j] = 22.5 + 45.0 * j;
+        for (size_t k = 0; k < 8; k++) v->c[2][k] = 22.5 + 45.0 * k;
+        cr_vdf_default_edges(v);
+        for (size_t b = 0; b < 128; b++) v->f[b] = 1e-20;
+        for (int d = 0; d < 3; d++) {
+            s->pos[a * 3 + d] = r[a][d];
+            s->B[a * 3 + d] = d == 2 ? 10 : 0;
+        }
+    }
+    char vpath[700];
+    snprintf(vpath, sizeof vpath, "%s/v.vdf.nc", dir);
+    cr_assert_eq(cr_vdf_set_write(s, vpath, "test", NULL, &quiet), CR_OK);
+    snprintf(text, sizeof text, "[run]\ndir = %s\n[gradient]\ninput = %s\nfigures = no\n", dir, vpath);
+    helper_write_file(ini, text);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "eigenvalues") && strstr(out, "record 0"), "%s", out);
+    cr_assert(!cr_file_exists(gpath), "a refused input wrote %s", gpath);
+    /* the same file made valid (a regular tetrahedron) is accepted: the refusal was the geometry */
+    s->pos[3 * 3 + 2] = 10;
+    cr_assert_eq(cr_vdf_set_write(s, vpath, "test", NULL, &quiet), CR_OK);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(cr_file_exists(gpath));
+    remove(gpath);
+    cr_vdf_set_release(s);
+    /* 3. not the layout: a netCDF file without cusprate_layout */
+    int nc;
+    cr_assert_eq(nc_create(vpath, NC_CLOBBER | NC_NETCDF4, &nc), NC_NOERR);
+    nc_close(nc);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "cusprate_layout"), "%s", out);
+    cr_assert(!cr_file_exists(gpath));
+    /* 4. a key out of range names the key */
+    snprintf(args, sizeof args, "gradient %s gradient.nv=2", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "nv"), "%s", out);
+    helper_rm_rf(dir);
+}
