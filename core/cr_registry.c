@@ -11,6 +11,7 @@ extern const struct cr_key cr_flyby_keys[], cr_instrument_keys[];
 static const char *const sec_fly[] = {"run", "flyby", "instrument", "particles", "liouville", NULL};
 
 int cr_cmd_gradient(struct cr_cmd_ctx *ctx);
+int cr_bench_gradient(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_gradient_keys[];
 static const char *const sec_gradient[] = {"run", "gradient", NULL};
 
@@ -158,6 +159,8 @@ const struct cr_bench cr_benches[] = {
     {"flux", "field-line traces per second and one full topology map (dipole + 5 nT southward field)", cr_bench_flux},
     {"particles", "test-particle steps per second per core: Boris in the dipole and through D-grid MHD interpolation",
      cr_bench_particles},
+    {"gradient", "one four-spacecraft gradient of 32 x 16 x 32 FPI-like distributions onto a 32^3 grid, 1 and all threads",
+     cr_bench_gradient},
     {"mhd", "MHD core: cell-updates per second, 3-D HLLD + PLM + CT at 64^3 and 128^3, 1 and all threads",
      cr_bench_mhd},
     {NULL, NULL, NULL} /* sentinel: keep last */

@@ -131,6 +131,7 @@ static int record_mhd(struct run *R, size_t q, double t, const double centre[3],
     int nsc = S->nsc;
     size_t nb = S->v[0]->n[0] * S->v[0]->n[1] * S->v[0]->n[2];
     S->time[q] = t;
+    int below = 0;
     for (int a = 0; a < nsc; a++) {
         double x[3];
         for (int d = 0; d < 3; d++) {
@@ -138,20 +139,23 @@ static int record_mhd(struct run *R, size_t q, double t, const double centre[3],
             S->pos[(q * nsc + a) * 3 + d] = x[d] * CR_RE_KM;
         }
         struct cr_field_sample s;
-        if (mhd_at(R, t, x, &s) != CR_OK || s.inside) {
+        if (mhd_at(R, t, x, &s) != CR_OK) {
             cr_error(R->log, "tetrahedron: spacecraft %d at (%g, %g, %g) R_E, t = %g s is outside the MHD domain", a + 1,
                      x[0], x[1], x[2], t);
             return CR_ECONFIG;
         }
+        /* below the inner boundary (a low-altitude pair): the dipole, no MHD plasma */
+        below += s.inside;
         for (int d = 0; d < 3; d++) {
             S->B[(q * nsc + a) * 3 + d] = s.B[d];
-            S->U[(q * nsc + a) * 3 + d] = s.V[d];
+            S->U[(q * nsc + a) * 3 + d] = s.inside ? 0 : s.V[d];
         }
-        S->ref_n[q * nsc + a] = s.D;
-        S->ref_P[q * nsc + a] = s.P;
+        S->ref_n[q * nsc + a] = s.inside ? NAN : s.D;
+        S->ref_P[q * nsc + a] = s.inside ? NAN : s.P;
     }
     /* the MHD's grad P at the barycentre: central differences, step h R_E */
-    for (int d = 0; d < 3; d++) {
+    for (int d = 0; d < 3 && below; d++) S->ref_grad_P[q * 3 + d] = NAN;
+    for (int d = 0; d < 3 && !below; d++) {
         double xp[3] = {centre[0], centre[1], centre[2]}, xm[3] = {centre[0], centre[1], centre[2]};
         xp[d] += h;
         xm[d] -= h;
