@@ -40,8 +40,8 @@ const struct cr_key cr_tetrahedron_keys[] = {
      .max = 1e3, .min_count = 3, .max_count = 3, .doc = "barycentre of the spacecraft, SM (source = mhd)"},
     {.section = "tetrahedron", .name = "shape", .type = CR_KEY_CHOICE, .unit = "", .def = "regular",
      .choices = "regular|mms|pair",
-     .doc = "regular tetrahedron (cube axes along x, y, z), an irregular MMS-like one (elongation 0.12, planarity "
-            "0.15), or two spacecraft along `direction` (TRACERS-like pair: the along-track derivative)"},
+     .doc = "regular tetrahedron (cube axes along x, y, z), an irregular MMS-like one (elongation 0.05, planarity "
+            "0.03), or two spacecraft along `direction` (TRACERS-like pair: the along-track derivative)"},
     {.section = "tetrahedron", .name = "separation", .type = CR_KEY_REALS, .unit = "km", .def = "1000", .min = 1e-3,
      .max = 1e6, .min_count = 1, .max_count = 64,
      .doc = "mean inter-spacecraft distance; several values make a separation scan"},
