@@ -21,6 +21,7 @@
 #include "../core/cr_cli.h"
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
+#include "../core/cr_progress.h"
 #include "../core/cr_sys.h"
 #include "../core/cr_units.h"
 #include "../grids/cr_field_mhd.h"
@@ -317,6 +318,11 @@ int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx)
             R.set->v[0]->n[0], R.set->v[0]->n[1], R.set->v[0]->n[2],
             (size_t)nsc * R.set->v[0]->n[0] * R.set->v[0]->n[1] * R.set->v[0]->n[2]);
     double w0 = cr_wtime(), h = cr_config_real(cfg, "tetrahedron", "grad_step");
+    /* one progress line: over the records when there are several, else the tracer's own */
+    struct cr_progress_inp pin = {.label = "tetrahedron", .total = (double)nrec, .unit = "records", .log = log,
+                                  .force = nrec > 1 ? 0 : -1};
+    struct cr_progress *pg = cr_progress_new(&pin);
+    if (R.src_mhd && nrec > 1) R.lv.inp.progress = -1;
     for (long it = 0; it < ntimes && !rc; it++) {
         double t = ntimes > 1 ? t0 + (t1 - t0) * (double)it / (double)(ntimes - 1) : t0;
         for (size_t js = 0; js < nsep && !rc; js++) {
@@ -325,8 +331,10 @@ int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx)
             size_t q = (size_t)it * nsep + js;
             if (R.src_mhd) rc = record_mhd(&R, q, t, centre, off, h);
             else record_crescent(&R, q, t, off);
+            cr_progress_update(pg, (double)(q + 1), NULL);
         }
     }
+    cr_progress_release(pg);
     if (R.src_mhd) cr_liouville_setup_release(&R.lv);
     if (!rc) {
         char name[512], fname[600], path[4096];
