@@ -37,29 +37,38 @@ static void units_are(int nc, const char *name, const char *want)
     cr_assert(strncmp(u, want, strlen(want)) == 0, "%s units '%s', expected '%s'", name, u, want);
 }
 
+/* Write <dir>/<stem>.ini with `text`, run `cusprate tetrahedron` and
+ * `cusprate gradient` on it (both must succeed) and open the gradient file;
+ * out receives the tetrahedron command's output. */
+static int chain(const char *dir, const char *stem, const char *text, char *out, size_t nout)
+{
+    char ini[700], args[1600], path[700];
+    snprintf(ini, sizeof ini, "%s/%s.ini", dir, stem);
+    helper_write_file(ini, text);
+    snprintf(args, sizeof args, "tetrahedron %s", ini);
+    cr_assert_eq(helper_run_cli(args, out, nout), 0, "%s", out);
+    char out2[16384];
+    snprintf(args, sizeof args, "gradient %s", ini);
+    cr_assert_eq(helper_run_cli(args, out2, sizeof out2), 0, "%s", out2);
+    snprintf(path, sizeof path, "%s/%s.gradient.nc", dir, stem);
+    int nc;
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR, "%s", path);
+    return nc;
+}
+
 /* The crescent through both commands: div P against the exact kT dn/dx at
  * separations 20, 40, 80 km (rho = 160 km): the error of the linear estimate
  * is first order (ratio 2 per doubling within 25 %; the FPI-like bins'
  * quadrature error, ~0.4 %, is below it) and under 5 % at 20 km. */
 Test(gradient_cli, crescent_through_tetrahedron_and_gradient)
 {
-    char dir[512], ini[700], out[16384], args[1600];
+    char dir[512], out[16384], text[1024];
     cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
-    snprintf(ini, sizeof ini, "%s/cres.ini", dir);
-    char text[1024];
     snprintf(text, sizeof text,
              "[run]\ndir = %s\n\n[tetrahedron]\nsource = crescent\nshape = mms\nseparation = 20, 40, 80\n"
              "e_min = 10\ne_max = 30000\n\n[gradient]\nnv = 32\nfigures = no\n",
              dir);
-    helper_write_file(ini, text);
-    snprintf(args, sizeof args, "tetrahedron %s", ini);
-    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
-    snprintf(args, sizeof args, "gradient %s", ini);
-    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
-    char path[700];
-    snprintf(path, sizeof path, "%s/cres.gradient.nc", dir);
-    int nc;
-    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR, "%s", path);
+    int nc = chain(dir, "cres", text, out, sizeof out);
     char conv[64] = "";
     nc_get_att_text(nc, NC_GLOBAL, "Conventions", conv);
     cr_assert_str_eq(conv, "CF-1.8");
@@ -95,22 +104,13 @@ Test(gradient_cli, crescent_through_tetrahedron_and_gradient)
  * ds n to the regridding error of the FPI-like bins (measured 0.5 %: 3 %). */
 Test(gradient_cli, pair_gives_the_along_track_derivative)
 {
-    char dir[512], ini[700], out[16384], args[1600], text[1024];
+    char dir[512], out[16384], text[1024];
     cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
-    snprintf(ini, sizeof ini, "%s/pair.ini", dir);
     snprintf(text, sizeof text,
              "[run]\ndir = %s\n\n[tetrahedron]\nsource = crescent\nshape = pair\ndirection = 1, 0, 0\n"
              "separation = 20\ne_min = 10\ne_max = 30000\n\n[gradient]\nfigures = no\n",
              dir);
-    helper_write_file(ini, text);
-    snprintf(args, sizeof args, "tetrahedron %s", ini);
-    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
-    snprintf(args, sizeof args, "gradient %s", ini);
-    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
-    char path[700];
-    snprintf(path, sizeof path, "%s/pair.gradient.nc", dir);
-    int nc, v;
-    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR);
+    int nc = chain(dir, "pair", text, out, sizeof out), v;
     cr_assert_eq(nc_inq_varid(nc, "ds_f", &v), NC_NOERR);
     cr_assert_neq(nc_inq_varid(nc, "grad_f", &v), NC_NOERR, "a pair has no gradient");
     double *dsn = get(nc, "ds_n", 1), *ids = get(nc, "int_ds_f", 1);
@@ -241,26 +241,17 @@ static void write_sheath(const char *path)
  * MHD's own four-point estimate is exact (1e-9). Measured: 0.67 %. */
 Test(gradient_cli, virtual_tetrahedron_div_P_matches_the_mhd_grad_P_in_the_sheath)
 {
-    char dir[512], ini[700], out[16384], args[1600], text[2048], mhd[700];
+    char dir[512], out[16384], text[2048], mhd[700];
     cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
     snprintf(mhd, sizeof mhd, "%s/box.h5", dir);
     write_sheath(mhd);
-    snprintf(ini, sizeof ini, "%s/sheath.ini", dir);
     snprintf(text, sizeof text,
              "[run]\ndir = %s\n\n[particles]\nfield = mhd\nmhd_file = %s\nsw_density = 5\nsw_speed = 400\n\n"
              "[tetrahedron]\ncentre = 10, 0.3, -0.2\nshape = mms\nseparation = 1000\nt_start = 100\n\n"
              "[gradient]\nfigures = no\n",
              dir, mhd);
-    helper_write_file(ini, text);
-    snprintf(args, sizeof args, "tetrahedron %s", ini);
-    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    int nc = chain(dir, "sheath", text, out, sizeof out);
     cr_assert(strstr(out, "65536 of 65536 bins"), "every bin sits in the source: %s", out);
-    snprintf(args, sizeof args, "gradient %s", ini);
-    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
-    char path[700];
-    snprintf(path, sizeof path, "%s/sheath.gradient.nc", dir);
-    int nc;
-    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR);
     double *dp = get(nc, "div_P", 3), *ref = get(nc, "reference_grad_P", 3), *lin = get(nc, "reference_grad_P_linear", 3);
     const double want = 0.1 / CR_RE_KM;
     cr_assert(fabs(ref[0] / want - 1) < 1e-9 && fabs(lin[0] / want - 1) < 1e-9, "MHD grad P %g, linear %g, exact %g",
