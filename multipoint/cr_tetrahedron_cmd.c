@@ -311,7 +311,7 @@ int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx)
     snprintf(R.set->species, sizeof R.set->species, "proton");
     snprintf(R.set->coords, sizeof R.set->coords, "%s",
              R.src_mhd ? "SM (positions in km from Earth's centre)" : "crescent model frame: B along +z, edge normal +x");
-    snprintf(R.set->time_units, sizeof R.set->time_units, "s since 2000-01-01T00:00:00Z");
+    snprintf(R.set->time_units, sizeof R.set->time_units, "seconds since 2000-01-01T00:00:00Z");
     cr_info(log, "tetrahedron: %s source, %s, %zu separation(s) x %ld time(s), %zu x %zu x %zu bins per spacecraft "
                  "(%zu points per record)", R.src_mhd ? "MHD (backward Liouville)" : "crescent model",
             shape == 0 ? "regular tetrahedron" : shape == 1 ? "MMS-like tetrahedron" : "pair", nsep, ntimes,

@@ -25,7 +25,7 @@ struct cr_vdf_set *cr_vdf_set_new(enum cr_vdf_grid grid, size_t nt, int nsc, siz
     s->grid = grid;
     s->mass = mass;
     s->charge = charge;
-    snprintf(s->time_units, sizeof s->time_units, "s since 1970-01-01T00:00:00Z");
+    snprintf(s->time_units, sizeof s->time_units, "seconds since 1970-01-01T00:00:00Z");
     snprintf(s->coords, sizeof s->coords, "unknown");
     snprintf(s->species, sizeof s->species, "proton");
     s->v = cr_zalloc(nt * (size_t)nsc, sizeof *s->v);

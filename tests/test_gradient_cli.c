@@ -66,9 +66,16 @@ Test(gradient_cli, crescent_through_tetrahedron_and_gradient)
     cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
     snprintf(text, sizeof text,
              "[run]\ndir = %s\n\n[tetrahedron]\nsource = crescent\nshape = mms\nseparation = 20, 40, 80\n"
-             "e_min = 10\ne_max = 30000\n\n[gradient]\nnv = 32\nfigures = no\n",
+             "e_min = 10\ne_max = 30000\n\n[gradient]\nnv = 32\nfigures = yes\n",
              dir);
     int nc = chain(dir, "cres", text, out, sizeof out);
+    /* the figures of tools/plot_gradient.py (make deps installs matplotlib) */
+    static const char *const figs[] = {"gradient_0.png", "gradient_2.png", "terms.png", "separation.png"};
+    for (size_t k = 0; k < sizeof figs / sizeof figs[0]; k++) {
+        char png[800];
+        snprintf(png, sizeof png, "%s/cres_figures/%s", dir, figs[k]);
+        cr_assert(cr_file_exists(png), "%s not drawn", png);
+    }
     char conv[64] = "";
     nc_get_att_text(nc, NC_GLOBAL, "Conventions", conv);
     cr_assert_str_eq(conv, "CF-1.8");
@@ -78,7 +85,7 @@ Test(gradient_cli, crescent_through_tetrahedron_and_gradient)
     units_are(nc, "div_P", "nPa km-1");
     units_are(nc, "E_par", "mV m-1");
     units_are(nc, "v_par", "km/s");
-    units_are(nc, "time", "s since");
+    units_are(nc, "time", "seconds since");
     double *dp = get(nc, "div_P", 9), *ref = get(nc, "reference_grad_P", 9), *size = get(nc, "tetra_size", 3);
     double err[3];
     for (int q = 0; q < 3; q++) {
