@@ -54,7 +54,7 @@ CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPTFLAGS) $(OMPFLAGS) $(SA
 LDFLAGS_ALL := $(OMPFLAGS) $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL := $(PKG_LIBS) -lm
 
-MODULES  := core grids mhd particles spacecraft multipoint reconnection
+MODULES  := core grids mhd magnetosphere particles spacecraft multipoint reconnection
 LIB_SRC  := $(filter-out core/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 TEST_SRC := $(wildcard tests/*.c)

@@ -65,7 +65,7 @@ const struct cr_command cr_commands[] = {
     {"wind", "FILE.ini", "write an idealized solar-wind driver (GEM-2009 baseline, spin-up and ramps)",
      "Builds the driver of the [wind] section (steady n, V, T, B after a spin-up with IMF Bz = spinup_bz and a "
      "linear ramp; optional further Bz steps) and writes <run>/wind.txt (columns time[s] n[cm^-3] vx vy vz[km/s] "
-     "T[K] bx by bz[nT]) and, with bcwind = yes, <run>/bcwind.h5 in the GAMERA layout (see mhd/README_magnetosphere.md).",
+     "T[K] bx by bz[nT]) and, with bcwind = yes, <run>/bcwind.h5 in the GAMERA layout (see magnetosphere/README.md).",
      sec_wind, 1, cr_cmd_wind},
     {"mhd", "FILE.ini", "run an MHD problem (verification set-ups or the magnetosphere); write mhd.h5 + mhd.xmf",
      "Runs the [problem] set-up (Brio-Wu, Ryu-Jones 2a, shock tube, linear waves, Orszag-Tang, field loop, blast wave, "

@@ -1,7 +1,9 @@
-/* cr_mhd_cmd.c — `cusprate mhd FILE.ini` (a verification problem from the
- * problem table on the [grid] grid, written to <run>/mhd.h5 + mhd.xmf, and a
- * CSV profile for 1-D problems), the [mhd] and [problem] configuration keys,
- * and `cusprate bench mhd`. */
+/* cr_mhd_cmd.c — the solver's side of `cusprate mhd FILE.ini`: a
+ * verification problem from the problem table on the [grid] grid, written to
+ * <run>/mhd.h5 + mhd.xmf, and a CSV profile for 1-D problems; the [mhd] and
+ * [problem] configuration keys; the solver's part of `cusprate bench mhd`.
+ * The command itself (which also runs the global magnetosphere) is
+ * ../magnetosphere/cr_msphere_cmd.c: the solver knows no application. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,6 @@
 #include "cr_mhd.h"
 #include "cr_mhd_io.h"
 #include "cr_mhd_problem.h"
-#include "cr_msphere.h"
 
 int cr_grid_spec_from_config(const struct cr_config *cfg, struct cr_grid_spec *spec, const struct cr_log *log);
 
@@ -168,12 +169,11 @@ static int par_from_config(const struct cr_config *cfg, const char *name, struct
     return CR_OK;
 }
 
-int cr_cmd_mhd(struct cr_cmd_ctx *ctx)
+int cr_mhd_problem_cmd(struct cr_cmd_ctx *ctx)
 {
     const struct cr_config *cfg = ctx->cfg;
     const struct cr_log *log = ctx->log;
     const char *pname = cr_config_choice_name(cfg, "problem", "name");
-    if (!strcmp(pname, "magnetosphere")) return cr_msphere_cmd(ctx); /* global magnetosphere: mhd/cr_msphere.h */
     const struct cr_mhd_problem *pb = cr_mhd_problem_find(pname);
     if (!pb) {
         cr_error(log, "mhd: unknown problem '%s' (allowed: %s)", pname, cr_mhd_problem_choices());
@@ -382,7 +382,7 @@ static int bench_lfm(const struct cr_config *cfg, const struct cr_log *log, int 
     return rc;
 }
 
-int cr_bench_mhd(struct cr_cmd_ctx *ctx)
+int cr_mhd_bench_solver(struct cr_cmd_ctx *ctx)
 {
     const struct cr_config *cfg = ctx->cfg;
     struct cr_log quiet = *ctx->log;
@@ -415,6 +415,5 @@ int cr_bench_mhd(struct cr_cmd_ctx *ctx)
     }
     cr_set_threads(all);
     printf("  peak memory: %.0f MiB\n", cr_peak_rss_mib());
-    if (!rc) rc = cr_bench_msphere(ctx); /* the D-grid magnetosphere (mhd/cr_msphere_run.c) */
     return rc;
 }

@@ -63,4 +63,11 @@ int cr_mhd_linwave_period(const struct cr_grid *g, const struct cr_mhd_problem_p
  * whole number of periods) and their RMS (Athena++'s measure). */
 int cr_mhd_linwave_error(struct cr_mhd *m, const struct cr_mhd_problem_par *p, double l1[8], double *rms);
 
+/* `cusprate mhd` for a verification problem (any [problem] name the table
+ * holds), and the solver's cases of `cusprate bench mhd`; the command itself
+ * dispatches from ../magnetosphere/cr_msphere_cmd.c. */
+struct cr_cmd_ctx;
+int cr_mhd_problem_cmd(struct cr_cmd_ctx *ctx);
+int cr_mhd_bench_solver(struct cr_cmd_ctx *ctx);
+
 #endif

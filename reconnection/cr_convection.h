@@ -1,7 +1,7 @@
 /* cr_convection.h — poleward convection speed of the field lines at a
  * low-altitude satellite, from the ionospheric potential that the
  * magnetosphere run wrote with every slice (mhd.h5, Step#N/Ionosphere:
- * mlat [deg], mlt [h], Potential [kV], attribute r_iono [R_E]; mhd/README_msphere.md).
+ * mlat [deg], mlt [h], Potential [kV], attribute r_iono [R_E]; magnetosphere/README.md).
  *
  * For the convection-corrected Lockwood & Smith (1992) rate
  * E_i = B_s (V_c - U) / (1 + X) (REFERENCES.md section 5), V_c is the speed

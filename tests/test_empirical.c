@@ -1,4 +1,4 @@
-/* test_empirical.c — empirical reference models (mhd/cr_empirical.h)
+/* test_empirical.c — empirical reference models (magnetosphere/cr_empirical.h)
  * against the GEM-2009 baseline numbers of REFERENCES.md section 2 and the
  * limits of the formulas. Baseline: n = 5 cm^-3, V = 400 km/s, T = 1e5 K,
  * Bz = -5 nT. */
@@ -8,7 +8,7 @@
 
 #include "../core/cr_common.h"
 #include "../core/cr_units.h"
-#include "../mhd/cr_empirical.h"
+#include "../magnetosphere/cr_empirical.h"
 
 static const struct cr_emp_sw baseline = {.n = 5, .v = {-400, 0, 0}, .temp = 1e5, .b = {0, 0, -5}};
 

@@ -1,5 +1,5 @@
 /* test_ionosphere.c — verification of the electrostatic ionosphere
- * (mhd/cr_ionosphere.h): manufactured solutions with measured second-order
+ * (magnetosphere/cr_ionosphere.h): manufactured solutions with measured second-order
  * convergence (vertical field; dip tensor with Hall and non-uniform
  * conductance through the GMRES path), a closed-form Region-1 solution and its
  * cross-polar-cap potential and sign, flux-tube conservation of the FAC
@@ -16,7 +16,7 @@
 #include "../core/cr_h5.h"
 #include "../core/cr_units.h"
 #include "../grids/cr_field.h"
-#include "../mhd/cr_ionosphere.h"
+#include "../magnetosphere/cr_ionosphere.h"
 #include "helpers.h"
 
 static struct cr_log quiet = {.level = CR_LEVEL_ERROR, .no_timestamps = 1};

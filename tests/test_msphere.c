@@ -1,4 +1,4 @@
-/* test_msphere.c — the global magnetosphere set-up (mhd/cr_msphere.h) on a
+/* test_msphere.c — the global magnetosphere set-up (magnetosphere/cr_msphere.h) on a
  * tiny LFM grid (16 x 12 x 16 cells, a few seconds of simulated time per
  * test):
  *  - the run stays finite and div B stays at round-off (constrained
@@ -32,7 +32,7 @@
 #include "../core/cr_units.h"
 #include "../grids/cr_field.h"
 #include "../mhd/cr_checkpoint.h"
-#include "../mhd/cr_msphere.h"
+#include "../magnetosphere/cr_msphere.h"
 #include "helpers.h"
 #include "test_mhd_common.h"
 

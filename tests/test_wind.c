@@ -1,4 +1,4 @@
-/* test_wind.c — the solar-wind driver (mhd/cr_wind.h): round trips of our
+/* test_wind.c — the solar-wind driver (magnetosphere/cr_wind.h): round trips of our
  * text format and of GAMERA's bcwind.h5, interpolation exact for
  * piecewise-linear input, the planar-front delay, ramps of the idealized
  * GEM-2009 driver as specified, the `cusprate wind` command, and bad files
@@ -15,7 +15,7 @@
 #include "../core/cr_config.h"
 #include "../core/cr_h5.h"
 #include "../core/cr_units.h"
-#include "../mhd/cr_wind.h"
+#include "../magnetosphere/cr_wind.h"
 #include "helpers.h"
 
 static struct cr_log quiet = {.level = CR_LEVEL_ERROR, .no_timestamps = 1};

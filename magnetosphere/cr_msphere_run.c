@@ -44,9 +44,9 @@
 #include "../core/cr_progress.h"
 #include "../core/cr_sys.h"
 #include "../core/cr_units.h"
-#include "cr_checkpoint.h"
+#include "../mhd/cr_checkpoint.h"
 #include "cr_empirical.h"
-#include "cr_mhd_io.h"
+#include "../mhd/cr_mhd_io.h"
 #include "cr_msphere_priv.h"
 
 struct sched {

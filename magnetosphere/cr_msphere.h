@@ -4,7 +4,7 @@
  * shell, and the inner boundary coupled to the electrostatic ionosphere
  * (cr_ionosphere.h). `cusprate mhd FILE.ini` with `[mhd] problem =
  * magnetosphere` runs it (cr_msphere_run.c): slices in mhd.h5, checkpoints,
- * restart, progress and per-slice summaries. See mhd/README_msphere.md.
+ * restart, progress and per-slice summaries. See magnetosphere/README.md.
  *
  * Code units (GAMERA's normalisation, so the numbers stay O(1); mu0 = 1):
  *   length   L0 = 1 R_E = 6371.2 km
@@ -52,7 +52,7 @@
 #include "../core/cr_log.h"
 #include "../grids/cr_grid.h"
 #include "cr_ionosphere.h"
-#include "cr_mhd.h"
+#include "../mhd/cr_mhd.h"
 #include "cr_wind.h"
 
 /* GAMERA's code units (see above) in the solver's units struct (cr_mhd_units_physical). */

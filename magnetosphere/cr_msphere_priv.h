@@ -1,6 +1,6 @@
 /* cr_msphere_priv.h — the magnetosphere object's body and the functions
  * shared by its source files (set-up, boundaries, run driver). Not for use
- * outside mhd/cr_msphere*.c. */
+ * outside the cr_msphere*.c files. */
 #ifndef CR_MSPHERE_PRIV_H
 #define CR_MSPHERE_PRIV_H
 
