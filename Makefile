@@ -76,6 +76,17 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC  $<  [$(BUILD)]"
 	@$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+# The version object records the commit and build flags: rebuild it whenever
+# they change (a stamp rewritten only when its text differs), or every file
+# written would name a stale commit.
+VERSION_STAMP := $(BUILD)/version.stamp
+$(VERSION_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(GIT_HASH) $(BUILD_FLAGS_TEXT)' | cmp -s - $@ || echo '$(GIT_HASH) $(BUILD_FLAGS_TEXT)' > $@
+$(BUILD)/obj/core/cr_version.o: $(VERSION_STAMP)
+.PHONY: FORCE
+FORCE:
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
