@@ -135,6 +135,26 @@ static int run_command(const struct cr_command *c, int argc, char **argv, struct
         free(pos);
         return 2;
     }
+    /* every other argument must be a section.key=value override: a mistyped
+       one is refused, never dropped */
+    int max_pos = c->needs_file ? 0 : 1;
+    if (npos > max_pos) {
+        const char *a = pos[max_pos];
+        int k = max_pos + 1 < npos ? max_pos + 1 : -1;
+        if (strchr(a, '=') || strchr(a, ':'))
+            cr_error(log, "cusprate %s: '%s' is not an override: write section.key=value (a key of `cusprate keys`, "
+                          "no spaces around '=')", c->name, a);
+        else if (k > 0 && !strcmp(pos[k], "="))
+            cr_error(log, "cusprate %s: '%s = ...': write overrides without spaces, as %s=VALUE", c->name, a, a);
+        else if (strstr(a, ".ini"))
+            cr_error(log, "cusprate %s: a second parameter file '%s' (one FILE.ini; override keys as "
+                          "section.key=value)", c->name, a);
+        else
+            cr_error(log, "cusprate %s: unexpected argument '%s' (usage: cusprate %s %s [section.key=value ...])",
+                     c->name, a, c->name, c->args);
+        free(pos);
+        return 2;
+    }
     struct cr_config *cfg = cr_config_new_all(log);
     if (!cfg) { free(pos); return 1; }
     int rc = CR_OK;

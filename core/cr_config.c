@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "cr_common.h"
 
@@ -376,6 +377,7 @@ struct load_ctx {
     size_t pos;
     int line;           /* lines read so far */
     int too_long;       /* line number of an over-long line */
+    int indented;       /* the line just read starts with white space (a list continuation) */
     int err_line;       /* first error line */
     char err[1024];     /* first error message */
     char last_section[128];
@@ -419,6 +421,7 @@ static char *reader(char *buf, int num, void *stream)
         }
     }
     c->line++;
+    c->indented = buf[0] == ' ' || buf[0] == '\t';
     return r;
 }
 
@@ -452,8 +455,9 @@ static int handler(void *user, const char *section, const char *name, const char
                 section, keys);
         return 0;
     }
+    /* only an indented line continues a list; `key = ...` written again is the key given twice */
     int continuation = !strcmp(c->last_section, section) && !strcmp(c->last_name, name) && e->line > 0 &&
-                       e->set == 1 && e->load == c->load;
+                       e->set == 1 && e->load == c->load && c->indented;
     if (e->line > 0 && e->set == 1 && e->load == c->load && !(continuation && e->key->type == CR_KEY_REALS)) {
         set_err(c, "%s:%d: key '%s.%s' given twice (first at line %d)", c->name, c->line, section, name,
                 e->line);
@@ -521,6 +525,14 @@ int cr_config_load(struct cr_config *cfg, const char *path)
     FILE *fp = fopen(path, "r");
     if (!fp) {
         cr_error(cfg->log, "%s: cannot open configuration file: %s", path, strerror(errno));
+        return CR_ECONFIG;
+    }
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        /* a folder opens for reading on Linux and reads as an empty file
+           (pipes and /dev/null stay allowed) */
+        cr_error(cfg->log, "%s: a folder, not a configuration file", path);
+        fclose(fp);
         return CR_ECONFIG;
     }
     char *dir = dir_of(path);

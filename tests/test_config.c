@@ -237,6 +237,52 @@ Test(cli, bad_input_classes_exit_2)
     helper_rm_rf(dir);
 }
 
+/* Every argument after FILE.ini is a section.key=value override or an
+ * error: mistyped overrides are refused with a hint, never dropped; a
+ * folder is not a parameter file; a list key written twice is the key
+ * given twice (only indented lines continue a list). Exit 2, nothing
+ * written. */
+Test(cli, mistyped_overrides_and_repeated_list_keys_are_refused)
+{
+    char dir[256], ini[512], out[8192], cmd[2048];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(ini, sizeof ini, "%s/w.ini", dir);
+    helper_write_file(ini, "[wind]\nbz = -5\n");
+    struct {
+        const char *args, *want;
+    } cases[] = {
+        {"wind.bz = -10", "without spaces"},
+        {"wind.bz:-10", "not an override"},
+        {"n=5", "not an override"},
+        {"wind.n", "unexpected argument 'wind.n'"},
+        {"other.ini", "second parameter file"},
+    };
+    for (size_t c = 0; c < CR_ARRAY_LEN(cases); c++) {
+        snprintf(cmd, sizeof cmd, "config %s run.dir=%s/out %s", ini, dir, cases[c].args);
+        int st = helper_run_cli(cmd, out, sizeof out);
+        cr_assert_eq(st, 2, "'%s': exit %d: %s", cases[c].args, st, out);
+        cr_assert(strstr(out, cases[c].want), "'%s': message lacks '%s': %s", cases[c].args, cases[c].want, out);
+    }
+    snprintf(cmd, sizeof cmd, "config %s", dir);
+    cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 2, "a folder as FILE.ini: %s", out);
+    cr_assert(strstr(out, "a folder"), "%s", out);
+    /* a list key twice: refused with both lines; an indented continuation appends */
+    helper_write_file(ini, "[wind]\nbz_steps = -10\nbz_steps = -20\n");
+    snprintf(cmd, sizeof cmd, "config %s", ini);
+    cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, ":3: key 'wind.bz_steps' given twice (first at line 2)"), "%s", out);
+    helper_write_file(ini, "[wind]\nbz_steps = -10\n    -20\n");
+    static char all[1 << 19]; /* the whole resolved configuration */
+    cr_assert_eq(helper_run_cli(cmd, all, sizeof all), 0, "%s", all);
+    const char *line = strstr(all, "\nbz_steps ");
+    cr_assert(line && strstr(line, "-10, -20"), "bz_steps not -10, -20");
+    char outdir[512];
+    snprintf(outdir, sizeof outdir, "%s/out", dir);
+    struct stat sb;
+    cr_assert(stat(outdir, &sb) != 0, "a refused command created %s", outdir);
+    helper_rm_rf(dir);
+}
+
 Test(cli, version_help_and_config_print)
 {
     char out[65536];
