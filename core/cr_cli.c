@@ -4,10 +4,14 @@
  * (0 ok, 2 configuration or input error, 1 other failure). */
 #include "cr_cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -47,10 +51,44 @@ void cr_run_dir_resolve(const struct cr_config *cfg, const char *ini_path, char 
     snprintf(buf, n, "out/%s", stem);
 }
 
+/* Take the run folder's lock (once per process). */
+static int lock_run_dir(const struct cr_cmd_ctx *ctx)
+{
+    if (ctx->run_lock && *ctx->run_lock >= 0) return CR_OK;
+    char path[4200];
+    if (cr_path_join(path, sizeof path, ctx->run_dir, ".cusprate.lock")) return CR_EIO;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        cr_error(ctx->log, "%s: cannot create the run folder's lock: %s", path, strerror(errno));
+        return CR_EIO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char who[256] = "";
+        ssize_t k = pread(fd, who, sizeof who - 1, 0);
+        who[k > 0 ? k : 0] = '\0';
+        char *nl = strchr(who, '\n');
+        if (nl) *nl = '\0';
+        long pid = strtol(who, NULL, 10);
+        close(fd);
+        if (pid == (long)getpid()) return CR_OK; /* this process holds it through another context */
+        cr_error(ctx->log, "%s is in use by another cusprate (%s): two runs writing into one folder would "
+                           "delete each other's files; wait for it or give another [run] dir", ctx->run_dir,
+                 who[0] ? who : "holder unknown");
+        return CR_ECONFIG;
+    }
+    char line[300];
+    int len = snprintf(line, sizeof line, "%ld %s\n", (long)getpid(), ctx->ini_path ? ctx->ini_path : "");
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)len, 0) != len)
+        cr_warn(ctx->log, "%s: could not record the holder", path);
+    if (ctx->run_lock) *ctx->run_lock = fd; /* kept open until the process ends */
+    return CR_OK;
+}
+
 int cr_run_path(const struct cr_cmd_ctx *ctx, const char *name, char *buf, size_t n)
 {
     int rc = cr_mkdir_p(ctx->run_dir, ctx->log);
     if (rc) return rc;
+    if ((rc = lock_run_dir(ctx))) return rc;
     if (cr_path_join(buf, n, ctx->run_dir, name)) {
         cr_error(ctx->log, "%s/%s: path too long", ctx->run_dir, name);
         return CR_EIO;
@@ -172,10 +210,12 @@ static int run_command(const struct cr_command *c, int argc, char **argv, struct
     long threads = cr_config_int(cfg, "run", "threads");
     if (threads > 0) omp_set_num_threads((int)threads);
 #endif
-    struct cr_cmd_ctx ctx = {.cfg = cfg, .log = log, .ini_path = ini, .argc = npos, .argv = pos};
+    int run_lock = -1;
+    struct cr_cmd_ctx ctx = {.cfg = cfg, .log = log, .ini_path = ini, .argc = npos, .argv = pos, .run_lock = &run_lock};
     cr_run_dir_resolve(cfg, ini, ctx.run_dir, sizeof ctx.run_dir);
     rc = c->run(&ctx);
     if (rc) cr_error(log, "cusprate %s: failed (%s)", c->name, cr_status_name(rc));
+    if (run_lock >= 0) close(run_lock); /* releases the folder */
     cr_config_release(cfg);
     free(pos);
     return cr_status_exit_code(rc);

@@ -18,6 +18,8 @@ struct cr_cmd_ctx {
     int argc;                /* positional arguments after COMMAND [FILE] */
     char **argv;
     char run_dir[4096];      /* [run] dir resolved (not yet created) */
+    int *run_lock;           /* the run folder's lock descriptor (-1 until taken; see cr_run_path), shared by
+                                the contexts copied from this one (the pipeline's stages); may be NULL */
 };
 
 struct cr_command {
@@ -45,7 +47,11 @@ struct cr_config *cr_config_new_all(const struct cr_log *log);
 /* The run folder: [run] dir, or "out/<ini stem>" (or "out/run") when unset. */
 void cr_run_dir_resolve(const struct cr_config *cfg, const char *ini_path, char *buf, size_t n);
 
-/* Create the run folder; writes <run_dir>/<name> path into buf. */
+/* Create the run folder; writes <run_dir>/<name> path into buf. The first
+ * call takes the folder's lock (<run_dir>/.cusprate.lock, flock, with this
+ * process's PID and command): a second cusprate writing into the same folder
+ * is refused (CR_ECONFIG) naming the holder, so two runs never delete each
+ * other's files. The kernel drops the lock when the process ends. */
 int cr_run_path(const struct cr_cmd_ctx *ctx, const char *name, char *buf, size_t n);
 
 /* Benchmarks: `cusprate bench NAME`. */

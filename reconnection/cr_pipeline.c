@@ -336,7 +336,8 @@ int cr_cmd_pipeline(struct cr_cmd_ctx *ctx)
     }
     if (want[ST_FLY] && flybys.n == 0)
         cr_warn(log, "pipeline: no flyby files in pipeline.flybys: the fly stage has nothing to do");
-    if ((rc = cr_mkdir_p(ctx->run_dir, log))) {
+    char lockpath[4200];
+    if ((rc = cr_run_path(ctx, ".cusprate.lock", lockpath, sizeof lockpath))) { /* the folder is ours for the run */
         plist_free(&flybys);
         return rc;
     }

@@ -2,9 +2,11 @@
  * handling of bad input: every class of error names the file, line and key,
  * exits with status 2 and writes nothing. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -280,6 +282,33 @@ Test(cli, mistyped_overrides_and_repeated_list_keys_are_refused)
     snprintf(outdir, sizeof outdir, "%s/out", dir);
     struct stat sb;
     cr_assert(stat(outdir, &sb) != 0, "a refused command created %s", outdir);
+    helper_rm_rf(dir);
+}
+
+/* Two cusprate processes never write into one run folder: while another
+ * process holds the folder's lock (here the test itself, as PID 4242) a
+ * command that would write there exits 2 naming the holder and writes
+ * nothing; once the lock is released the same command runs. */
+Test(cli, a_busy_run_folder_is_refused)
+{
+    char dir[256], ini[512], out[8192], cmd[2048], lock[600], grid[600];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(ini, sizeof ini, "%s/g.ini", dir);
+    helper_write_file(ini, "[grid]\nkind = cartesian\nni = 4\nnj = 4\nnk = 4\n");
+    snprintf(lock, sizeof lock, "%s/.cusprate.lock", dir);
+    snprintf(grid, sizeof grid, "%s/grid.h5", dir);
+    int fd = open(lock, O_RDWR | O_CREAT, 0644);
+    cr_assert(fd >= 0);
+    cr_assert_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+    cr_assert_eq(write(fd, "4242 other.ini\n", 15), 15);
+    snprintf(cmd, sizeof cmd, "grid %s run.dir=%s", ini, dir);
+    cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "in use") && strstr(out, "4242 other.ini"), "%s", out);
+    struct stat sb;
+    cr_assert(stat(grid, &sb) != 0, "a refused command wrote %s", grid);
+    close(fd); /* released */
+    cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(stat(grid, &sb) == 0, "grid.h5 not written after the release");
     helper_rm_rf(dir);
 }
 
