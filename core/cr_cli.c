@@ -51,12 +51,11 @@ void cr_run_dir_resolve(const struct cr_config *cfg, const char *ini_path, char 
     snprintf(buf, n, "out/%s", stem);
 }
 
-/* Take the run folder's lock (once per process). */
-static int lock_run_dir(const struct cr_cmd_ctx *ctx)
+int cr_run_lock(const struct cr_cmd_ctx *ctx, const char *dir)
 {
     if (ctx->run_lock && *ctx->run_lock >= 0) return CR_OK;
     char path[4200];
-    if (cr_path_join(path, sizeof path, ctx->run_dir, ".cusprate.lock")) return CR_EIO;
+    if (cr_path_join(path, sizeof path, dir, ".cusprate.lock")) return CR_EIO;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         cr_error(ctx->log, "%s: cannot create the run folder's lock: %s", path, strerror(errno));
@@ -72,7 +71,7 @@ static int lock_run_dir(const struct cr_cmd_ctx *ctx)
         close(fd);
         if (pid == (long)getpid()) return CR_OK; /* this process holds it through another context */
         cr_error(ctx->log, "%s is in use by another cusprate (%s): two runs writing into one folder would "
-                           "delete each other's files; wait for it or give another [run] dir", ctx->run_dir,
+                           "delete each other's files; wait for it or give another [run] dir", dir,
                  who[0] ? who : "holder unknown");
         return CR_ECONFIG;
     }
@@ -88,7 +87,7 @@ int cr_run_path(const struct cr_cmd_ctx *ctx, const char *name, char *buf, size_
 {
     int rc = cr_mkdir_p(ctx->run_dir, ctx->log);
     if (rc) return rc;
-    if ((rc = lock_run_dir(ctx))) return rc;
+    if ((rc = cr_run_lock(ctx, ctx->run_dir))) return rc;
     if (cr_path_join(buf, n, ctx->run_dir, name)) {
         cr_error(ctx->log, "%s/%s: path too long", ctx->run_dir, name);
         return CR_EIO;

@@ -54,6 +54,12 @@ void cr_run_dir_resolve(const struct cr_config *cfg, const char *ini_path, char 
  * other's files. The kernel drops the lock when the process ends. */
 int cr_run_path(const struct cr_cmd_ctx *ctx, const char *name, char *buf, size_t n);
 
+/* Take the lock of an existing folder `dir` a command writes into (what
+ * cr_run_path does for the run folder; for commands whose output folder is
+ * resolved otherwise). Once per process; CR_ECONFIG when another process
+ * holds it. */
+int cr_run_lock(const struct cr_cmd_ctx *ctx, const char *dir);
+
 /* Benchmarks: `cusprate bench NAME`. */
 struct cr_bench {
     const char *name;

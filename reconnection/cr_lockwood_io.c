@@ -988,6 +988,12 @@ int cr_cmd_rate(struct cr_cmd_ctx *ctx)
             rc = CR_EIO;
             break;
         }
+        char folder[4096];
+        snprintf(folder, sizeof folder, "%s", out);
+        char *slash = strrchr(folder, '/');
+        if (slash) *slash = '\0';
+        else snprintf(folder, sizeof folder, ".");
+        if ((rc = cr_run_lock(ctx, folder))) break; /* the folder it writes into */
         rc = rate_one(inputs[k], out, ctx->run_dir, &o, cfg, ctx->log);
     }
     cr_lw_free_list(inputs);

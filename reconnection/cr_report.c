@@ -770,6 +770,7 @@ int cr_cmd_report(struct cr_cmd_ctx *ctx)
         rc = build_row(w, &fx, conv, width, iono_alt, b_e, log);
     }
     if (!rc) rc = cr_mkdir_p(outdir, log);
+    if (!rc) rc = cr_run_lock(ctx, ctx->run_dir); /* report/ lies in the run folder */
     snprintf(path, sizeof path, "%s/comparison.nc", outdir);
     if (!rc) rc = write_comparison_nc(path, rows, nrow, &fx, conv, width, flux_path, cfg, log);
 

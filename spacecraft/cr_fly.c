@@ -383,6 +383,7 @@ static int fly_backward(struct cr_cmd_ctx *ctx, const char *run, const char *out
             (long)cr_orbit_nsamples(orb) * cr_instrument_nchannel(ins) * lv.samples,
             lv.inp.source == CR_LV_SRC_RELEASE ? "release" : "sheath", cr_max_threads());
     rc = cr_mkdir_p(out_dir, log);
+    if (!rc) rc = cr_run_lock(ctx, out_dir);
     for (int sc = 1; sc <= (sep > 0 ? 2 : 1) && rc == CR_OK; sc++) {
         struct cr_spectrogram_bw_inp bi = {
             .orbit = orb, .instrument = ins, .tracer = &lv.inp, .time_offset = sc == 2 ? sep : 0.0,
@@ -503,6 +504,7 @@ int cr_cmd_fly(struct cr_cmd_ctx *ctx)
             cr_instrument_name(ins), cr_instrument_nchannel(ins), cr_orbit_nsamples(orb), cr_orbit_step_time(orb), speed,
             sep > 0 ? "pair" : "single spacecraft");
     rc = cr_mkdir_p(out_dir, log);
+    if (!rc) rc = cr_run_lock(ctx, out_dir);
     if (rc) goto done;
     char *iini = cr_config_to_ini(icfg);
     for (int sc = 1; sc <= (sep > 0 ? 2 : 1) && rc == CR_OK; sc++) {
