@@ -4,13 +4,16 @@
  * (0 ok, 2 configuration or input error, 1 other failure). */
 #include "cr_cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gsl/gsl_errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -51,6 +54,49 @@ void cr_run_dir_resolve(const struct cr_config *cfg, const char *ini_path, char 
     snprintf(buf, n, "out/%s", stem);
 }
 
+/* ".NAME.tmp.PID" (core/cr_file.h cr_tmp_name): the PID, else 0 */
+static long tmp_owner(const char *name)
+{
+    if (name[0] != '.') return 0;
+    const char *t = strstr(name, ".tmp.");
+    if (!t || t == name) return 0;
+    const char *p = t + 5;
+    while (strstr(p, ".tmp.")) { /* the last ".tmp." */
+        t = strstr(p, ".tmp.");
+        p = t + 5;
+    }
+    if (!*p) return 0;
+    for (const char *q = p; *q; q++)
+        if (*q < '0' || *q > '9') return 0;
+    return strtol(p, NULL, 10);
+}
+
+/* With the folder's lock held no other cusprate writes there: temporaries of
+ * processes that no longer exist are what killed runs left; remove them (in
+ * the folder and its subfolders one level down). */
+static void remove_dead_temporaries(const char *dir, int depth, const struct cr_log *log)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char path[4400];
+        if (cr_path_join(path, sizeof path, dir, e->d_name)) continue;
+        struct stat sb;
+        if (lstat(path, &sb) != 0) continue;
+        if (S_ISDIR(sb.st_mode)) {
+            if (depth > 0) remove_dead_temporaries(path, depth - 1, log);
+            continue;
+        }
+        long pid = tmp_owner(e->d_name);
+        if (pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to judge */
+        if (unlink(path) == 0) cr_info(log, "removed %s, a temporary file left by a killed run (process %ld)", path, pid);
+    }
+    closedir(d);
+}
+
 int cr_run_lock(const struct cr_cmd_ctx *ctx, const char *dir)
 {
     if (ctx->run_lock && *ctx->run_lock >= 0) return CR_OK;
@@ -80,6 +126,7 @@ int cr_run_lock(const struct cr_cmd_ctx *ctx, const char *dir)
     if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)len, 0) != len)
         cr_warn(ctx->log, "%s: could not record the holder", path);
     if (ctx->run_lock) *ctx->run_lock = fd; /* kept open until the process ends */
+    remove_dead_temporaries(dir, 1, ctx->log);
     return CR_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../core/cr_cli.h"
@@ -288,7 +289,8 @@ Test(cli, mistyped_overrides_and_repeated_list_keys_are_refused)
 /* Two cusprate processes never write into one run folder: while another
  * process holds the folder's lock (here the test itself, as PID 4242) a
  * command that would write there exits 2 naming the holder and writes
- * nothing; once the lock is released the same command runs. */
+ * nothing; once the lock is released the same command runs, and removes
+ * the temporaries that killed runs left. */
 Test(cli, a_busy_run_folder_is_refused)
 {
     char dir[256], ini[512], out[8192], cmd[2048], lock[600], grid[600];
@@ -307,8 +309,26 @@ Test(cli, a_busy_run_folder_is_refused)
     struct stat sb;
     cr_assert(stat(grid, &sb) != 0, "a refused command wrote %s", grid);
     close(fd); /* released */
+    /* temporaries a killed run left (its process gone) are removed by the next
+       holder of the lock, in the folder and one level down; a living
+       process's are kept */
+    pid_t dead = fork();
+    if (dead == 0) _exit(0);
+    cr_assert(dead > 0);
+    waitpid(dead, NULL, 0);
+    char t1[700], t2[700], t3[700], sub[600];
+    snprintf(sub, sizeof sub, "%s/mhd_slices.0", dir);
+    cr_assert_eq(mkdir(sub, 0755), 0);
+    snprintf(t1, sizeof t1, "%s/.mhd.h5.tmp.%ld", dir, (long)dead);
+    snprintf(t2, sizeof t2, "%s/.step_000003.h5.tmp.%ld", sub, (long)dead);
+    snprintf(t3, sizeof t3, "%s/.flux.nc.tmp.%ld", dir, (long)getpid());
+    helper_write_file(t1, "x");
+    helper_write_file(t2, "x");
+    helper_write_file(t3, "x");
     cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(stat(grid, &sb) == 0, "grid.h5 not written after the release");
+    cr_assert(stat(t1, &sb) != 0 && stat(t2, &sb) != 0, "a dead run's temporaries were kept: %s", out);
+    cr_assert(stat(t3, &sb) == 0, "a living process's temporary was removed");
     helper_rm_rf(dir);
 }
 
