@@ -73,6 +73,7 @@ static int define(struct out *o, const struct cr_vdf_set *s)
     for (int c = 0; c < 3; c++) rc |= cr_nc_def_dim(o->nc, vn[c], o->nv, &dv[c]);
     rc |= cr_nc_put_att_text(o->nc, NC_GLOBAL, "coordinate_system", s->coords);
     rc |= cr_nc_put_att_text(o->nc, NC_GLOBAL, "species", s->species);
+    rc |= cr_nc_put_att_text(o->nc, NC_GLOBAL, "cusprate_layout", o->nsc == 2 ? "gradient-pair-1" : "gradient-1");
     rc |= cr_nc_put_att_text(o->nc, NC_GLOBAL, "fac_components", "par, perp1, perp2");
     rc |= cr_nc_put_att_text(o->nc, NC_GLOBAL, "references",
                              "Shuster et al. 2026 (smile-shaped electron gradient distributions), eqs. 2-5; "

@@ -79,6 +79,9 @@ Test(gradient_cli, crescent_through_tetrahedron_and_gradient)
     char conv[64] = "";
     nc_get_att_text(nc, NC_GLOBAL, "Conventions", conv);
     cr_assert_str_eq(conv, "CF-1.8");
+    char layout[64] = "";
+    nc_get_att_text(nc, NC_GLOBAL, "cusprate_layout", layout);
+    cr_assert_str_eq(layout, "gradient-1");
     size_t cfg_len = 0;
     cr_assert_eq(nc_inq_attlen(nc, NC_GLOBAL, "config", &cfg_len), NC_NOERR);
     units_are(nc, "grad_f", "s3 cm-6 km-1");
