@@ -30,33 +30,18 @@ void cr_gradient_release(struct cr_gradient *g)
     free(g);
 }
 
-static void cross(const double a[3], const double b[3], double c[3])
-{
-    c[0] = a[1] * b[2] - a[2] * b[1];
-    c[1] = a[2] * b[0] - a[0] * b[2];
-    c[2] = a[0] * b[1] - a[1] * b[0];
-}
-
 static double norm(const double a[3]) { return sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]); }
 
+/* The paper's frame; when U is zero or along B the same construction with x
+ * (y when b is near x) in place of U: e_perp2 along b x x. */
 static int make_frame(struct cr_gradient *g)
 {
     if (cr_fac_frame(g->B, g->U, g->frame[0], g->frame[1], g->frame[2]) == CR_OK) return CR_OK;
-    double b[3] = {g->B[0], g->B[1], g->B[2]}, nb = norm(b);
+    double nb = norm(g->B);
     if (!(nb > 0)) return CR_EDOMAIN;
-    for (int d = 0; d < 3; d++) b[d] /= nb;
-    double axis[3] = {1, 0, 0}, w[3];
-    if (fabs(b[0]) > 0.9) axis[0] = 0, axis[1] = 1;
-    cross(b, axis, w);
-    double nw = norm(w);
-    for (int d = 0; d < 3; d++) w[d] /= nw;
-    double p1[3];
-    cross(w, b, p1);
-    for (int d = 0; d < 3; d++) {
-        g->frame[0][d] = b[d];
-        g->frame[1][d] = p1[d];
-        g->frame[2][d] = w[d];
-    }
+    double axis[3] = {1, 0, 0};
+    if (fabs(g->B[0]) > 0.9 * nb) axis[0] = 0, axis[1] = 1;
+    if (cr_fac_frame(g->B, axis, g->frame[0], g->frame[1], g->frame[2]) != CR_OK) return CR_EDOMAIN;
     g->frame_fallback = 1;
     return CR_OK;
 }

@@ -199,6 +199,25 @@ static int in_box(const double *b, const double x[3])
     return x[0] >= b[0] && x[0] <= b[1] && x[1] >= b[2] && x[1] <= b[3] && x[2] >= b[4] && x[2] <= b[5];
 }
 
+/* kinetic energy per (km/s)^2 [eV] */
+static double mev_per_kms2(const struct lv *L) { return L->mc2 / (CR_C * CR_C * 1e-6); }
+
+/* The source's drifting Maxwellian at plasma-frame energy e0 [eV]: n and kT
+ * from the sample s (or the given density and temperature). Fills res. */
+static void source_maxwellian(const struct lv *L, const struct cr_field_sample *s, double e0,
+                              struct cr_lv_result *res)
+{
+    const struct cr_liouville_inp *in = L->inp;
+    double n = in->density > 0 ? in->density : s->D;
+    double kt = in->temperature;
+    if (!(kt > 0)) kt = s->D > 0 ? s->P * CR_NPA / (s->D * CR_CC) / CR_EV_J : 0.0;
+    res->status = CR_LV_SOURCE;
+    res->n0 = n;
+    res->kt0 = kt;
+    res->e0 = e0;
+    res->f = cr_liouville_maxwellian(n, kt, e0, L->mc2);
+}
+
 /* f at the end of a trace that reached the source: the drifting Maxwellian of
  * the sample s (real field at the real time). Fills res. */
 static void source_f(const struct lv *L, const struct cr_particle *pt, const struct cr_field_sample *s,
@@ -221,16 +240,7 @@ static void source_f(const struct lv *L, const struct cr_particle *pt, const str
         double bm = sqrt(dot3(s->B, s->B));
         if (bm > 0) upar_flow = dot3(s->V, s->B) / bm; /* real V . b */
     }
-    double mkev = L->mc2 / (CR_C * CR_C * 1e-6); /* eV per (km/s)^2 */
-    double w2 = (vpar - upar_flow) * (vpar - upar_flow) + vperp * vperp;
-    double e0 = 0.5 * mkev * w2;
-    double n = in->density > 0 ? in->density : s->D;
-    double kt = in->temperature;
-    if (!(kt > 0)) kt = s->D > 0 ? s->P * CR_NPA / (s->D * CR_CC) / CR_EV_J : 0.0;
-    res->n0 = n;
-    res->kt0 = kt;
-    res->e0 = e0;
-    res->f = cr_liouville_maxwellian(n, kt, e0, L->mc2);
+    source_maxwellian(L, s, 0.5 * mev_per_kms2(L) * ((vpar - upar_flow) * (vpar - upar_flow) + vperp * vperp), res);
 }
 
 /* 1 when the field line through x at time t has both ends on the inner
@@ -260,16 +270,7 @@ static void here_f(const struct lv *L, const struct cr_field_sample *s, const do
     }
     double bm = b2 > 0 ? sqrt(b2) : 1;
     for (int c = 0; c < 3; c++) w[c] = v[c] - ve[c] - (b2 > 0 ? upar * s->B[c] / bm : 0);
-    double mkev = L->mc2 / (CR_C * CR_C * 1e-6); /* eV per (km/s)^2 */
-    double e0 = 0.5 * mkev * dot3(w, w);
-    double n = in->density > 0 ? in->density : s->D;
-    double kt = in->temperature;
-    if (!(kt > 0)) kt = s->D > 0 ? s->P * CR_NPA / (s->D * CR_CC) / CR_EV_J : 0.0;
-    res->status = CR_LV_SOURCE;
-    res->n0 = n;
-    res->kt0 = kt;
-    res->e0 = e0;
-    res->f = cr_liouville_maxwellian(n, kt, e0, L->mc2);
+    source_maxwellian(L, s, 0.5 * mev_per_kms2(L) * dot3(w, w), res);
 }
 
 /* Test a particle of the reversed trace for the source at its current time;
