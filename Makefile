@@ -3,17 +3,25 @@
 #   make              build bin/cusprate (OpenMP on, -O3 -march=native)
 #   make OPENMP=0     build without OpenMP
 #   make test         unit + verification tests (Criterion), normal build and
-#                     AddressSanitizer+UBSan build; installs deps when missing
+#                     AddressSanitizer+UBSan build, and the MPI build under
+#                     mpirun (test-mpi); installs deps when missing
+#   make MPI=1        build bin/cusprate with MPI (mpicc, Open MPI): mpirun -n N bin/cusprate ...
 #   make bench        benchmarks (figures printed; see BENCHMARKS.md)
 #   make demo         the default run
 #   make verify       long verification runs (not part of make test)
 #   make valgrind     tests under valgrind (portable build, no -march=native)
 #   make deps         install the Debian packages the build, tests and tools need
 #
-# Variables: BUILD (object folder), OPENMP (1/0), NATIVE (1/0), SAN (1 = ASan+UBSan),
+# Variables: BUILD (object folder), OPENMP (1/0), NATIVE (1/0), SAN (1 = ASan+UBSan), MPI (1/0),
 # WERROR (1/0), CC, PYTHON, TEST_ARGS (passed to the Criterion runner).
 
+MPI     ?= 0
+ifeq ($(MPI),1)
+CC      := mpicc
+BUILD   ?= build/mpi
+else
 CC      ?= cc
+endif
 PYTHON  ?= /usr/bin/python3
 OPENMP  ?= 1
 NATIVE  ?= 1
@@ -47,8 +55,12 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null)
 
-BUILD_FLAGS_TEXT := $(OPTFLAGS) $(OMPFLAGS) $(SANFLAGS)
-CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPTFLAGS) $(OMPFLAGS) $(SANFLAGS) $(WARN) $(PKG_CFLAGS) \
+BUILD_FLAGS_TEXT := $(OPTFLAGS) $(OMPFLAGS) $(SANFLAGS) $(MPIFLAGS)
+MPIFLAGS :=
+ifeq ($(MPI),1)
+MPIFLAGS := -DCR_HAVE_MPI
+endif
+CFLAGS_ALL := $(MPIFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -g $(OPTFLAGS) $(OMPFLAGS) $(SANFLAGS) $(WARN) $(PKG_CFLAGS) \
 	-DCR_VERSION_STRING='"$(VERSION)"' -DCR_GIT_HASH='"$(GIT_HASH)"' -DCR_BUILD_FLAGS='"$(BUILD_FLAGS_TEXT)"' \
 	$(CFLAGS)
 LDFLAGS_ALL := $(OMPFLAGS) $(SANFLAGS) $(LDFLAGS)
@@ -63,7 +75,7 @@ LIB      := $(BUILD)/libcusprate.a
 EXE      := $(BUILD)/cusprate
 TESTEXE  := $(BUILD)/cusprate_tests
 
-.PHONY: all test test-release test-asan unit bench demo verify deps deps-check clean valgrind docs-keys
+.PHONY: all test test-release test-asan test-mpi unit bench demo verify deps deps-check clean valgrind docs-keys
 
 all: bin/cusprate
 
@@ -116,6 +128,7 @@ unit: $(TESTEXE) $(EXE)
 test: deps-check
 	$(MAKE) --no-print-directory test-release
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-mpi
 
 test-release:
 	$(MAKE) --no-print-directory unit BUILD=build/release
@@ -124,6 +137,14 @@ test-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	CUSPRATE_SANITIZED=1 $(MAKE) --no-print-directory unit BUILD=build/asan SAN=1
+
+# The domain decomposition: the MPI build (build/mpi, mpicc) run under mpirun
+# by the release test binary (tests/test_mpi.c; 1-4 ranks, oversubscribed).
+test-mpi:
+	$(MAKE) --no-print-directory MPI=1 BUILD=build/mpi build/mpi/cusprate
+	$(MAKE) --no-print-directory BUILD=build/release build/release/cusprate_tests build/release/cusprate
+	CUSPRATE_MPI_BIN=$(CURDIR)/build/mpi/cusprate CUSPRATE_BIN=$(CURDIR)/build/release/cusprate \
+	  CUSPRATE_ROOT=$(CURDIR) build/release/cusprate_tests --filter 'mpi/*' $(TEST_ARGS)
 
 valgrind:
 	$(MAKE) --no-print-directory build/valgrind/cusprate_tests build/valgrind/cusprate BUILD=build/valgrind NATIVE=0 OPENMP=0

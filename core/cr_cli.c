@@ -3,6 +3,7 @@
  * folder and dispatches to the command; maps statuses to exit codes
  * (0 ok, 2 configuration or input error, 1 other failure). */
 #include "cr_cli.h"
+#include "cr_par.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -100,6 +101,9 @@ static void remove_dead_temporaries(const char *dir, int depth, const struct cr_
 int cr_run_lock(const struct cr_cmd_ctx *ctx, const char *dir)
 {
     if (ctx->run_lock && *ctx->run_lock >= 0) return CR_OK;
+    struct cr_par world;
+    cr_par_world(&world);
+    if (world.rank > 0) return CR_OK; /* an MPI run's folder is held by its rank 0 */
     char path[4200];
     if (cr_path_join(path, sizeof path, dir, ".cusprate.lock")) return CR_EIO;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -252,6 +256,12 @@ static int run_command(const struct cr_command *c, int argc, char **argv, struct
         return cr_status_exit_code(rc);
     }
     log->level = (enum cr_log_level)cr_config_choice(cfg, "run", "log_level");
+    {
+        /* an MPI run speaks through rank 0; the others report warnings and errors */
+        struct cr_par world;
+        cr_par_world(&world);
+        if (world.rank > 0 && log->level > CR_LEVEL_WARN) log->level = CR_LEVEL_WARN;
+    }
 #ifdef _OPENMP
     long threads = cr_config_int(cfg, "run", "threads");
     if (threads > 0) omp_set_num_threads((int)threads);

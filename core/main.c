@@ -10,11 +10,17 @@
  * passive policy sleeps instead. libgomp reads OMP_WAIT_POLICY once, when it
  * is loaded, so a process cannot change its own policy: when the variable is
  * unset, cusprate sets it to passive and executes itself again (once; a
- * policy the user sets is kept). */
+ * policy the user sets is kept).
+ *
+ * Built with MPI (make MPI=1) the processes of `mpirun` start here too: the
+ * runtime starts after that choice, and only rank 0 prints results (the
+ * others keep their warnings and errors on stderr). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "cr_cli.h"
+#include "cr_par.h"
 
 int main(int argc, char **argv)
 {
@@ -24,5 +30,14 @@ int main(int argc, char **argv)
         /* exec failed (no /proc): go on with the runtime's default */
     }
 #endif
-    return cr_cli_main(argc, argv);
+    if (cr_par_init(&argc, &argv)) {
+        fprintf(stderr, "cusprate: the MPI runtime did not start\n");
+        return 1;
+    }
+    struct cr_par world;
+    cr_par_world(&world);
+    if (world.rank > 0 && !freopen("/dev/null", "w", stdout)) return 1;
+    int rc = cr_cli_main(argc, argv);
+    cr_par_finalize();
+    return rc;
 }

@@ -72,6 +72,48 @@ void cr_grid_release(struct cr_grid *g)
     free(g);
 }
 
+struct cr_grid *cr_grid_new_block(const struct cr_grid *g, int i0, int ni)
+{
+    const struct cr_log *log = g->spec.log;
+    if (i0 < 0 || ni < 1 || i0 + ni > g->ni) {
+        cr_error(log, "grid: block i = %d .. %d outside the grid's 0 .. %d", i0, i0 + ni - 1, g->ni - 1);
+        return NULL;
+    }
+    struct cr_grid *b = cr_zalloc(1, sizeof *b);
+    if (!b) return NULL;
+    *b = *g;
+    b->aux = NULL;
+    b->ni = ni;
+    b->spec.ni = ni;
+    if (ni < g->ni) {
+        b->bc[0] = CR_GRID_OPEN;
+        b->period[0] = 0.0;
+    }
+    b->sj = (size_t)ni + 1 + 2 * (size_t)g->ng;
+    b->sk = b->sj * ((size_t)g->nj + 1 + 2 * (size_t)g->ng);
+    b->ntot = b->sk * ((size_t)g->nk + 1 + 2 * (size_t)g->ng);
+    if (alloc_arrays(b)) {
+        cr_error(log, "grid: out of memory for a block of %d x %d x %d cells", ni, g->nj, g->nk);
+        free(b);
+        return NULL;
+    }
+    /* every node-sized array, row by row: the block's node row (j, k) is
+     * g's row from i0 - ng on */
+    const double *src = g->x;
+    double *dst = b->x;
+    const size_t nrow = (size_t)(g->nj + 1 + 2 * g->ng) * (size_t)(g->nk + 1 + 2 * g->ng);
+    for (int a = 0; a < CR_GRID_NARRAYS; a++)
+        for (size_t r = 0; r < nrow; r++)
+            memcpy(dst + (size_t)a * b->ntot + r * b->sj, src + (size_t)a * g->ntot + r * g->sj + (size_t)i0,
+                   b->sj * sizeof(double));
+    if (cr_grid_aux_build(b)) {
+        cr_error(log, "grid: out of memory for the point-location tables");
+        cr_grid_release(b);
+        return NULL;
+    }
+    return b;
+}
+
 /* ---- Cartesian and warped corners ------------------------------------------- */
 
 /* Displacement of the warped grid at logical fractions xi[3] (xi = 0 at the

@@ -118,6 +118,14 @@ int cr_grid_spec_check(const struct cr_grid_spec *spec);
 struct cr_grid *cr_grid_new_from_corners(int ni, int nj, int nk, const double *x, const double *y, const double *z,
                                          const struct cr_log *log);
 
+/* A block of a grid: the cells i0 .. i0 + ni - 1 of g (all j and k), with
+ * ng ghost layers taken from g (its active cells across the cut, its own
+ * ghosts at its ends): every metric is a copy of g's, so a solver on the
+ * block computes exactly what it computes on g (the MHD domain
+ * decomposition, mhd/cr_mhd.h). The block keeps g's topology in j and k; in
+ * i it is open unless it is all of g. NULL (logged) on a bad range. */
+struct cr_grid *cr_grid_new_block(const struct cr_grid *g, int i0, int ni);
+
 /* Presets for the LFM grid: "D" = 48x48x64, "Q" = 96x96x128. Fills the LFM
  * fields of spec with the documented defaults. CR_ECONFIG for unknown. */
 int cr_grid_spec_preset(struct cr_grid_spec *spec, const char *name);

@@ -2,23 +2,55 @@
 #include "cr_checkpoint.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "../core/cr_common.h"
 #include "../core/cr_h5.h"
+#include "../core/cr_par.h"
 
 static const char *const cons_names[CR_MHD_NCONS] = {"rho", "mx", "my", "mz", "en"};
 static const char *const face_names[3] = {"face_i", "face_j", "face_k"};
 
+static int write_state(hid_t loc, const struct cr_mhd *m, int ni, size_t ntot, double *const u[CR_MHD_NCONS],
+                       double *const face[3], const struct cr_log *log);
+
+/* A decomposed solver: every rank calls the functions below; the blocks are
+ * gathered into (and cut out of) the whole grid's layout, so a checkpoint
+ * is the one a single process writes and restarts on any number of ranks.
+ * Only rank 0 writes (loc is ignored elsewhere). */
+
 int cr_checkpoint_write_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *log)
 {
     const struct cr_grid *g = cr_mhd_grid(m);
+    const struct cr_mhd_part *part = cr_mhd_part(m);
     struct cr_mhd_view v;
     cr_mhd_get_view(m, &v);
-    hsize_t n = (hsize_t)g->ntot;
+    if (part) {
+        const int root = part->par->rank == 0;
+        const size_t nt = cr_mhd_global_ntot(m);
+        double *buf[CR_MHD_NCONS + 3] = {NULL};
+        int rc = CR_OK;
+        for (int q = 0; q < CR_MHD_NCONS + 3 && root && !rc; q++)
+            if (!(buf[q] = malloc(nt * sizeof(double)))) rc = CR_ENOMEM;
+        rc = cr_par_max_int(part->par, rc);
+        for (int q = 0; q < CR_MHD_NCONS + 3 && !rc; q++)
+            rc = cr_mhd_gather_nodes(m, q < CR_MHD_NCONS ? v.u[q] : v.face[q - CR_MHD_NCONS], buf[q], 0);
+        if (!rc && root) rc = write_state(loc, m, part->ni_global, nt, buf, buf + CR_MHD_NCONS, log);
+        for (int q = 0; q < CR_MHD_NCONS + 3; q++) free(buf[q]);
+        return cr_par_max_int(part->par, rc);
+    }
+    return write_state(loc, m, g->ni, g->ntot, v.u, v.face, log);
+}
+
+static int write_state(hid_t loc, const struct cr_mhd *m, int ni, size_t ntot, double *const u[CR_MHD_NCONS],
+                       double *const face[3], const struct cr_log *log)
+{
+    const struct cr_grid *g = cr_mhd_grid(m);
+    hsize_t n = (hsize_t)ntot;
     int rc = 0;
     rc |= cr_h5_attr_double(loc, "time", cr_mhd_time(m));
     rc |= cr_h5_attr_int(loc, "nstep", cr_mhd_nstep(m));
-    rc |= cr_h5_attr_int(loc, "ni", g->ni);
+    rc |= cr_h5_attr_int(loc, "ni", ni);
     rc |= cr_h5_attr_int(loc, "nj", g->nj);
     rc |= cr_h5_attr_int(loc, "nk", g->nk);
     rc |= cr_h5_attr_int(loc, "ng", g->ng);
@@ -27,10 +59,10 @@ int cr_checkpoint_write_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *lo
                             "solver layout with ghosts: flat index (i + ng) + sj (j + ng) + sk (k + ng), "
                             "sj = ni + 1 + 2 ng, sk = sj (nj + 1 + 2 ng); code units");
     for (int q = 0; q < CR_MHD_NCONS && !rc; q++)
-        rc |= cr_h5_write_doubles(loc, cons_names[q], 1, &n, v.u[q], "code units",
+        rc |= cr_h5_write_doubles(loc, cons_names[q], 1, &n, u[q], "code units",
                                   "conserved variable at cell centres (ghosts included)", log);
     for (int d = 0; d < 3 && !rc; d++)
-        rc |= cr_h5_write_doubles(loc, face_names[d], 1, &n, v.face[d], "code units",
+        rc |= cr_h5_write_doubles(loc, face_names[d], 1, &n, face[d], "code units",
                                   "flux of the evolved field through the faces (ghosts included)", log);
     if (rc) {
         cr_error(log, "checkpoint: cannot write the solver state");
@@ -44,7 +76,8 @@ int cr_checkpoint_read_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *log
     const struct cr_grid *g = cr_mhd_grid(m);
     double a[4], t, ns, gam;
     const char *an[4] = {"ni", "nj", "nk", "ng"};
-    const int want[4] = {g->ni, g->nj, g->nk, g->ng};
+    const struct cr_mhd_part *part = cr_mhd_part(m);
+    const int want[4] = {part ? part->ni_global : g->ni, g->nj, g->nk, g->ng};
     for (int q = 0; q < 4; q++) {
         if (cr_h5_read_attr_double(loc, ".", an[q], &a[q])) {
             cr_error(log, "checkpoint: attribute '%s' is missing", an[q]);
@@ -72,6 +105,21 @@ int cr_checkpoint_read_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *log
     struct cr_mhd_view v;
     cr_mhd_get_view(m, &v);
     int rc = CR_OK;
+    if (part) {
+        /* the whole grid's arrays, this block cut out */
+        const size_t nt = cr_mhd_global_ntot(m);
+        double *buf = malloc(nt * sizeof(double));
+        if (!buf) return CR_ENOMEM;
+        for (int q = 0; q < CR_MHD_NCONS + 3 && !rc; q++) {
+            rc = cr_h5_read_doubles(loc, q < CR_MHD_NCONS ? cons_names[q] : face_names[q - CR_MHD_NCONS], buf, nt,
+                                    "checkpoint", log);
+            if (!rc) cr_mhd_block_of_nodes(m, buf, q < CR_MHD_NCONS ? v.u[q] : v.face[q - CR_MHD_NCONS]);
+        }
+        free(buf);
+        if (rc) return rc;
+        cr_mhd_set_time(m, t, (long)ns);
+        return CR_OK;
+    }
     for (int q = 0; q < CR_MHD_NCONS && !rc; q++) rc = cr_h5_read_doubles(loc, cons_names[q], v.u[q], g->ntot, "checkpoint", log);
     for (int d = 0; d < 3 && !rc; d++) rc = cr_h5_read_doubles(loc, face_names[d], v.face[d], g->ntot, "checkpoint", log);
     if (rc) return rc;

@@ -9,6 +9,7 @@
 
 #include "../core/cr_common.h"
 #include "../core/cr_units.h"
+#include "../core/cr_par.h"
 #include "cr_mhd_priv.h"
 
 
@@ -324,7 +325,8 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
          * 1.27 -> 2.15 M). The loops keep their `if (m->omp_bc)` clauses. */
         m->omp_bc = 0;
     }
-    int rc = setup_minv(m);
+    int rc = cr_mhd_part_setup(m, inp->part);
+    if (!rc) rc = setup_minv(m);
     if (!rc && m->has_b0) rc = setup_b0(m, inp->b0, inp->b0_ctx);
     if (!rc) rc = cr_mhd_axis_check(m);
     if (!rc) rc = cr_mhd_bc_check(m);
@@ -351,6 +353,7 @@ void cr_mhd_release(struct cr_mhd *m)
     free(m->ic2c);
     for (int q = 0; q < 6; q++) free(m->minv[q]);
     free(m->ring_chunk);
+    cr_mhd_part_release(m);
     if (m->scratch)
         for (int t = 0; t < m->nscratch; t++) free(m->scratch[t]);
     free(m->scratch);
@@ -519,7 +522,9 @@ int cr_mhd_dt(struct cr_mhd *m, double *dt)
     int rc = cr_mhd_scratch_ensure(m);
     if (!rc) rc = cr_mhd_bc_fill(m, m->t);
     if (!rc) rc = cr_mhd_prims(m, &rate);
+    rc = cr_mhd_agree(m, rc);
     if (rc) return rc;
+    rate = cr_mhd_reduce_max(m, rate);
     *dt = rate > 0.0 ? m->cfl / rate : INFINITY;
     return CR_OK;
 }
@@ -536,8 +541,10 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
         double rate = 0.0;
         rc = cr_mhd_bc_fill(m, ts);
         if (!rc) rc = cr_mhd_prims(m, s == 0 ? &rate : NULL);
+        rc = cr_mhd_agree(m, rc);
         if (rc) return rc;
         if (s == 0) {
+            rate = cr_mhd_reduce_max(m, rate);
             /* CFL: dt = cfl min over cells and directions of h_d / (|v.n_d| + c_fast), h_d = V / mean |A_d| */
             dtc = rate > 0.0 ? m->cfl / rate : INFINITY;
             if (!(dtc > 0.0) || isnan(dtc)) {
@@ -561,7 +568,7 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
 #pragma omp parallel if (m->omp)
         cr_mhd_emf(m);
         if (m->ring_chunk) cr_mhd_axis_emf(m);
-        rc = cr_mhd_bc_emf(m, ts);
+        rc = cr_mhd_agree(m, cr_mhd_bc_emf(m, ts));
         if (rc) return rc;
         int bad = 0;
 #pragma omp parallel if (m->omp)
@@ -569,7 +576,7 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
             cr_mhd_update_faces(m, s, dt);
             cr_mhd_update_cells(m, s, dt, &bad);
         }
-        rc = bad ? CR_ENUMERIC : CR_OK;
+        rc = cr_mhd_agree(m, bad ? CR_ENUMERIC : CR_OK);
 
         if (rc) {
             cr_error(m->log, "mhd: step %ld at t = %.6g (dt %.3g): non-finite state after stage %d", m->nstep, m->t,
@@ -584,8 +591,8 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
     if (info) {
         info->dt = dt;
         info->dt_cfl = dtc;
-        info->n_rho_floor = m->n_rho_floor;
-        info->n_p_floor = m->n_p_floor;
+        info->n_rho_floor = cr_mhd_reduce_sum_long(m, m->n_rho_floor);
+        info->n_p_floor = cr_mhd_reduce_sum_long(m, m->n_p_floor);
     }
     return CR_OK;
 }
@@ -596,6 +603,7 @@ int cr_mhd_output_vars(struct cr_mhd *m, double *out[CR_MHD_NOUT])
 {
     int rc = cr_mhd_bc_fill(m, m->t);
     if (!rc) rc = cr_mhd_prims(m, NULL);
+    rc = cr_mhd_agree(m, rc);
     if (rc) return rc;
     const struct cr_grid *g = m->g;
     const size_t ni = (size_t)g->ni, nj = (size_t)g->nj;
@@ -670,30 +678,68 @@ double cr_mhd_divb_max(const struct cr_mhd *m, double *abs_max)
                 if (!(a * h <= dmax)) dmax = a * h;
                 if (bm > bmax) bmax = bm;
             }
+    amax = cr_mhd_reduce_max(m, amax);
+    dmax = cr_mhd_reduce_max(m, dmax);
+    bmax = cr_mhd_reduce_max(m, bmax);
     if (abs_max) *abs_max = amax;
     return dmax / (bmax > 1e-300 ? bmax : 1e-300);
 }
 
 void cr_mhd_totals(const struct cr_mhd *m, struct cr_mhd_totals *t)
 {
+    /* Sums plane by plane (fixed i: over k, then j), then over the planes in
+     * i order, so the totals do not depend on how the i range is split over
+     * processes. Slot ni holds the last i faces (a non-periodic direction). */
+    enum { NQ = 8 };
     const struct cr_grid *g = m->g;
+    const int np = g->ni + 1;
     memset(t, 0, sizeof *t);
+    double *pl = cr_zalloc((size_t)NQ * (size_t)np, sizeof(double));
+    if (!pl) {
+        t->mass = NAN;
+        return;
+    }
     for (int k = 0; k < g->nk; k++)
         for (int j = 0; j < g->nj; j++)
             for (int i = 0; i < g->ni; i++) {
                 size_t c = CR_GIDX(g, i, j, k);
                 double v = g->vol[c];
-                t->mass += m->u[0][c] * v;
-                t->mom[0] += m->u[1][c] * v;
-                t->mom[1] += m->u[2][c] * v;
-                t->mom[2] += m->u[3][c] * v;
-                t->energy += m->u[4][c] * v;
+                for (int q = 0; q < CR_MHD_NCONS; q++) pl[(size_t)q * np + (size_t)i] += m->u[q][c] * v;
             }
+    const int last = !m->parted || m->part.rank_hi < 0 || m->part.periodic_i;
     for (int d = 0; d < 3; d++) {
         int hi[3] = {g->ni - 1, g->nj - 1, g->nk - 1};
-        if (!(g->bc[d] == CR_GRID_PERIODIC)) hi[d] += 1;
+        const int per = d == 0 && m->parted ? m->part.periodic_i : g->bc[d] == CR_GRID_PERIODIC;
+        if (!per && (d > 0 || last)) hi[d] += 1;
+        double *row = pl + (size_t)(CR_MHD_NCONS + d) * (size_t)np;
         for (int k = 0; k <= hi[2]; k++)
             for (int j = 0; j <= hi[1]; j++)
-                for (int i = 0; i <= hi[0]; i++) t->flux[d] += m->face[d][CR_GIDX(g, i, j, k)];
+                for (int i = 0; i <= hi[0]; i++) row[i] += m->face[d][CR_GIDX(g, i, j, k)];
     }
+    double *all = pl;
+    int nall = np;
+    if (m->parted) {
+        /* every block's planes, in rank (= i) order */
+        nall = m->part.ni_global + m->part.par->size;
+        all = cr_zalloc((size_t)NQ * (size_t)nall, sizeof(double));
+        double *tr = cr_zalloc((size_t)NQ * (size_t)np, sizeof(double));
+        if (!all || !tr) {
+            free(all), free(tr), free(pl);
+            t->mass = NAN;
+            return;
+        }
+        for (int q = 0; q < NQ; q++)
+            for (int i = 0; i < np; i++) tr[(size_t)i * NQ + (size_t)q] = pl[(size_t)q * np + (size_t)i];
+        if (cr_par_allgather_doubles(m->part.par, tr, (size_t)NQ * (size_t)np, all)) t->mass = NAN;
+        free(tr);
+    }
+    double sum[NQ] = {0};
+    for (int q = 0; q < NQ; q++)
+        for (int i = 0; i < nall; i++) sum[q] += m->parted ? all[(size_t)i * NQ + (size_t)q] : all[(size_t)q * np + (size_t)i];
+    if (all != pl) free(all);
+    free(pl);
+    t->mass += sum[0];
+    t->mom[0] = sum[1], t->mom[1] = sum[2], t->mom[2] = sum[3];
+    t->energy = sum[4];
+    for (int d = 0; d < 3; d++) t->flux[d] = sum[CR_MHD_NCONS + d];
 }

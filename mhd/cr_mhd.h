@@ -53,7 +53,9 @@ enum cr_mhd_bc_kind {
     CR_MHD_BC_REFLECT = 2,  /* mirror: normal velocity and normal field reversed */
     CR_MHD_BC_INFLOW = 3,   /* fixed primitive state (rho, vx, vy, vz, p, Bx, By, Bz; B total) */
     CR_MHD_BC_USER = 4,     /* function pointers (struct cr_mhd_bc_user) */
-    CR_MHD_BC_AXIS = 5      /* LFM axis: ghost cells across the axis (set from the grid, not by users) */
+    CR_MHD_BC_AXIS = 5,     /* LFM axis: ghost cells across the axis (set from the grid, not by users) */
+    CR_MHD_BC_RANK = 6      /* a cut of the domain decomposition: ghosts from the neighbouring process
+                               (set from struct cr_mhd_part, not by users) */
 };
 
 /* A view of the solver's arrays for problem set-ups and boundary code. */
@@ -87,6 +89,32 @@ struct cr_mhd_bc {
     double inflow[CR_MHD_NPRIM];        /* CR_MHD_BC_INFLOW: rho, vx, vy, vz, p, Bx, By, Bz (total B) */
     const struct cr_mhd_bc_user *user;  /* CR_MHD_BC_USER */
 };
+
+/* Domain decomposition (MPI, core/cr_par.h): the global grid is cut in the
+ * first (i) index into blocks of whole (j, k) planes, one per process, in
+ * rank order. On the LFM grid i is the radial index, so the axis (ghosts
+ * across it, axis EMFs, ring averages) and the periodic azimuth stay inside
+ * every block, the inner boundary (ionosphere) belongs to rank 0 and the
+ * outer boundary to the last rank. Each block is a cr_grid_new_block of the
+ * global grid with ng ghost layers; across a cut the ghost cells and faces
+ * come from the neighbour (the face on the cut is owned by the upper block,
+ * as the first face is by a periodic direction), the time step is the
+ * minimum over ranks, floors and diagnostics are reduced, and sums are
+ * taken plane by plane in i order, so every result is bit-identical for
+ * any number of ranks. */
+struct cr_par;
+struct cr_mhd_part {
+    const struct cr_par *par;   /* the processes (NULL or size 1: the whole grid here) */
+    int i0, ni, ni_global;      /* this block: cells i0 .. i0 + ni - 1 of ni_global */
+    int rank_lo, rank_hi;       /* neighbours across the i sides, -1 = the global boundary */
+    int periodic_i;             /* the global grid is periodic in i */
+};
+
+/* The even split of ni_global cells over par's processes (the first
+ * ni_global % size ranks take one more); periodic_i joins the ends.
+ * CR_ECONFIG (logged) when a block would have fewer than min_cells. */
+int cr_mhd_part_split(const struct cr_par *par, int ni_global, int periodic_i, int min_cells,
+                      struct cr_mhd_part *part, const struct cr_log *log);
 
 /* Code units -> physical units: physical = code * scale. */
 struct cr_mhd_units {
@@ -130,6 +158,8 @@ struct cr_mhd_inp {
                                            small grids are faster on one thread */
     const struct cr_mhd_units *units;   /* NULL = code units */
     const struct cr_log *log;
+    const struct cr_mhd_part *part;     /* this process's block of a decomposed grid (NULL = all of it);
+                                           grid is then the block (cr_grid_new_block) */
 };
 
 struct cr_mhd;
@@ -217,6 +247,26 @@ struct cr_mhd_totals {
     double mass, mom[3], energy, flux[3];
 };
 void cr_mhd_totals(const struct cr_mhd *m, struct cr_mhd_totals *t);
+
+/* The decomposition (NULL when the solver has the whole grid). */
+const struct cr_mhd_part *cr_mhd_part(const struct cr_mhd *m);
+
+/* Cell-centred output arrays of all blocks gathered on rank root in the
+ * global C order (k slowest, i fastest): `local` holds this block's
+ * ni * nj * nk values (cr_mhd_output_vars), `global` (rank root only; NULL
+ * elsewhere) ni_global * nj * nk. A copy without a decomposition. */
+int cr_mhd_gather_cells(const struct cr_mhd *m, const double *local, double *global, int root);
+
+/* Node-sized arrays (grids/cr_grid.h layout, ghosts included) of the whole
+ * grid, for checkpoints: the number of entries of the whole grid's array;
+ * the blocks' arrays gathered on rank root into the whole grid's layout
+ * (each block gives its own i range, the first and last blocks the ghost
+ * layers at the ends: the array a single process would hold); and this
+ * block's array cut out of a whole-grid one (ghosts included). Copies
+ * without a decomposition. */
+size_t cr_mhd_global_ntot(const struct cr_mhd *m);
+int cr_mhd_gather_nodes(const struct cr_mhd *m, const double *local, double *global, int root);
+void cr_mhd_block_of_nodes(const struct cr_mhd *m, const double *global, double *local);
 
 /* Bytes allocated by the solver (arrays), for benchmarks. */
 size_t cr_mhd_bytes(const struct cr_mhd *m);

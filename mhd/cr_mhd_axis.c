@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_par.h"
 #include "cr_mhd_priv.h"
 
 int cr_mhd_axis_check(struct cr_mhd *m)
@@ -67,6 +68,7 @@ int cr_mhd_axis_check(struct cr_mhd *m)
                 q = fmin(q, hj / hk);
             }
         }
+        q = cr_mhd_reduce_min(m, q); /* all i: every block of a decomposition */
         int c = 1;
         while (2 * c <= q && 2 * c <= g->nk && g->nk % (2 * c) == 0) c *= 2;
         if (r > 0 && c > m->ring_chunk[r - 1]) c = m->ring_chunk[r - 1];
@@ -198,12 +200,40 @@ int cr_mhd_axis_average(struct cr_mhd *m)
                                 (bav[3 * ((size_t)i * nch + h) + q] * vs + bn[q] * vn) / (vs + vn);
                     }
                 }
+            /* 1b. across the cuts of a decomposition: the neighbours' chunk
+             * fields of the planes next to this block (the face on a cut is
+             * shared by the chunks on both sides, as inside a block) */
+            double *blo = NULL, *bhi = NULL, *xb = NULL;
+            if (m->parted) {
+                const size_t np = 3 * (size_t)nch;
+                xb = malloc(2 * np * sizeof(double));
+                if (!xb) {
+                    free(bav), free(bnx);
+                    return CR_ENOMEM;
+                }
+                blo = xb;
+                bhi = xb + np;
+                const struct cr_mhd_part *pt = &m->part;
+                int rc = cr_par_sendrecv(pt->par, bav, pt->rank_lo >= 0 ? np : 0, pt->rank_lo, bhi,
+                                         pt->rank_hi >= 0 ? np : 0, pt->rank_hi);
+                if (!rc)
+                    rc = cr_par_sendrecv(pt->par, bav + (size_t)(ni - 1) * np, pt->rank_hi >= 0 ? np : 0, pt->rank_hi,
+                                         blo, pt->rank_lo >= 0 ? np : 0, pt->rank_lo);
+                if (rc) {
+                    free(bav), free(bnx), free(xb);
+                    return rc;
+                }
+                if (pt->rank_lo < 0) blo = NULL;
+                if (pt->rank_hi < 0) bhi = NULL;
+            }
             /* 2. i faces (face i is shared by the chunks at i-1 and i) and shared j faces */
 #pragma omp parallel for if (m->omp) collapse(2) schedule(static)
             for (int i = 0; i <= ni; i++)
                 for (int h = 0; h < nch; h++) {
-                    const double *bl = bav + 3 * ((size_t)(i > 0 ? i - 1 : 0) * nch + h);
-                    const double *br = bav + 3 * ((size_t)(i < ni ? i : ni - 1) * nch + h);
+                    const double *bl = i == 0 && blo ? blo + 3 * (size_t)h
+                                                     : bav + 3 * ((size_t)(i > 0 ? i - 1 : 0) * nch + h);
+                    const double *br = i == ni && bhi ? bhi + 3 * (size_t)h
+                                                      : bav + 3 * ((size_t)(i < ni ? i : ni - 1) * nch + h);
                     double b[3] = {0.5 * (bl[0] + br[0]), 0.5 * (bl[1] + br[1]), 0.5 * (bl[2] + br[2])};
                     set_faces(m, 0, CR_GIDX(g, i, j, h * c), c, b);
                     if (!last && i < ni) {
@@ -237,6 +267,7 @@ int cr_mhd_axis_average(struct cr_mhd *m)
                 }
             free(bav);
             free(bnx);
+            free(xb);
         }
     }
     return CR_OK;

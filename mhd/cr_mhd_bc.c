@@ -53,6 +53,11 @@ int cr_mhd_bc_check(struct cr_mhd *m)
             cr_error(m->log, "mhd: the %s inflow state needs positive density and pressure", side_name(s));
             return CR_ECONFIG;
         }
+        if (b->kind == CR_MHD_BC_RANK && (s > 1 || !m->parted)) {
+            cr_error(m->log, "mhd: the %s boundary: only the i sides of a decomposed grid join other processes",
+                     side_name(s));
+            return CR_ECONFIG;
+        }
         if (b->kind == CR_MHD_BC_AXIS && !((s == 2 && m->g->axis_lo) || (s == 3 && m->g->axis_hi))) {
             cr_error(m->log, "mhd: the %s boundary is an axis boundary but the grid has no axis there", side_name(s));
             return CR_ECONFIG;
@@ -263,6 +268,13 @@ int cr_mhd_bc_fill(struct cr_mhd *m, double t)
             if (m->active[d] != pass) continue;
             int s = 2 * d + hi;
             enum cr_mhd_bc_kind kind = m->bc[s].kind;
+            if (d == 0 && hi == 0 && m->parted) {
+                /* the cuts of the decomposition, both sides at once (before the
+                 * j and k sides, which fill the corners from these ghosts) */
+                int rc = cr_mhd_exchange(m);
+                if (rc) return rc;
+            }
+            if (kind == CR_MHD_BC_RANK) continue;
             if (kind == CR_MHD_BC_USER) {
                 if (!have_view) {
                     cr_mhd_get_view(m, &v);

@@ -15,6 +15,7 @@
 
 #include "../core/cr_cli.h"
 #include "../core/cr_common.h"
+#include "../core/cr_par.h"
 #include "../core/cr_progress.h"
 #include "../core/cr_sys.h"
 #include "../grids/cr_grid.h"
@@ -189,9 +190,17 @@ int cr_mhd_problem_cmd(struct cr_cmd_ctx *ctx)
     }
     struct cr_grid *g = cr_grid_new(&spec);
     if (!g) return CR_ECONFIG;
+    /* the processes of the run: each solves a block of i planes (mhd/cr_mhd.h) */
+    struct cr_par world;
+    cr_par_world(&world);
+    struct cr_mhd_part part;
+    struct cr_grid *gb = NULL; /* this process's block (NULL: all of g) */
+    rc = cr_mhd_part_split(&world, g->ni, g->bc[0] == CR_GRID_PERIODIC, g->ng, &part, log);
+    if (!rc && world.size > 1 && !(gb = cr_grid_new_block(g, part.i0, part.ni))) rc = CR_ENOMEM;
     struct cr_mhd_inp in;
     struct cr_mhd_problem_par par;
-    rc = inp_from_config(cfg, g, pb, log, &in);
+    if (!rc) rc = inp_from_config(cfg, gb ? gb : g, pb, log, &in);
+    if (gb) in.part = &part;
     if (!rc) rc = par_from_config(cfg, pname, &par);
     if (!rc && g->kind == CR_GRID_LFM) {
         /* uniform flow on the spherical grid: the inner and outer shells hold the uniform state exactly */
@@ -222,15 +231,20 @@ int cr_mhd_problem_cmd(struct cr_cmd_ctx *ctx)
     char h5path[4096];
     if (!rc) rc = cr_run_path(ctx, "mhd.h5", h5path, sizeof h5path);
     if (!rc) {
-        struct cr_mhd_out_inp oi = {.dir = ctx->run_dir, .cfg = cfg, .problem = pname, .csv = pb->is_1d, .log = log};
+        struct cr_mhd_out_inp oi = {.dir = ctx->run_dir, .cfg = cfg, .problem = pname, .csv = pb->is_1d, .log = log,
+                                    .grid = g};
         out = cr_mhd_out_open(m, &oi);
         if (!out) rc = CR_EIO;
     }
     if (rc) {
         cr_mhd_release(m);
+        cr_grid_release(gb);
         cr_grid_release(g);
         return rc;
     }
+    if (gb)
+        cr_info(log, "mhd: %d processes, blocks of %d-%d i planes; this one (rank %d) has i = %d .. %d", world.size,
+                g->ni / world.size, (g->ni + world.size - 1) / world.size, world.rank, part.i0, part.i0 + part.ni - 1);
     cr_info(log, "mhd: problem %s on a %d x %d x %d %s grid, gamma %.6g, %s + %s + %s, cfl %.3g, t = 0 .. %.6g",
             pname, g->ni, g->nj, g->nk, cr_config_choice_name(cfg, "grid", "kind"), in.gamma,
             cr_config_choice_name(cfg, "mhd", "riemann"), cr_config_choice_name(cfg, "mhd", "recon"),
@@ -286,7 +300,9 @@ int cr_mhd_problem_cmd(struct cr_cmd_ctx *ctx)
         printf("  max |div B| h / max|B| = %.3g; change of mass %.3g, energy %.3g (relative; boundaries may "
                "exchange both)\n",
                rel, (tot.mass - tot0.mass) / fabs(tot0.mass), (tot.energy - tot0.energy) / fabs(tot0.energy));
-        if (!strcmp(pname, "linear_wave")) {
+        if (!strcmp(pname, "linear_wave") && gb) {
+            printf("  linear wave errors: run on one process (the error sums are per block)\n");
+        } else if (!strcmp(pname, "linear_wave")) {
             double l1[8], rms;
             if (cr_mhd_linwave_error(m, &par, l1, &rms) == CR_OK)
                 printf("  linear wave (%s) L1 errors: d %.3e M1 %.3e M2 %.3e M3 %.3e E %.3e B1 %.3e B2 %.3e B3 %.3e; "
@@ -299,6 +315,7 @@ int cr_mhd_problem_cmd(struct cr_cmd_ctx *ctx)
     if (!rc) rc = rc2;
     if (!rc) printf("wrote %s/mhd.h5, mhd.xmf%s\n", ctx->run_dir, pb->is_1d ? ", mhd_profile.csv" : "");
     cr_mhd_release(m);
+    cr_grid_release(gb);
     cr_grid_release(g);
     return rc;
 }

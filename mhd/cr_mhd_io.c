@@ -13,6 +13,7 @@
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
 #include "../core/cr_h5.h"
+#include "../core/cr_par.h"
 #include "../core/cr_version.h"
 
 struct cr_mhd_out {
@@ -34,7 +35,23 @@ struct cr_mhd_out {
     char dir[4096];   /* the run folder */
     struct cr_h5 *slice; /* the slice file being written (temporary name) */
     const struct cr_config *cfg;
+    /* a decomposed solver (mhd/cr_mhd_part.c): every rank gathers its block
+     * into rank 0's buffers, rank 0 alone writes */
+    int writer;                      /* this process writes the files */
+    const struct cr_mhd_part *part;  /* NULL: the solver has the whole grid */
+    double *lbuf[CR_MHD_NOUT];       /* this block's values (decomposed only) */
+    const struct cr_grid *g;         /* the grid written (the global one when decomposed) */
 };
+
+/* Output variables of the current state into o->buf (gathered on the
+ * writer when decomposed). */
+static int output_vars(struct cr_mhd_out *o, struct cr_mhd *m)
+{
+    if (!o->part) return cr_mhd_output_vars(m, o->buf);
+    int rc = cr_mhd_output_vars(m, o->lbuf);
+    for (int q = 0; q < CR_MHD_NOUT && !rc; q++) rc = cr_mhd_gather_cells(m, o->lbuf[q], o->writer ? o->buf[q] : NULL, 0);
+    return rc;
+}
 
 #define SLICE_PREFIX "mhd_slices."
 
@@ -202,12 +219,42 @@ static void pack_cells(const struct cr_grid *g, const double *src, double scale,
 
 struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp *inp)
 {
-    const struct cr_grid *g = cr_mhd_grid(m);
+    const struct cr_mhd_part *part = cr_mhd_part(m);
+    const struct cr_grid *g = inp->grid ? inp->grid : cr_mhd_grid(m);
     const struct cr_mhd_units *u = cr_mhd_units(m);
     struct cr_mhd_out *o = cr_zalloc(1, sizeof *o);
     if (!o) return NULL;
     o->log = inp->log;
     o->cfg = inp->cfg;
+    o->part = part;
+    o->g = g;
+    o->writer = !part || part->par->rank == 0;
+    if (part) {
+        /* every rank: its block's values; the background field gathered on
+         * the writer now, before any file work that could fail there alone */
+        const struct cr_grid *gb = cr_mhd_grid(m);
+        int rc = inp->grid ? CR_OK : CR_ECONFIG;
+        if (rc) cr_error(inp->log, "mhd: a decomposed run's output needs the global grid");
+        for (int q = 0; q < CR_MHD_NOUT && !rc; q++)
+            if (!(o->lbuf[q] = malloc((size_t)gb->ni * (size_t)gb->nj * (size_t)gb->nk * sizeof(double))))
+                rc = CR_ENOMEM;
+        const size_t nglob = (size_t)g->ni * (size_t)g->nj * (size_t)g->nk;
+        for (int q = 3; q < 6 && !rc && o->writer; q++)
+            if (!(o->buf[q] = malloc(nglob * sizeof(double)))) rc = CR_ENOMEM;
+        double *b0[3] = {o->lbuf[3], o->lbuf[4], o->lbuf[5]};
+        rc = cr_par_max_int(part->par, rc);
+        if (!rc && cr_mhd_output_b0(m, b0) == CR_OK) {
+            o->has_b0 = 1;
+            for (int q = 0; q < 3 && !rc; q++) rc = cr_mhd_gather_cells(m, b0[q], o->writer ? o->buf[3 + q] : NULL, 0);
+        }
+        if (rc || !o->writer) {
+            if (rc) {
+                cr_mhd_out_close(o, 0);
+                return NULL;
+            }
+            return o;
+        }
+    }
     if (inp->slice_dir && open_slice_folder(o, inp->dir, inp->slice_dir)) {
         free(o);
         return NULL;
@@ -223,6 +270,7 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
     o->ni = g->ni, o->nj = g->nj, o->nk = g->nk;
     size_t ncorner = (size_t)(g->ni + 1) * (size_t)(g->nj + 1) * (size_t)(g->nk + 1);
     for (int q = 0; q < CR_MHD_NOUT; q++) {
+        if (o->buf[q]) continue; /* the gathered background field */
         o->buf[q] = malloc((q < 3 ? (ncorner > o->ncell ? ncorner : o->ncell) : o->ncell) * sizeof(double));
         if (!o->buf[q]) {
             cr_mhd_out_close(o, 0);
@@ -263,7 +311,7 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
         rc |= cr_h5_write_doubles(root, "dV", 3, dv, o->buf[0], vu, desc, inp->log);
     }
     double *b0[3] = {o->buf[3], o->buf[4], o->buf[5]};
-    if (!rc && cr_mhd_output_b0(m, b0) == CR_OK) {
+    if (!rc && (part ? o->has_b0 : cr_mhd_output_b0(m, b0) == CR_OK)) {
         o->has_b0 = 1;
         const char *bn[3] = {"Bx0", "By0", "Bz0"};
         for (int q = 0; q < 3 && !rc; q++) {
@@ -299,10 +347,11 @@ int cr_mhd_out_count(const struct cr_mhd_out *o) { return o->nout; }
 
 int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m)
 {
-    const struct cr_grid *g = cr_mhd_grid(m);
     const struct cr_mhd_units *u = cr_mhd_units(m);
-    int rc = cr_mhd_output_vars(m, o->buf);
-    if (rc) return rc;
+    const struct cr_grid *g = o->g;
+    int rc = output_vars(o, m);
+    if (!rc && !o->writer) o->nout++;
+    if (rc || !o->writer) return rc;
     for (int q = 0; q < CR_MHD_NOUT; q++) {
         double s = scale_of(u, q);
         if (s != 1.0)
@@ -455,7 +504,7 @@ int cr_mhd_out_close(struct cr_mhd_out *o, int commit)
         long kmax;
         if (commit && !rc && o->split) rc |= scan_slice_folders(o->dir, slice_folder_index(o->sname), &kmax, o->log);
     }
-    for (int q = 0; q < CR_MHD_NOUT; q++) free(o->buf[q]);
+    for (int q = 0; q < CR_MHD_NOUT; q++) free(o->buf[q]), free(o->lbuf[q]);
     free(o->times);
     free(o);
     return rc ? CR_EIO : CR_OK;
@@ -478,8 +527,15 @@ int cr_mhd_out_end_slice(struct cr_mhd_out *o)
     return rc;
 }
 
+int cr_mhd_out_writer(const struct cr_mhd_out *o) { return o->writer; }
+
 int cr_mhd_out_adopt_files(struct cr_mhd_out *o, int n)
 {
+    if (!o->writer) {
+        /* the files are the writer's; the others count the slices */
+        o->nout = n;
+        return CR_OK;
+    }
     if (!o->split || o->nout != 0 || n < 0) {
         cr_error(o->log, "mhd: slice files can only be adopted into a split output without slices");
         return CR_EIO;

@@ -36,9 +36,17 @@ struct cr_mhd_out_inp {
      * folder mhd_slices.K (K one more than any present), a name (from
      * cr_mhd_out_slice_dir of a checkpointed run) continues in that folder. */
     const char *slice_dir;
+    /* A decomposed solver (cr_mhd_part): the global grid (every rank), whose
+     * blocks rank 0 gathers and writes; the other ranks write nothing.
+     * NULL: the solver's own grid. */
+    const struct cr_grid *grid;
 };
 
-/* Create the files (temporary names) and write the grid. */
+/* 1 on the process that writes (rank 0 of a decomposed run, or the only one). */
+int cr_mhd_out_writer(const struct cr_mhd_out *o);
+
+/* Create the files (temporary names) and write the grid. Collective when
+ * the solver is decomposed, as are _write and _close. */
 struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp *inp);
 
 /* Append one slice (Step#N, N = 0, 1, ...) of the current state. */

@@ -70,7 +70,22 @@ struct cr_mhd {
     /* counters of the current step */
     long n_rho_floor, n_p_floor;
     size_t bytes;
+    /* domain decomposition (cr_mhd_part.c) */
+    struct cr_mhd_part part;
+    int parted;                   /* more than one process */
+    double *xbuf[4];              /* halo buffers: send low, send high, receive low, receive high */
+    size_t xlen;                  /* doubles per buffer */
 };
+
+/* cr_mhd_part.c: the halo exchange across the i cuts (both sides), the
+ * agreement of every rank on a status, reductions. */
+int cr_mhd_part_setup(struct cr_mhd *m, const struct cr_mhd_part *part);
+void cr_mhd_part_release(struct cr_mhd *m);
+int cr_mhd_exchange(struct cr_mhd *m);
+int cr_mhd_agree(const struct cr_mhd *m, int rc);
+double cr_mhd_reduce_max(const struct cr_mhd *m, double x);
+double cr_mhd_reduce_min(const struct cr_mhd *m, double x);
+long cr_mhd_reduce_sum_long(const struct cr_mhd *m, long x);
 
 /* cr_mhd_prim.c: boundary-filled state -> primitives and E_cc; floors
  * applied and counted (active cells). With rate != NULL also the CFL rate
