@@ -8,6 +8,7 @@
 
 #include "../core/cr_common.h"
 #include "../core/cr_h5.h"
+#include "../core/cr_par.h"
 #include "../core/cr_units.h"
 #include "../grids/cr_field.h"
 #include "../grids/cr_grid_cmd.h"
@@ -199,6 +200,12 @@ static void init_prim(void *ctx, const double x[3], double w[5])
     w[4] = c->p;
 }
 
+/* The solver's grid: this process's block, or the whole grid. */
+static const struct cr_grid *solver_grid(const struct cr_msphere *ms) { return ms->gb ? ms->gb : ms->g; }
+
+/* Rank 0 (or the only process): inner boundary, ionosphere, files. */
+static int is_root(const struct cr_msphere *ms) { return ms->par.rank == 0; }
+
 /* ---- FAC sampling set-up ---------------------------------------------------------- */
 
 /* Polar angle from +X and azimuth about X from +Y towards +Z, in [0, 2 pi). */
@@ -296,6 +303,7 @@ static int setup_fac(struct cr_msphere *ms)
 
 void cr_msphere_refresh_boundary(struct cr_msphere *ms)
 {
+    if (!is_root(ms)) return; /* the inner boundary is rank 0's */
     const struct cr_grid *g = ms->g;
     const int ng = g->ng, nJ = ms->nJ, nK = ms->nK;
     const double vs = 1.0 / ms->units.velocity;
@@ -321,17 +329,23 @@ void cr_msphere_refresh_boundary(struct cr_msphere *ms)
 
 int cr_msphere_couple(struct cr_msphere *ms)
 {
-    const struct cr_grid *g = ms->g;
-    int rc = cr_mhd_output_vars(ms->m, ms->out);
+    /* the FAC shell lies in rank 0's block (cr_msphere_new checks): the
+     * others only take part in the boundary exchange of output_vars */
+    const struct cr_grid *g = solver_grid(ms);
+    int rc = cr_mhd_output_vars(ms->m, ms->lout);
     if (rc) return rc;
+    if (!is_root(ms)) {
+        ms->ncouple++;
+        return CR_OK;
+    }
     const int ni = g->ni, nj = g->nj, nk = g->nk, is = ms->inp.fac_shell;
     const double js = ms->units.current * 1e-9; /* code -> A/m^2 */
     for (int k = 0; k < nk; k++)
         for (int j = 0; j < nj; j++) {
             size_t o = (size_t)is + (size_t)ni * ((size_t)j + (size_t)nj * (size_t)k);
             size_t c = CR_GIDX(g, is, j, k);
-            double J[3] = {ms->out[CR_MHD_OUT_JX][o], ms->out[CR_MHD_OUT_JY][o], ms->out[CR_MHD_OUT_JZ][o]};
-            double B[3] = {ms->out[CR_MHD_OUT_BX][o], ms->out[CR_MHD_OUT_BY][o], ms->out[CR_MHD_OUT_BZ][o]};
+            double J[3] = {ms->lout[CR_MHD_OUT_JX][o], ms->lout[CR_MHD_OUT_JY][o], ms->lout[CR_MHD_OUT_JZ][o]};
+            double B[3] = {ms->lout[CR_MHD_OUT_BX][o], ms->lout[CR_MHD_OUT_BY][o], ms->lout[CR_MHD_OUT_BZ][o]};
             double x[3] = {g->cx[c], g->cy[c], g->cz[c]};
             ms->jup_shell[(size_t)j + (size_t)nj * (size_t)k] = cr_iono_fac_up(J, B, x) * js;
         }
@@ -366,7 +380,7 @@ int cr_msphere_couple(struct cr_msphere *ms)
 static long va_limit(struct cr_msphere *ms)
 {
     if (!(ms->inp.va_max > 0)) return 0;
-    const struct cr_grid *g = ms->g;
+    const struct cr_grid *g = solver_grid(ms);
     struct cr_mhd_view v;
     cr_mhd_get_view(ms->m, &v);
     const double iva2 = 1.0 / ((ms->inp.va_max / ms->units.velocity) * (ms->inp.va_max / ms->units.velocity));
@@ -405,9 +419,10 @@ void cr_msphere_release(struct cr_msphere *ms)
     if (!ms) return;
     cr_mhd_release(ms->m);
     cr_iono_release(ms->io);
+    cr_grid_release(ms->gb);
     cr_grid_release(ms->g);
     for (int q = 0; q < 3; q++) free(ms->vdrift[q]), free(ms->nout[q]);
-    for (int q = 0; q < CR_MHD_NOUT; q++) free(ms->out[q]);
+    for (int q = 0; q < CR_MHD_NOUT; q++) free(ms->out[q]), free(ms->lout[q]);
     free(ms->phib);
     free(ms->inflow), free(ms->ws);
     free(ms->fac_j), free(ms->fac_k), free(ms->fac_w), free(ms->fac_ok), free(ms->jb), free(ms->jup_shell);
@@ -452,6 +467,26 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
         cr_msphere_release(ms);
         return NULL;
     }
+    /* the processes: blocks of i planes; rank 0's must hold the FAC shell and
+     * the shell outside it (the current there uses both) */
+    cr_par_world(&ms->par);
+    if (cr_mhd_part_split(&ms->par, g->ni, 0, g->ng, &ms->part, log)) {
+        cr_msphere_release(ms);
+        return NULL;
+    }
+    if (ms->par.size > 1) {
+        const int ni0 = g->ni / ms->par.size + (g->ni % ms->par.size > 0);
+        if (inp->fac_shell + 2 > ni0) {
+            cr_error(log, "msphere: msphere.fac_shell = %d must lie inside rank 0's %d radial cells (use fewer "
+                          "processes or a lower shell)", inp->fac_shell, ni0);
+            cr_msphere_release(ms);
+            return NULL;
+        }
+        if (!(ms->gb = cr_grid_new_block(g, ms->part.i0, ms->part.ni))) {
+            cr_msphere_release(ms);
+            return NULL;
+        }
+    }
     ms->x_bc = inp->x_bc > 0 ? inp->x_bc : g->spec.x_sun;
     cr_msphere_units(&ms->units);
     ms->phi0_v = ms->units.velocity * CR_KMS * ms->units.bfield * CR_NT * CR_RE_M;
@@ -475,7 +510,8 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
     ms->boris_prof[1] = inp->boris_c_near / ms->units.velocity;
     ms->boris_prof[2] = inp->boris_r_near; /* R_E: the code length unit */
     struct cr_mhd_inp mi = {
-        .grid = g,
+        .grid = solver_grid(ms),
+        .part = ms->gb ? &ms->part : NULL,
         .gamma = inp->gamma,
         .riemann = inp->riemann,
         .recon = inp->recon,
@@ -521,8 +557,13 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
     ms->inflow = cr_zalloc(ncol, 1);
     ms->ws = cr_zalloc(ngh, sizeof *ms->ws);
     fail |= !ms->inflow || !ms->ws;
+    const struct cr_grid *gs = solver_grid(ms);
     size_t ncell = (size_t)g->ni * (size_t)g->nj * (size_t)g->nk;
-    for (int q = 0; q < CR_MHD_NOUT; q++) fail |= !(ms->out[q] = malloc(ncell * sizeof(double)));
+    size_t nloc = (size_t)gs->ni * (size_t)gs->nj * (size_t)gs->nk;
+    for (int q = 0; q < CR_MHD_NOUT; q++) {
+        if (is_root(ms)) fail |= !(ms->out[q] = malloc(ncell * sizeof(double)));
+        fail |= !(ms->lout[q] = malloc(nloc * sizeof(double)));
+    }
     if (fail || !ms->phib || setup_fac(ms)) {
         cr_error(log, "msphere: out of memory");
         cr_msphere_release(ms);
@@ -537,7 +578,7 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
     /* initial state: the dipole alone (B1 = 0) and a tenuous plasma at rest */
     struct cr_mhd_view v;
     cr_mhd_get_view(ms->m, &v);
-    for (int d = 0; d < 3; d++) memset(v.face[d], 0, g->ntot * sizeof(double));
+    for (int d = 0; d < 3; d++) memset(v.face[d], 0, gs->ntot * sizeof(double));
     struct init_ctx ic = {.rho = inp->n_init,
                           .p = inp->n_init * inp->t_init * kb_T0};
     int rc = cr_mhd_init_prim(ms->m, init_prim, &ic);
@@ -582,7 +623,7 @@ int cr_msphere_step(struct cr_msphere *ms, double t_stop, struct cr_msphere_step
     if (rc) return rc;
     if (mi.dt == dt_max) cr_mhd_set_time(ms->m, t_stop / ms->units.time, cr_mhd_nstep(ms->m));
     si.dt = mi.dt * ms->units.time;
-    si.n_va_limit = va_limit(ms);
+    si.n_va_limit = cr_par_sum_long(&ms->par, va_limit(ms));
     si.n_rho_floor = mi.n_rho_floor;
     si.n_p_floor = mi.n_p_floor;
     if (info) *info = si;
@@ -596,8 +637,17 @@ int cr_msphere_diagnose(struct cr_msphere *ms, struct cr_msphere_diag *d)
     const struct cr_grid *g = ms->g;
     memset(d, 0, sizeof *d);
     d->t = cr_msphere_time(ms);
-    int rc = cr_mhd_output_vars(ms->m, ms->out);
+    int rc = cr_mhd_output_vars(ms->m, ms->gb ? ms->lout : ms->out);
+    if (!rc && ms->gb) {
+        /* rank 0 diagnoses the whole grid: gather what it reads */
+        static const int need[6] = {CR_MHD_OUT_D, CR_MHD_OUT_VX, CR_MHD_OUT_BZ, CR_MHD_OUT_JX, CR_MHD_OUT_JY,
+                                    CR_MHD_OUT_JZ};
+        for (int q = 0; q < 6 && !rc; q++)
+            rc = cr_mhd_gather_cells(ms->m, ms->lout[need[q]], is_root(ms) ? ms->out[need[q]] : NULL, 0);
+    }
+    double divb = rc ? 0.0 : cr_mhd_divb_max(ms->m, NULL); /* collective */
     if (rc) return rc;
+    if (!is_root(ms)) return cr_par_bcast(&ms->par, d, sizeof *d, 0);
     const int ni = g->ni, nj = g->nj, nk = g->nk;
     double *xr = cr_zalloc((size_t)ni, sizeof(double)), *dn = cr_zalloc((size_t)ni, sizeof(double));
     double *bz = cr_zalloc((size_t)ni, sizeof(double)), *jm = cr_zalloc((size_t)ni, sizeof(double));
@@ -664,11 +714,11 @@ int cr_msphere_diagnose(struct cr_msphere *ms, struct cr_msphere_diag *d)
     for (int i = 1; i <= itop && i < ni - 1; i++)
         if (xr[i] > 5.0 && jm[i] > jbest && jm[i] >= jm[i - 1] && jm[i] >= jm[i + 1]) jbest = jm[i], d->r_mp_j = xr[i];
     for (int h = 0; h < 2; h++) d->cpcp[h] = cr_iono_cpcp(ms->io, h) * 1e-3;
-    d->divb = cr_mhd_divb_max(ms->m, NULL);
+    d->divb = divb;
     cr_msphere_dbz_centre(g, ms->out[CR_MHD_OUT_JX], ms->out[CR_MHD_OUT_JY], &d->dbz0, &d->dbz0_night);
     d->dbz0 *= ms->units.bfield, d->dbz0_night *= ms->units.bfield;
     free(xr), free(dn), free(bz), free(jm), free(vx);
-    return CR_OK;
+    return cr_par_bcast(&ms->par, d, sizeof *d, 0);
 }
 
 void cr_msphere_dbz_centre(const struct cr_grid *g, const double *jx, const double *jy, double *total,

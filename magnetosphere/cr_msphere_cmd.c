@@ -1,11 +1,14 @@
 /* cr_msphere_cmd.c — `cusprate mhd FILE.ini` and `cusprate bench mhd`: the
  * global magnetosphere (`[problem] name = magnetosphere`, cr_msphere.h) or a
  * verification problem of the solver (../mhd/cr_mhd_problem.h); the
- * benchmark runs the solver's cases, then the D-grid magnetosphere. The
+ * benchmark runs the solver's cases, then the D-grid magnetosphere (under
+ * mpirun the magnetosphere alone, decomposed over the ranks). The
  * dispatch lives here so that the solver in ../mhd/ knows no application. */
 #include <string.h>
 
 #include "../core/cr_cli.h"
+#include "../core/cr_common.h"
+#include "../core/cr_par.h"
 #include "../mhd/cr_mhd_problem.h"
 #include "cr_msphere.h"
 
@@ -21,7 +24,11 @@ int cr_cmd_mhd(struct cr_cmd_ctx *ctx)
 
 int cr_bench_mhd(struct cr_cmd_ctx *ctx)
 {
-    int rc = cr_mhd_bench_solver(ctx);
+    /* under mpirun only the decomposed magnetosphere: the solver's cases are
+     * single-process benchmarks */
+    struct cr_par world;
+    cr_par_world(&world);
+    int rc = world.size > 1 ? CR_OK : cr_mhd_bench_solver(ctx);
     if (!rc) rc = cr_bench_msphere(ctx); /* the D-grid magnetosphere (cr_msphere_run.c) */
     return rc;
 }

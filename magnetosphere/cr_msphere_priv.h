@@ -6,13 +6,21 @@
 
 #include <stddef.h>
 
+#include "../core/cr_par.h"
 #include "cr_msphere.h"
 
 struct cr_msphere {
     struct cr_msphere_inp inp;        /* resolved input (defaults filled) */
     const struct cr_log *log;
-    struct cr_grid *g;                /* owned */
+    struct cr_grid *g;                /* owned: the whole grid (geometry, output, diagnostics) */
     struct cr_mhd *m;                 /* owned */
+    /* MPI (core/cr_par.h, mhd/cr_mhd.h): the solver works on this process's
+     * block of i planes; rank 0 owns the inner boundary and the ionosphere,
+     * gathers and writes */
+    struct cr_par par;
+    struct cr_mhd_part part;
+    struct cr_grid *gb;               /* owned: the block (NULL: the solver has all of g) */
+    double *lout[CR_MHD_NOUT];        /* the block's output_vars (ncell of the block each) */
     struct cr_iono *io;               /* owned */
     const struct cr_wind *wind;       /* not owned */
     struct cr_mhd_units units;         /* code -> physical factors (ms->units.velocity [km/s] ...) */
@@ -48,7 +56,7 @@ struct cr_msphere {
     double *fac_w;                    /* 4 per node */
     unsigned char *fac_ok;
     double *jb;                       /* FAC on the shell at the node points [A/m^2] (nnode) */
-    double *out[CR_MHD_NOUT];         /* cell arrays for output_vars (ncell each) */
+    double *out[CR_MHD_NOUT];         /* cell arrays of the whole grid (rank 0; gathered when decomposed) */
     double *jup_shell;                /* J_up at the shell's cells (nj * nk) [A/m^2] */
 };
 

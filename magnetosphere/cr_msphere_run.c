@@ -115,6 +115,8 @@ static int rec_add(struct run *r, const struct rec *x)
 
 /* ---- slices ------------------------------------------------------------------------- */
 
+static int write_slice_extras(struct run *r, const struct cr_msphere_diag *dp);
+
 static int write_slice(struct run *r, double steps_per_s, double mcells)
 {
     struct cr_msphere *ms = r->ms;
@@ -122,6 +124,31 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
     int rc = cr_mhd_out_write(r->out, ms->m);
     if (!rc) rc = cr_msphere_diagnose(ms, &d);
     if (rc) return rc;
+    if (cr_mhd_out_writer(r->out)) rc = write_slice_extras(r, &d);
+    rc = cr_par_max_int(&ms->par, rc); /* every rank stops if the writer failed */
+    if (rc) return rc;
+    struct rec x = {.t = d.t, .r_mp = d.r_mp, .r_mp_j = d.r_mp_j, .r_bs = d.r_bs, .cpcp = {d.cpcp[0], d.cpcp[1]},
+                    .divb = d.divb, .dbz0 = d.dbz0, .dbz0_night = d.dbz0_night, .nrho = r->nrho_since,
+                    .np = r->np_since, .nva = r->nva_since};
+    rc = rec_add(r, &x);
+    cr_info(r->log,
+            "slice %d t = %.1f s: magnetopause %.2f R_E (|J| peak %.2f), bow shock %.2f R_E, CPCP N/S %.1f/%.1f kV, "
+            "dBz(0) %.1f nT (night %.1f), floors rho/p %ld/%ld, vA limiter %ld, div B %.1e, %.1f steps/s, "
+            "%.2f M cell-updates/s",
+            cr_mhd_out_count(r->out) - 1, d.t, d.r_mp, d.r_mp_j, d.r_bs, d.cpcp[0], d.cpcp[1], d.dbz0, d.dbz0_night,
+            r->nrho_since, r->np_since, r->nva_since, d.divb, steps_per_s, mcells);
+    r->nrho_since = r->np_since = r->nva_since = 0;
+    r->nslice++;
+    return rc;
+}
+
+/* The writer's part of a slice: the ionosphere and the diagnostics in the
+ * slice's group. */
+static int write_slice_extras(struct run *r, const struct cr_msphere_diag *dp)
+{
+    struct cr_msphere *ms = r->ms;
+    const struct cr_msphere_diag d = *dp;
+    int rc = CR_OK;
     char name[64];
     snprintf(name, sizeof name, "Step#%d", cr_mhd_out_count(r->out) - 1);
     hid_t grp = H5Gopen2(cr_mhd_out_file(r->out), name, H5P_DEFAULT);
@@ -160,27 +187,29 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
         cr_error(r->log, "msphere: cannot write the ionosphere and diagnostics of %s", name);
         return CR_EIO;
     }
-    struct rec x = {.t = d.t, .r_mp = d.r_mp, .r_mp_j = d.r_mp_j, .r_bs = d.r_bs, .cpcp = {d.cpcp[0], d.cpcp[1]},
-                    .divb = d.divb, .dbz0 = d.dbz0, .dbz0_night = d.dbz0_night, .nrho = r->nrho_since,
-                    .np = r->np_since, .nva = r->nva_since};
-    rc = rec_add(r, &x);
-    cr_info(r->log,
-            "slice %d t = %.1f s: magnetopause %.2f R_E (|J| peak %.2f), bow shock %.2f R_E, CPCP N/S %.1f/%.1f kV, "
-            "dBz(0) %.1f nT (night %.1f), floors rho/p %ld/%ld, vA limiter %ld, div B %.1e, %.1f steps/s, "
-            "%.2f M cell-updates/s",
-            cr_mhd_out_count(r->out) - 1, d.t, d.r_mp, d.r_mp_j, d.r_bs, d.cpcp[0], d.cpcp[1], d.dbz0, d.dbz0_night,
-            r->nrho_since, r->np_since, r->nva_since, d.divb, steps_per_s, mcells);
-    r->nrho_since = r->np_since = r->nva_since = 0;
-    r->nslice++;
-    return rc;
+    return CR_OK;
 }
 
 /* ---- checkpoint -------------------------------------------------------------------------- */
 
+static int write_checkpoint_file(struct run *r);
+
+/* Every rank: the solver's state is gathered by rank 0, which writes. */
 static int write_checkpoint(struct run *r)
 {
+    if (r->ms->par.rank == 0) return cr_par_max_int(&r->ms->par, write_checkpoint_file(r));
+    int rc = cr_checkpoint_write_mhd(H5I_INVALID_HID, r->ms->m, r->log);
+    return cr_par_max_int(&r->ms->par, rc);
+}
+
+static int write_checkpoint_file(struct run *r)
+{
     struct cr_h5 *f = cr_h5_create(r->ckpt_path, r->ctx->cfg, r->log);
-    if (!f) return CR_EIO;
+    if (!f) {
+        /* the others still gather the solver's state */
+        if (r->ms->gb) cr_checkpoint_write_mhd(H5I_INVALID_HID, r->ms->m, r->log);
+        return CR_EIO;
+    }
     hid_t root = cr_h5_root(f);
     int rc = 0;
     rc |= cr_h5_attr_string(root, "content",
@@ -202,7 +231,8 @@ static int write_checkpoint(struct run *r)
     hid_t g1 = H5Gcreate2(root, "mhd", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hid_t g2 = H5Gcreate2(root, "msphere", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g1 < 0 || g2 < 0) rc = 1;
-    if (!rc) rc |= cr_checkpoint_write_mhd(g1, r->ms->m, r->log);
+    /* collective when decomposed: then called whatever rc is */
+    if (!rc || r->ms->gb) rc |= cr_checkpoint_write_mhd(g1, r->ms->m, r->log);
     if (!rc) rc |= cr_msphere_save(r->ms, g2);
     if (g1 >= 0) H5Gclose(g1);
     if (g2 >= 0) H5Gclose(g2);
@@ -270,7 +300,7 @@ static int resume(struct run *r)
     if (!rc) {
         /* the slice files up to the checkpoint, and their diagnostics for the summary */
         rc = cr_mhd_out_adopt_files(r->out, (int)r->nslice);
-        for (long s = 0; s < r->nslice && !rc; s++) {
+        for (long s = 0; s < r->nslice && !rc && cr_mhd_out_writer(r->out); s++) {
             char name[64], sp[4400];
             struct rec x;
             double a, b;
@@ -491,8 +521,8 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
             H5Fclose(f);
         }
     }
-    struct cr_mhd_out_inp oi = {
-        .dir = ctx->run_dir, .cfg = cfg, .problem = "magnetosphere", .log = log, .slice_dir = sdir};
+    struct cr_mhd_out_inp oi = {.dir = ctx->run_dir, .cfg = cfg, .problem = "magnetosphere", .log = log,
+                                .slice_dir = sdir, .grid = g};
     if (!rc) r.out = cr_mhd_out_open(ms->m, &oi);
     if (!r.out) rc = rc ? rc : CR_EIO;
     int resumed = 0;
@@ -513,6 +543,7 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
     struct cr_progress_inp pi = {.label = "mhd", .total = r.sc.t_end - t_start, .unit = "s", .log = log};
     const char *pm = cr_config_choice_name(cfg, "run", "progress");
     pi.force = !strcmp(pm, "always") ? 1 : !strcmp(pm, "never") ? -1 : 0;
+    if (ms->par.rank > 0) pi.force = -1; /* rank 0 shows the progress of an MPI run */
     struct cr_progress *prog = rc ? NULL : cr_progress_new(&pi);
     double w0 = cr_wtime(), wlast = w0, wlog = w0;
     long steps_here = 0, steps_last = 0;
@@ -591,8 +622,8 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
         if ((double)(r.nckpt - 1) * r.sc.dt_ckpt < r.sc.t_end - 1e-9) rc = write_checkpoint(&r);
         if (!rc) rc = cr_mhd_out_close(r.out, 1);
         r.out = NULL;
-        if (!rc) rc = write_diag_csv(&r);
-        if (!rc) rc = summarize(&r, &pass);
+        if (!rc && ms->par.rank == 0) rc = write_diag_csv(&r);
+        if (!rc && ms->par.rank == 0) rc = summarize(&r, &pass);
         if (!rc) cr_info(log, "magnetosphere: wrote %s/mhd.h5 (%ld slices), mhd.xmf, msphere_diag.csv, "
                               "msphere_validation.txt", ctx->run_dir, r.nslice);
     }
@@ -645,22 +676,28 @@ int cr_bench_msphere(struct cr_cmd_ctx *ctx)
         cr_set_threads(tcount[pass]);
         int nsteps = 0;
         double w0 = cr_wtime(), c0 = cpu_seconds(), t_s0 = cr_msphere_time(ms);
-        while (!rc && (cr_wtime() - w0 < 8.0 || nsteps < 5)) {
+        /* every rank takes the same number of steps (rank 0's clock decides) */
+        while (!rc) {
+            int more = cr_wtime() - w0 < 8.0 || nsteps < 5;
+            if (cr_par_bcast(&ms->par, &more, sizeof more, 0) || !more) break;
             rc = cr_msphere_step(ms, 1e30, NULL);
             nsteps++;
         }
-        double wall = cr_wtime() - w0, cpu = cpu_seconds() - c0;
+        double wall = cr_par_max(&ms->par, cr_wtime() - w0), cpu = cpu_seconds() - c0;
+        double cpu_all = cpu * ms->par.size; /* ranks run alike: rank 0's CPU time times the ranks */
         double rate = nsteps * ncell / wall;
-        printf("magnetosphere %dx%dx%d (%.0f cells), %d thread(s): %d steps in %.2f s, %.2f steps/s, "
+        printf("magnetosphere %dx%dx%d (%.0f cells), %d rank(s) x %d thread(s): %d steps in %.2f s, %.2f steps/s, "
                "%.3f M cell-updates/s (%.3f M per core of CPU time), dt %.3f s, %.2f x real time\n",
-               g->ni, g->nj, g->nk, ncell, tcount[pass], nsteps, wall, nsteps / wall, rate * 1e-6,
-               cpu > 0 ? nsteps * ncell / cpu * 1e-6 : 0.0, (cr_msphere_time(ms) - t_s0) / nsteps,
+               g->ni, g->nj, g->nk, ncell, ms->par.size, tcount[pass], nsteps, wall, nsteps / wall, rate * 1e-6,
+               cpu_all > 0 ? nsteps * ncell / cpu_all * 1e-6 : 0.0, (cr_msphere_time(ms) - t_s0) / nsteps,
                (cr_msphere_time(ms) - t_s0) / wall);
     }
     cr_set_threads(nthr);
-    printf("magnetosphere: solver arrays %.0f MiB (the grid's metrics ~110 MiB more; a D run's own peak is printed at "
-           "its end), peak resident memory of this benchmark process %.0f MiB\n",
-           (double)cr_mhd_bytes(ms->m) / (1 << 20), cr_peak_rss_mib());
+    double rss = cr_peak_rss_mib(), rss_max = cr_par_max(&ms->par, rss);
+    double arr_max = cr_par_max(&ms->par, (double)cr_mhd_bytes(ms->m) / (1 << 20));
+    printf("magnetosphere: solver arrays %.0f MiB per rank (largest block; the grid's metrics ~110 MiB more on the D "
+           "grid; a D run's own peak is printed at its end), peak resident memory %.0f MiB per rank (largest of %d)\n",
+           arr_max, rss_max, ms->par.size);
     cr_msphere_release(ms);
     cr_wind_release(wind);
     return rc;
