@@ -101,9 +101,7 @@ static void remove_dead_temporaries(const char *dir, int depth, const struct cr_
 int cr_run_lock(const struct cr_cmd_ctx *ctx, const char *dir)
 {
     if (ctx->run_lock && *ctx->run_lock >= 0) return CR_OK;
-    struct cr_par world;
-    cr_par_world(&world);
-    if (world.rank > 0) return CR_OK; /* an MPI run's folder is held by its rank 0 */
+    if (ctx->par.rank > 0) return CR_OK; /* an MPI run's folder is held by its rank 0 */
     char path[4200];
     if (cr_path_join(path, sizeof path, dir, ".cusprate.lock")) return CR_EIO;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -268,6 +266,20 @@ static int run_command(const struct cr_command *c, int argc, char **argv, struct
 #endif
     int run_lock = -1;
     struct cr_cmd_ctx ctx = {.cfg = cfg, .log = log, .ini_path = ini, .argc = npos, .argv = pos, .run_lock = &run_lock};
+    /* the processes of an MPI run: a parallel command (and `bench mhd`) shares
+     * its work among them; any other runs on rank 0 alone */
+    cr_par_world(&ctx.par);
+    const int parallel = c->parallel || (!strcmp(c->name, "bench") && npos > 0 && !strcmp(pos[0], "mhd"));
+    if (ctx.par.size > 1 && !parallel) {
+        if (ctx.par.rank > 0) {
+            cr_config_release(cfg);
+            free(pos);
+            return 0;
+        }
+        cr_info(log, "cusprate %s runs on one process (rank 0 of %d): only mhd, flux and particles share their work",
+                c->name, ctx.par.size);
+        ctx.par = (struct cr_par){.rank = 0, .size = 1, .comm = NULL};
+    }
     cr_run_dir_resolve(cfg, ini, ctx.run_dir, sizeof ctx.run_dir);
     rc = c->run(&ctx);
     if (rc) cr_error(log, "cusprate %s: failed (%s)", c->name, cr_status_name(rc));
@@ -302,7 +314,7 @@ static const struct cr_command bench_command = {
     "bench", "WHAT", "run a benchmark and print its figures",
     "Runs the named benchmark (or all) and prints figures: cell-updates per second, particle-steps per "
     "second, point locations per second, peak memory. Configuration keys can be overridden as section.key=value.",
-    sec_none, 0, cmd_bench};
+    sec_none, 0, cmd_bench, 0};
 
 int cr_cli_main(int argc, char **argv)
 {

@@ -10,6 +10,7 @@
 
 #include "cr_config.h"
 #include "cr_log.h"
+#include "cr_par.h"
 
 struct cr_cmd_ctx {
     struct cr_config *cfg;   /* resolved configuration (defaults when no file) */
@@ -20,6 +21,8 @@ struct cr_cmd_ctx {
     char run_dir[4096];      /* [run] dir resolved (not yet created) */
     int *run_lock;           /* the run folder's lock descriptor (-1 until taken; see cr_run_path), shared by
                                 the contexts copied from this one (the pipeline's stages); may be NULL */
+    struct cr_par par;       /* the processes that run this command together (core/cr_par.h): all of an
+                                MPI run for a parallel command, rank 0 alone (size 1) otherwise */
 };
 
 struct cr_command {
@@ -30,6 +33,8 @@ struct cr_command {
     const char *const *sections; /* config sections it reads (NULL-terminated) */
     int needs_file;          /* 1: first positional argument is an INI file */
     int (*run)(struct cr_cmd_ctx *ctx);
+    int parallel;            /* 1: shares its work among the processes of an MPI run; 0: rank 0 runs it
+                                alone and the other ranks end at once */
 };
 
 /* The registry (core/cr_registry.c): every command and every schema table. */

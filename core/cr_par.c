@@ -7,6 +7,14 @@
 
 #include "cr_common.h"
 
+void cr_par_block(const struct cr_par *p, long n, long *lo, long *hi)
+{
+    const long size = p && p->size > 1 ? p->size : 1, r = size > 1 ? p->rank : 0;
+    const long base = n / size, extra = n % size;
+    *lo = r * base + (r < extra ? r : extra);
+    *hi = *lo + base + (r < extra);
+}
+
 #ifdef CR_HAVE_MPI
 #include <mpi.h>
 
@@ -135,6 +143,20 @@ int cr_par_allgather_doubles(const struct cr_par *p, const double *send, size_t 
     return rc;
 }
 
+int cr_par_allgather_bytes(const struct cr_par *p, const void *send, size_t n, void *recv)
+{
+    if (!p || p->size <= 1) {
+        if (recv != send) memcpy(recv, send, n);
+        return CR_OK;
+    }
+    int *cnt = NULL, *dsp = NULL;
+    int rc = n > 2147483647UL ? CR_ENOMEM : gather_layout(p, n, &cnt, &dsp);
+    if (!rc && MPI_Allgatherv(send, (int)n, MPI_BYTE, recv, cnt, dsp, MPI_BYTE, comm_of(p)) != MPI_SUCCESS) rc = CR_EIO;
+    free(cnt);
+    free(dsp);
+    return rc;
+}
+
 int cr_par_sendrecv(const struct cr_par *p, const double *send, size_t n, int to, double *recv, size_t m, int from)
 {
     MPI_Request req[2];
@@ -180,6 +202,12 @@ int cr_par_allgather_doubles(const struct cr_par *p, const double *send, size_t 
 {
     (void)p;
     if (recv != send) memcpy(recv, send, n * sizeof(double));
+    return CR_OK;
+}
+int cr_par_allgather_bytes(const struct cr_par *p, const void *send, size_t n, void *recv)
+{
+    (void)p;
+    if (recv != send) memcpy(recv, send, n);
     return CR_OK;
 }
 int cr_par_sendrecv(const struct cr_par *p, const double *send, size_t n, int to, double *recv, size_t m, int from)

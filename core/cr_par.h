@@ -38,6 +38,11 @@ long cr_par_sum_long(const struct cr_par *p, long x);
 int cr_par_max_int(const struct cr_par *p, int x);
 void cr_par_barrier(const struct cr_par *p);
 
+/* This rank's contiguous block [lo, hi) of n items split evenly in rank
+ * order (the first n % size ranks take one more); all of them for p NULL
+ * or a single process. Not collective. */
+void cr_par_block(const struct cr_par *p, long n, long *lo, long *hi);
+
 /* Broadcast n bytes from rank root. */
 int cr_par_bcast(const struct cr_par *p, void *buf, size_t n, int root);
 
@@ -47,6 +52,10 @@ int cr_par_bcast(const struct cr_par *p, void *buf, size_t n, int root);
  * receives. */
 int cr_par_gather_doubles(const struct cr_par *p, const double *send, size_t n, double *recv, int root);
 int cr_par_allgather_doubles(const struct cr_par *p, const double *send, size_t n, double *recv);
+
+/* Every rank sends n bytes (its own count); every rank receives the
+ * concatenation in rank order (recv holds the sum of the counts). */
+int cr_par_allgather_bytes(const struct cr_par *p, const void *send, size_t n, void *recv);
 
 /* Point-to-point exchange for halos: send n doubles to rank `to` and
  * receive m doubles from rank `from` (either may be -1: none). */

@@ -469,7 +469,8 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
     }
     /* the processes: blocks of i planes; rank 0's must hold the FAC shell and
      * the shell outside it (the current there uses both) */
-    cr_par_world(&ms->par);
+    if (inp->par) ms->par = *inp->par;
+    else ms->par = (struct cr_par){.rank = 0, .size = 1, .comm = NULL};
     if (cr_mhd_part_split(&ms->par, g->ni, 0, g->ng, &ms->part, log)) {
         cr_msphere_release(ms);
         return NULL;

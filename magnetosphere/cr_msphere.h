@@ -58,8 +58,10 @@
 /* GAMERA's code units (see above) in the solver's units struct (cr_mhd_units_physical). */
 void cr_msphere_units(struct cr_mhd_units *u);
 
+struct cr_par;
 struct cr_msphere_inp {
     struct cr_grid_spec grid;          /* the LFM grid (kind CR_GRID_LFM) */
+    const struct cr_par *par;          /* the processes sharing the grid (core/cr_par.h; NULL = this one alone) */
     const struct cr_wind *wind;        /* solar-wind driver (not owned; must outlive the object) */
     struct cr_iono_inp iono;           /* ionosphere (r_inner and b_e are filled from here) */
     double cadence;                    /* coupling interval [s] (0 -> 5) */

@@ -26,9 +26,7 @@ int cr_bench_mhd(struct cr_cmd_ctx *ctx)
 {
     /* under mpirun only the decomposed magnetosphere: the solver's cases are
      * single-process benchmarks */
-    struct cr_par world;
-    cr_par_world(&world);
-    int rc = world.size > 1 ? CR_OK : cr_mhd_bench_solver(ctx);
+    int rc = ctx->par.size > 1 ? CR_OK : cr_mhd_bench_solver(ctx);
     if (!rc) rc = cr_bench_msphere(ctx); /* the D-grid magnetosphere (cr_msphere_run.c) */
     return rc;
 }

@@ -453,6 +453,7 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
     struct cr_msphere_inp inp;
     int rc = cr_msphere_inp_from_config(cfg, &inp, log);
     if (rc) return rc;
+    inp.par = &ctx->par;
     struct run r = {.ctx = ctx, .log = log};
     sched_init(&r.sc, cr_config_real(cfg, "msphere", "t_end"), cr_config_real(cfg, "msphere", "t_analysis"),
                cr_config_real(cfg, "msphere", "slice_dt"), cr_config_real(cfg, "msphere", "slice_dt_spinup"),
@@ -656,6 +657,7 @@ int cr_bench_msphere(struct cr_cmd_ctx *ctx)
     struct cr_msphere_inp inp;
     int rc = cr_msphere_inp_from_config(cfg, &inp, &qlog);
     if (rc) return rc;
+    inp.par = &ctx->par;
     struct cr_wind *wind = NULL;
     rc = cr_msphere_wind_from_config(cfg, &qlog, &wind);
     if (rc) return rc;

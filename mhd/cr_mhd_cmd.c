@@ -191,8 +191,7 @@ int cr_mhd_problem_cmd(struct cr_cmd_ctx *ctx)
     struct cr_grid *g = cr_grid_new(&spec);
     if (!g) return CR_ECONFIG;
     /* the processes of the run: each solves a block of i planes (mhd/cr_mhd.h) */
-    struct cr_par world;
-    cr_par_world(&world);
+    const struct cr_par world = ctx->par;
     struct cr_mhd_part part;
     struct cr_grid *gb = NULL; /* this process's block (NULL: all of g) */
     rc = cr_mhd_part_split(&world, g->ni, g->bc[0] == CR_GRID_PERIODIC, g->ng, &part, log);

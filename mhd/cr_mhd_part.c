@@ -21,7 +21,7 @@
 int cr_mhd_part_split(const struct cr_par *par, int ni_global, int periodic_i, int min_cells,
                       struct cr_mhd_part *part, const struct cr_log *log)
 {
-    const int size = par ? par->size : 1, rank = par ? par->rank : 0;
+    const int size = par && par->size > 1 ? par->size : 1, rank = size > 1 ? par->rank : 0;
     memset(part, 0, sizeof *part);
     part->par = par;
     part->ni_global = ni_global;

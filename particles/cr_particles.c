@@ -11,6 +11,7 @@
 #endif
 
 #include "../core/cr_common.h"
+#include "../core/cr_par.h"
 #include "../core/cr_file.h"
 #include "../core/cr_h5.h"
 #include "../core/cr_progress.h"
@@ -271,6 +272,50 @@ double *cr_particles_window_edges(const struct cr_field_mhd *mhd, double t_from,
     return edges;
 }
 
+/* What a proton's rank hands the others: its start, its record, its step counts. */
+struct proton_result {
+    struct cr_injected inj;
+    struct cr_collect_rec rec;
+    long nfo, ngc;
+    int nswitch;
+};
+
+/* Every rank gets every proton's result (proton j of the start-time order
+ * was traced by rank j % size). */
+static int share_protons(const struct cr_par *par, const struct t0idx *order, long n, struct cr_particles_out *out,
+                         struct cr_particle *parts)
+{
+    const int np = par->size, me = par->rank;
+    const long mine = n / np + (me < n % np);
+    struct proton_result *send = cr_zalloc((size_t)mine + 1, sizeof *send);
+    struct proton_result *all = cr_zalloc((size_t)n + 1, sizeof *all);
+    int rc = (!send || !all) ? CR_ENOMEM : CR_OK;
+    rc = cr_par_max_int(par, rc);
+    if (!rc) {
+        long k = 0;
+        for (long j = me; j < n; j += np, k++) {
+            long i = order[j].i;
+            send[k] = (struct proton_result){out->inj[i], out->rec[i], parts[i].nfo, parts[i].ngc, parts[i].nswitch};
+        }
+        rc = cr_par_allgather_bytes(par, send, (size_t)mine * sizeof *send, all);
+    }
+    if (!rc) {
+        long k = 0;
+        for (int r = 0; r < np; r++)
+            for (long j = r; j < n; j += np, k++) {
+                long i = order[j].i;
+                out->inj[i] = all[k].inj;
+                out->rec[i] = all[k].rec;
+                parts[i].nfo = all[k].nfo;
+                parts[i].ngc = all[k].ngc;
+                parts[i].nswitch = all[k].nswitch;
+            }
+    }
+    free(send);
+    free(all);
+    return rc;
+}
+
 int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_out *out)
 {
     const struct cr_log *log = inp->log;
@@ -334,8 +379,9 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
         goto done;
     }
 
+    const int np = inp->par && inp->par->size > 1 ? inp->par->size : 1, me = np > 1 ? inp->par->rank : 0;
     struct cr_progress_inp pin = {.label = "particles", .total = (double)n, .unit = "protons", .log = log,
-                                  .force = inp->progress};
+                                  .force = me > 0 ? -1 : inp->progress};
     prog = cr_progress_new(&pin);
     double w0 = cr_wtime();
     long next = 0;
@@ -365,7 +411,7 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
             for (long j = 0; j < i1; j++) {
                 long i = order[j].i;
                 struct cr_particle *pt = &parts[i];
-                if (!w) continue;
+                if (!w || j % np != me) continue; /* another rank's proton */
                 if (j >= i0) {
                     struct cr_injected *q = &out->inj[i];
                     if (cr_inject_one(inj, i, q) != CR_OK) {
@@ -387,7 +433,7 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
 #pragma omp for schedule(dynamic, 16)
             for (long j = 0; j < i1; j++) {
                 long i = order[j].i;
-                if (recorded[i] || (parts[i].status == CR_PST_ACTIVE && !lastw)) continue;
+                if (j % np != me || recorded[i] || (parts[i].status == CR_PST_ACTIVE && !lastw)) continue;
                 record_one(push, b_e, inp->r_sat, &out->inj[i], &parts[i], &out->rec[i]);
                 recorded[i] = 1;
             }
@@ -404,12 +450,16 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
             cr_progress_update(prog, (double)done, extra);
         }
     }
-    out->wall = cr_wtime() - w0;
+    if (np > 1) rc = cr_par_max_int(inp->par, rc); /* one rank's failure stops all */
+    out->wall = np > 1 ? cr_par_max(inp->par, cr_wtime() - w0) : cr_wtime() - w0;
     if (rc) goto done;
 
     /* protons never reached by a window (injection failed) */
-    for (long i = 0; i < n; i++)
-        if (!recorded[i]) record_one(push, b_e, inp->r_sat, &out->inj[i], &parts[i], &out->rec[i]);
+    for (long j = 0; j < n; j++) {
+        long i = order[j].i;
+        if (j % np == me && !recorded[i]) record_one(push, b_e, inp->r_sat, &out->inj[i], &parts[i], &out->rec[i]);
+    }
+    if (np > 1 && (rc = share_protons(inp->par, order, n, out, parts))) goto done;
     for (long i = 0; i < n; i++) {
         out->tries += out->inj[i].tries;
         if (!out->inj[i].ok) continue;
@@ -715,6 +765,7 @@ int cr_cmd_particles(struct cr_cmd_ctx *ctx)
     struct cr_field *f = NULL;
     if ((rc = make_field(ctx->cfg, ctx->run_dir, ctx->log, &inp, &f))) return rc;
     inp.field = f;
+    inp.par = &ctx->par;
     if (inp.push.r_collect <= 0) inp.push.r_collect = f->r_inner > 0 ? f->r_inner + 0.25 : 0.0;
     if (inp.push.r_collect > 0 && inp.push.r_collect <= f->r_inner) {
         cr_error(ctx->log, "particles.collect_radius %g R_E must be above the inner boundary %g R_E",
@@ -745,8 +796,10 @@ int cr_cmd_particles(struct cr_cmd_ctx *ctx)
                 out.n_injected, out.n_status[CR_PST_COLLECTED], out.n_status[CR_PST_MIRRORED],
                 out.n_status[CR_PST_OUTFLOW], out.n_status[CR_PST_TIMEOUT], out.n_status[CR_PST_FAILED],
                 out.steps_fo, out.steps_gc, out.switches, out.wall, out.wall > 0 ? (double)steps / out.wall : 0.0);
-        rc = cr_particles_write(path, ctx->cfg, &inp, &out, ctx->log);
-        if (!rc) cr_info(ctx->log, "particles: wrote %s", path);
+        if (ctx->par.rank == 0) { /* the records are on every rank; rank 0 writes */
+            rc = cr_particles_write(path, ctx->cfg, &inp, &out, ctx->log);
+            if (!rc) cr_info(ctx->log, "particles: wrote %s", path);
+        }
         cr_particles_out_free(&out);
     }
     cr_field_release(f);

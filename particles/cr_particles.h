@@ -26,6 +26,7 @@ extern const struct cr_key cr_particles_keys[];
 
 struct cr_field_mhd;
 
+struct cr_par;
 struct cr_particles_inp {
     struct cr_field *field;         /* required; not owned */
     struct cr_field_mhd *mhd;       /* when the field is MHD slices: windows follow its slices */
@@ -38,6 +39,9 @@ struct cr_particles_inp {
     double r_sat;                   /* [R_E] satellite radius (1 + altitude) */
     int progress;                   /* cr_progress force flag: 0 auto, 1 always, -1 never */
     const struct cr_log *log;
+    const struct cr_par *par;       /* processes sharing the protons (core/cr_par.h; NULL = this one): proton j
+                                       of the start-time order is traced by rank j % size, and every rank gets
+                                       every record (identical to one process: each proton has its own stream) */
 };
 
 struct cr_particles_out {

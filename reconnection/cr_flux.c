@@ -10,6 +10,7 @@
 #include <gsl/gsl_odeiv2.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_par.h"
 #include "../core/cr_units.h"
 
 int cr_flux_nbins(const struct cr_footgrid *g, double mlt_bin, const struct cr_log *log, int *nbin)
@@ -255,6 +256,10 @@ int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void 
     int err = CR_OK;
     double shift = 0.0;
     size_t ntr = 0;
+    /* this rank's block of the footpoints (core/cr_par.h) */
+    const struct cr_par *par = g->p.par;
+    long q0, q1;
+    cr_par_block(par, n, &q0, &q1);
 #pragma omp parallel reduction(max : shift) reduction(+ : ntr)
     {
         struct track_sys p = {.drift = drift, .ctx = ctx, .t1 = t1};
@@ -268,7 +273,7 @@ int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void 
         }
         /* dynamic: with a band the followed atoms cluster along the boundary rows */
 #pragma omp for schedule(dynamic, 256)
-        for (long q = 0; q < n; q++) {
+        for (long q = q0; q < q1; q++) {
             if (!d) continue;
             int h = (int)(q / (long)tr->natom);
             size_t k = (size_t)(q % (long)tr->natom);
@@ -300,6 +305,33 @@ int cr_flux_track_new(const struct cr_footgrid *g, cr_flux_drift_fn drift, void 
             if (ang > shift) shift = ang;
         }
         if (d) gsl_odeiv2_step_free(d);
+    }
+    if (par && par->size > 1) {
+        /* every rank's footpoints, in rank order: (lat, mlt) pairs */
+        err = cr_par_max_int(par, err);
+        double *mine = malloc(2 * ((size_t)(q1 - q0) + 1) * sizeof(double));
+        double *all = malloc(2 * ((size_t)n + 1) * sizeof(double));
+        int rc = (!mine || !all) ? CR_ENOMEM : CR_OK;
+        rc = cr_par_max_int(par, rc);
+        if (!rc && !err) {
+            for (long q = q0; q < q1; q++) {
+                int h = (int)(q / (long)tr->natom);
+                size_t k = (size_t)(q % (long)tr->natom);
+                mine[2 * (q - q0)] = tr->lat[h][k];
+                mine[2 * (q - q0) + 1] = tr->mlt[h][k];
+            }
+            rc = cr_par_allgather_doubles(par, mine, 2 * (size_t)(q1 - q0), all);
+            for (long q = 0; q < n && !rc; q++) {
+                int h = (int)(q / (long)tr->natom);
+                size_t k = (size_t)(q % (long)tr->natom);
+                tr->lat[h][k] = all[2 * q];
+                tr->mlt[h][k] = all[2 * q + 1];
+            }
+        }
+        free(mine), free(all);
+        if (!err) err = rc;
+        shift = cr_par_max(par, shift);
+        ntr = (size_t)cr_par_sum_long(par, (long)ntr);
     }
     if (err) {
         cr_error(g->p.log, "flux: following the footpoints from %g s back to %g s failed (drift error %d)", t1, t0,

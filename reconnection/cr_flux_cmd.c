@@ -635,6 +635,7 @@ int cr_cmd_flux(struct cr_cmd_ctx *ctx)
     if (fc.grid.r_foot == 0) fc.grid.r_foot = src.field->r_inner;
     /* analytic: r_outer (60 R_E by default) ends open lines; MHD: the grid's edge */
     fc.opts.trace.r_outer = fc.r_outer > 0 ? fc.r_outer : 1e30;
+    fc.grid.par = &ctx->par; /* the ranks share the traces; rank 0 writes flux.nc */
     struct cr_footgrid *g = cr_footgrid_new(&fc.grid);
     int nbin = 0;
     if (!g || cr_flux_nbins(g, fc.opts.mlt_bin, log, &nbin)) {
@@ -751,8 +752,10 @@ int cr_cmd_flux(struct cr_cmd_ctx *ctx)
     cr_progress_release(prog);
     cr_topomap_release(prev);
     cr_flux_state_release(sprev);
-    if (!rc) rc = write_nc(out, ctx->cfg, log, &fc, g, &s, src.desc, fp_desc);
-    if (!rc) cr_info(log, "flux: wrote %s", out);
+    if (!rc && ctx->par.rank == 0) {
+        rc = write_nc(out, ctx->cfg, log, &fc, g, &s, src.desc, fp_desc);
+        if (!rc) cr_info(log, "flux: wrote %s", out);
+    }
     series_free(&s);
     cr_footgrid_release(g);
     source_close(&src);

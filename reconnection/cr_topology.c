@@ -10,6 +10,7 @@
 #endif
 
 #include "../core/cr_common.h"
+#include "../core/cr_par.h"
 #include "../core/cr_sys.h"
 #include "../core/cr_units.h"
 
@@ -184,6 +185,14 @@ static int trace_points(const struct cr_footgrid *g, const struct cr_fieldline_i
     int rc = CR_OK;
     long n = (long)l->n;
     if (n == 0) return CR_OK;
+    /* this rank's block of the list (all of it on one process) */
+    const struct cr_par *par = g->p.par;
+    long m0, m1;
+    cr_par_block(par, n, &m0, &m1);
+    signed char *res = par && par->size > 1 ? malloc((size_t)n + 1) : NULL;
+    if (par && par->size > 1 && !res) rc = CR_ENOMEM;
+    rc = cr_par_max_int(par, rc);
+    if (rc) return rc;
 #pragma omp parallel
     {
         struct cr_fieldline *fl = cr_fieldline_new(tin);
@@ -192,14 +201,27 @@ static int trace_points(const struct cr_footgrid *g, const struct cr_fieldline_i
             rc = CR_ENOMEM;
         }
 #pragma omp for schedule(dynamic, 8)
-        for (long m = 0; m < n; m++) {
+        for (long m = m0; m < m1; m++) {
             if (!fl) continue;
             struct pt *q = &l->v[m];
             double x[3];
             cr_footgrid_point(g, q->hemi, q->lat, q->mlt, x);
-            *q->dst = (signed char)cr_topo_point(fl, t, x, NULL);
+            signed char v = (signed char)cr_topo_point(fl, t, x, NULL);
+            if (res) res[m - m0] = v;
+            else *q->dst = v;
         }
         cr_fieldline_release(fl);
+    }
+    if (res) {
+        /* every rank's block, in rank order: the whole list */
+        rc = cr_par_max_int(par, rc);
+        signed char *all = rc ? NULL : malloc((size_t)n + 1);
+        if (!rc && !all) rc = CR_ENOMEM;
+        rc = cr_par_max_int(par, rc);
+        if (!rc) rc = cr_par_allgather_bytes(par, res, (size_t)(m1 - m0), all);
+        for (long m = 0; m < n && !rc; m++) *l->v[m].dst = all[m];
+        free(all);
+        free(res);
     }
     *ntraces += n;
     l->n = 0;
@@ -370,6 +392,9 @@ static int edge_fractions(struct cr_topomap *m, const struct cr_fieldline_inp *t
             }
     int rc = CR_OK;
     long n = (long)np;
+    const struct cr_par *par = g->p.par;
+    long q0, q1;
+    cr_par_block(par, n, &q0, &q1);
 #pragma omp parallel
     {
         struct cr_fieldline *fl = cr_fieldline_new(tin);
@@ -378,7 +403,7 @@ static int edge_fractions(struct cr_topomap *m, const struct cr_fieldline_inp *t
             rc = CR_ENOMEM;
         }
 #pragma omp for schedule(dynamic, 4)
-        for (long q = 0; q < n; q++) {
+        for (long q = q0; q < q1; q++) {
             if (!fl) continue;
             struct pair *p = &pr[q];
             int lower = m->topo[p->hemi][(size_t)p->ia * nam + p->ja];
@@ -394,6 +419,18 @@ static int edge_fractions(struct cr_topomap *m, const struct cr_fieldline_inp *t
             p->lat = 0.5 * (lo + hi);
         }
         cr_fieldline_release(fl);
+    }
+    if (par && par->size > 1) {
+        /* every rank's bisected latitudes, in rank order */
+        double *mine = malloc(((size_t)(q1 - q0) + 1) * sizeof(double)), *all = malloc(((size_t)n + 1) * sizeof(double));
+        if (!mine || !all) rc = CR_ENOMEM;
+        rc = cr_par_max_int(par, rc);
+        if (!rc) {
+            for (long q = q0; q < q1; q++) mine[q - q0] = pr[q].lat;
+            rc = cr_par_allgather_doubles(par, mine, (size_t)(q1 - q0), all);
+        }
+        for (long q = 0; q < n && !rc; q++) pr[q].lat = all[q];
+        free(mine), free(all);
     }
     m->ntraces += n * nb; /* at most; a bisection stops early only at an undetermined line */
     if (!rc) {

@@ -70,6 +70,7 @@ enum cr_topo cr_topo_point(struct cr_fieldline *fl, double t, const double x[3],
 
 /* --- footpoint grid ---------------------------------------------------- */
 
+struct cr_par;
 struct cr_footgrid_inp {
     double mlat_min, mlat_max; /* [deg] |MLat| range at the ionosphere (each hemisphere) */
     double dlat;               /* [deg] cell size in MLat */
@@ -80,6 +81,9 @@ struct cr_footgrid_inp {
     double r_iono;             /* [R_E] radius where MLat is given */
     double r_foot;             /* [R_E] footpoint sphere (the inner boundary) */
     const struct cr_log *log;
+    const struct cr_par *par;  /* processes sharing the traces (core/cr_par.h; NULL = this one): the field
+                                  lines of a map and the followed footpoints are split in contiguous blocks,
+                                  every rank gets every result (identical to one process) */
 };
 
 /* Geometry, read-only after cr_footgrid_new. Index of an atom in one

@@ -8,7 +8,10 @@
  *  - the magnetosphere (ionosphere solved on rank 0, slices gathered,
  *    checkpoint in the single-process layout, diagnostics);
  *  - a magnetosphere run stopped on 4 ranks (as if killed) resumes on 2
- *    and reproduces the uninterrupted 1-rank run.
+ *    and reproduces the uninterrupted 1-rank run;
+ *  - the flux accounting (field lines of the maps and followed footpoints
+ *    split over ranks) and the forward protons (split over ranks) on that
+ *    run: flux.nc and particles.h5 as one process writes them.
  * Ranks are oversubscribed on small machines (--oversubscribe); each rank
  * runs one thread. The serial build's parts (block grids, the split) are
  * tested in the first two tests without MPI. */
@@ -247,5 +250,38 @@ Test(mpi, magnetosphere_is_bit_identical_on_1_to_4_ranks_and_resumes_on_another_
     cr_assert_eq(st, 0, "resumed on 2 ranks:\n%s", out);
     cr_assert(strstr(out, "resumed from"), "did not resume:\n%s", out);
     same_run(dir, "m1", "k");
+
+    /* flux accounting and protons on the finished run, 1 and 3 ranks */
+    static const char *const flux_vars[] = {"opened_flux", "closed_flux", "opening_rate_kV", "open_flux",
+                                            "open_flux_end", "ocb_mlat", "E_xline", NULL};
+    static const char *const part_vars[] = {"lost/t", "lost/x", "lost/y", "lost/z", "lost/energy", "lost/status",
+                                            "lost/weight", "lost/t0", "lost/x0", NULL};
+    char pa[1200], pb[1200];
+    for (int n = 1; n <= 3; n += 2) {
+        snprintf(args, sizeof args,
+                 "flux %s/runs/southward_quick.ini run.dir=%s/m1 flux.t_start=20 flux.t_end=40 flux.interval=20 "
+                 "flux.dlat=2 flux.dmlt=2 flux.mlt_bin=2",
+                 helper_root(), dir);
+        st = run_mpi(n, args, out, sizeof out);
+        cr_assert_eq(st, 0, "flux on %d ranks:\n%s", n, out);
+        snprintf(pa, sizeof pa, "%s/m1/flux.nc", dir);
+        snprintf(pb, sizeof pb, "%s/flux%d.nc", dir, n);
+        cr_assert_eq(rename(pa, pb), 0);
+        snprintf(args, sizeof args,
+                 "particles %s/runs/southward_quick.ini run.dir=%s/m1 particles.n=120 particles.source=box "
+                 "particles.source_box=3,5,-1,1,-1,1 particles.inject_interval=0,30 particles.max_time=10",
+                 helper_root(), dir);
+        st = run_mpi(n, args, out, sizeof out);
+        cr_assert_eq(st, 0, "particles on %d ranks:\n%s", n, out);
+        snprintf(pa, sizeof pa, "%s/m1/particles.h5", dir);
+        snprintf(pb, sizeof pb, "%s/particles%d.h5", dir, n);
+        cr_assert_eq(rename(pa, pb), 0);
+    }
+    snprintf(pa, sizeof pa, "%s/flux1.nc", dir);
+    snprintf(pb, sizeof pb, "%s/flux3.nc", dir);
+    same_h5(pa, pb, flux_vars, 0); /* netCDF-4 files are HDF5 files */
+    snprintf(pa, sizeof pa, "%s/particles1.h5", dir);
+    snprintf(pb, sizeof pb, "%s/particles3.h5", dir);
+    same_h5(pa, pb, part_vars, 0);
     helper_rm_rf(dir);
 }
