@@ -591,6 +591,23 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
     va_limit(ms);
     ms->t_next_couple = 0.0;
     cr_msphere_refresh_boundary(ms);
+    if (ms->gb && !is_root(ms)) {
+        /* only rank 0 reads the whole grid's geometry after the set-up (FAC
+         * shell, diagnostics, output): the others keep its sizes and spec
+         * and free its arrays, so a rank holds its block and little else */
+        struct cr_grid *hdr = cr_zalloc(1, sizeof *hdr);
+        if (!hdr) {
+            cr_msphere_release(ms);
+            return NULL;
+        }
+        hdr->kind = g->kind, hdr->ni = g->ni, hdr->nj = g->nj, hdr->nk = g->nk, hdr->ng = g->ng;
+        memcpy(hdr->bc, g->bc, sizeof hdr->bc);
+        hdr->sj = g->sj, hdr->sk = g->sk, hdr->ntot = g->ntot;
+        hdr->axis_lo = g->axis_lo, hdr->axis_hi = g->axis_hi;
+        hdr->spec = g->spec;
+        cr_grid_release(ms->g);
+        ms->g = hdr; /* no arrays: cr_grid_release frees NULLs */
+    }
     return ms;
 }
 

@@ -4,7 +4,8 @@
  * without it). Every output must be bit-identical for 1, 2, 3 and 4 ranks:
  *  - a 3-D MHD blast wave on a periodic box (cuts joined across the
  *    periodic ends) and uniform flow on the LFM grid (axis ghosts, axis
- *    EMFs and ring averages inside every block, inflow shells at the ends);
+ *    EMFs and ring averages inside every block, inflow shells at the ends),
+ *    also with 2 threads in each of 2 ranks against 1 x 1;
  *  - the magnetosphere (ionosphere solved on rank 0, slices gathered,
  *    checkpoint in the single-process layout, diagnostics);
  *  - a magnetosphere run stopped on 4 ranks (as if killed) resumes on 2
@@ -93,14 +94,14 @@ static const char *mpi_bin(void)
     return b && *b ? b : NULL;
 }
 
-/* Run `mpirun -n N $CUSPRATE_MPI_BIN ARGS` (one thread per rank); exit status. */
-static int run_mpi(int n, const char *args, char *out, size_t cap)
+/* Run `mpirun -n N $CUSPRATE_MPI_BIN ARGS` with T threads per rank; exit status. */
+static int run_mpi_threads(int n, int t, const char *args, char *out, size_t cap)
 {
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
-             "OMP_NUM_THREADS=1 mpirun --oversubscribe -n %d %s %s 2>&1",
-             n, mpi_bin(), args);
+             "OMP_NUM_THREADS=%d mpirun --oversubscribe -x OMP_NUM_THREADS -n %d %s %s 2>&1",
+             t, n, mpi_bin(), args);
     FILE *p = popen(cmd, "r");
     if (!p) return -1;
     size_t used = fread(out, 1, cap - 1, p);
@@ -108,6 +109,8 @@ static int run_mpi(int n, const char *args, char *out, size_t cap)
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+static int run_mpi(int n, const char *args, char *out, size_t cap) { return run_mpi_threads(n, 1, args, out, cap); }
 
 /* One dataset of two files equal bit for bit (read as doubles). */
 static void same_dataset(hid_t fa, hid_t fb, const char *name, const char *pa, const char *pb)
@@ -200,6 +203,18 @@ Test(mpi, verification_problems_are_bit_identical_on_1_to_4_ranks, .timeout = 30
             snprintf(pb, sizeof pb, "%s/%s%d/mhd.h5", dir, cases[c][0], n);
             cr_assert_geq(same_h5(pa, pb, cell_vars, 1), 2 * 11, "too few slices compared");
         }
+    /* threads inside the ranks (MPI x OpenMP): blocks of 24,576 cells, above
+     * the solver's threshold for threads (20,000) */
+    for (int n = 1; n <= 2; n++) {
+        snprintf(args, sizeof args,
+                 "mhd %s/runs/verify/uniform_lfm.ini run.dir=%s/omp%d grid.ni=64 grid.nj=24 grid.nk=32 mhd.nlim=6",
+                 helper_root(), dir, n);
+        int st = run_mpi_threads(n, n, args, out, sizeof out);
+        cr_assert_eq(st, 0, "%d ranks x %d threads:\n%s", n, n, out);
+    }
+    snprintf(pa, sizeof pa, "%s/omp1/mhd.h5", dir);
+    snprintf(pb, sizeof pb, "%s/omp2/mhd.h5", dir);
+    same_h5(pa, pb, cell_vars, 1);
     helper_rm_rf(dir);
 }
 
