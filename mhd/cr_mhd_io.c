@@ -217,11 +217,12 @@ static void pack_cells(const struct cr_grid *g, const double *src, double scale,
             for (int i = 0; i < g->ni; i++) dst[o++] = src[CR_GIDX(g, i, j, k)] * scale;
 }
 
+static int open_files(struct cr_mhd_out *o, struct cr_mhd *m, const struct cr_mhd_out_inp *inp);
+
 struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp *inp)
 {
     const struct cr_mhd_part *part = cr_mhd_part(m);
     const struct cr_grid *g = inp->grid ? inp->grid : cr_mhd_grid(m);
-    const struct cr_mhd_units *u = cr_mhd_units(m);
     struct cr_mhd_out *o = cr_zalloc(1, sizeof *o);
     if (!o) return NULL;
     o->log = inp->log;
@@ -247,24 +248,32 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
             o->has_b0 = 1;
             for (int q = 0; q < 3 && !rc; q++) rc = cr_mhd_gather_cells(m, b0[q], o->writer ? o->buf[3 + q] : NULL, 0);
         }
-        if (rc || !o->writer) {
-            if (rc) {
-                cr_mhd_out_close(o, 0);
-                return NULL;
-            }
-            return o;
+        if (rc) {
+            cr_mhd_out_close(o, 0);
+            return NULL;
         }
     }
-    if (inp->slice_dir && open_slice_folder(o, inp->dir, inp->slice_dir)) {
-        free(o);
+    int rc = o->writer ? open_files(o, m, inp) : CR_OK;
+    if (part) rc = cr_par_max_int(part->par, rc); /* the writer's failure stops every rank */
+    if (rc) {
+        cr_mhd_out_close(o, 0);
         return NULL;
     }
+    return o;
+}
+
+/* The writer's part of cr_mhd_out_open: the files and the grid. */
+static int open_files(struct cr_mhd_out *o, struct cr_mhd *m, const struct cr_mhd_out_inp *inp)
+{
+    const struct cr_mhd_part *part = o->part;
+    const struct cr_grid *g = o->g;
+    const struct cr_mhd_units *u = cr_mhd_units(m);
+    if (inp->slice_dir && open_slice_folder(o, inp->dir, inp->slice_dir)) return CR_EIO;
     if (cr_path_join(o->h5_path, sizeof o->h5_path, inp->dir, "mhd.h5") ||
         cr_path_join(o->xmf_path, sizeof o->xmf_path, inp->dir, "mhd.xmf") ||
         cr_path_join(o->csv_path, sizeof o->csv_path, inp->dir, "mhd_profile.csv")) {
         cr_error(inp->log, "mhd: output folder name too long: %s", inp->dir);
-        free(o);
-        return NULL;
+        return CR_EIO;
     }
     o->ncell = (size_t)g->ni * (size_t)g->nj * (size_t)g->nk;
     o->ni = g->ni, o->nj = g->nj, o->nk = g->nk;
@@ -273,14 +282,12 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
         if (o->buf[q]) continue; /* the gathered background field */
         o->buf[q] = malloc((q < 3 ? (ncorner > o->ncell ? ncorner : o->ncell) : o->ncell) * sizeof(double));
         if (!o->buf[q]) {
-            cr_mhd_out_close(o, 0);
-            return NULL;
+            return CR_EIO;
         }
     }
     o->h5 = cr_h5_create(o->h5_path, inp->cfg, inp->log);
     if (!o->h5) {
-        cr_mhd_out_close(o, 0);
-        return NULL;
+        return CR_EIO;
     }
     hid_t root = cr_h5_root(o->h5);
     int rc = 0;
@@ -324,14 +331,12 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
     }
     if (rc) {
         cr_error(inp->log, "mhd: cannot write the grid to %s", o->h5_path);
-        cr_mhd_out_close(o, 0);
-        return NULL;
+        return CR_EIO;
     }
     if (inp->csv) {
         if (cr_tmp_name(o->csv_path, o->csv_tmp, sizeof o->csv_tmp) || !(o->csv = fopen(o->csv_tmp, "w"))) {
             cr_error(inp->log, "mhd: cannot create %s", o->csv_path);
-            cr_mhd_out_close(o, 0);
-            return NULL;
+            return CR_EIO;
         }
         fprintf(o->csv, "# %s: mhd profile, problem %s; %s\n", cr_version_full(),
                 inp->problem ? inp->problem : "", note);
@@ -340,7 +345,7 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
                 u->time_unit, u->length_unit, u->density_unit, u->velocity_unit, u->pressure_unit, u->bfield_unit);
         fprintf(o->csv, "t,x,y,z,rho,vx,vy,vz,p,bx,by,bz\n");
     }
-    return o;
+    return CR_OK;
 }
 
 int cr_mhd_out_count(const struct cr_mhd_out *o) { return o->nout; }
