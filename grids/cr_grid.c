@@ -72,6 +72,21 @@ void cr_grid_release(struct cr_grid *g)
     free(g);
 }
 
+struct cr_grid *cr_grid_new_lfm_block(const struct cr_grid_spec *spec, int i0, int ni)
+{
+    const struct cr_log *log = spec ? spec->log : NULL;
+    if (!spec || spec->kind != CR_GRID_LFM || i0 < 0 || ni < 1 || i0 + ni > spec->ni) {
+        cr_error(log, "grid: a block of radial cells %d .. %d needs an LFM grid of more cells", i0, i0 + ni - 1);
+        return NULL;
+    }
+    struct cr_grid_spec s = *spec;
+    s.block_i0 = i0;
+    s.block_ni = ni;
+    struct cr_grid *b = cr_grid_new(&s);
+    if (b && ni < spec->ni) b->bc[0] = CR_GRID_OPEN;
+    return b;
+}
+
 struct cr_grid *cr_grid_new_block(const struct cr_grid *g, int i0, int ni)
 {
     const struct cr_log *log = g->spec.log;
@@ -529,7 +544,7 @@ struct cr_grid *cr_grid_new(const struct cr_grid_spec *spec)
     if (g->spec.ng == 0) g->spec.ng = 4;
     if (spec->kind == CR_GRID_LFM) cr_grid_lfm_defaults(&g->spec);
     g->kind = spec->kind;
-    g->ni = spec->ni;
+    g->ni = spec->kind == CR_GRID_LFM && spec->block_ni > 0 ? spec->block_ni : spec->ni;
     g->nj = spec->nj;
     g->nk = spec->nk;
     g->ng = g->spec.ng;

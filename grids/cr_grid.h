@@ -61,6 +61,9 @@ struct cr_grid_spec {
     /* --- additions (documented in grids/README.md) --- */
     double j_warp;             /* LFM: polar-angle warp A of theta(eta) = pi eta + A (pi/2 - pi eta) eta (1 - eta);
                                   0 = uniform, > 0 widens the cells next to the axis (presets: 0.5); (-2, 4) */
+    int block_i0, block_ni;    /* LFM: build only the radial cells block_i0 .. block_i0 + block_ni - 1 of the
+                                  ni-cell grid (block_ni 0 = all): every corner and metric as the whole grid's
+                                  (a block of a domain decomposition without the whole grid in memory) */
 };
 
 struct cr_grid {
@@ -125,6 +128,11 @@ struct cr_grid *cr_grid_new_from_corners(int ni, int nj, int nk, const double *x
  * decomposition, mhd/cr_mhd.h). The block keeps g's topology in j and k; in
  * i it is open unless it is all of g. NULL (logged) on a bad range. */
 struct cr_grid *cr_grid_new_block(const struct cr_grid *g, int i0, int ni);
+
+/* The same block of an LFM grid built from its spec alone (spec.block_i0
+ * and block_ni set; the whole grid is never built): equal, node for node, to
+ * cr_grid_new_block of the whole grid. Other kinds: NULL (logged). */
+struct cr_grid *cr_grid_new_lfm_block(const struct cr_grid_spec *spec, int i0, int ni);
 
 /* Presets for the LFM grid: "D" = 48x48x64, "Q" = 96x96x128. Fills the LFM
  * fields of spec with the documented defaults. CR_ECONFIG for unknown. */

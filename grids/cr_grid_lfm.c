@@ -316,7 +316,7 @@ int cr_grid_lfm_corners(struct cr_grid *g)
         for (int j = 0; j <= nj; j++)
             for (int i = -ng; i <= ni + ng; i++) {
                 double s, e, w;
-                shell_extents(&p, i, &s, &e, &w);
+                shell_extents(&p, i + g->spec.block_i0 * (g->spec.block_ni > 0), &s, &e, &w); /* i of the whole grid */
                 double a = cth[j] >= 0.0 ? s : e;
                 double u = cth[j] / a, v = sth[j] / w;
                 double r = 1.0 / sqrt(u * u + v * v);
