@@ -167,6 +167,11 @@ static struct entry *find(const struct cr_config *cfg, const char *section, cons
     return NULL;
 }
 
+int cr_config_has(const struct cr_config *cfg, const char *section, const char *name)
+{
+    return find(cfg, section, name) != NULL;
+}
+
 static int section_known(const struct cr_config *cfg, const char *section)
 {
     for (int i = 0; i < cfg->n; i++)

@@ -97,6 +97,10 @@ const char *cr_config_choice_name(const struct cr_config *cfg, const char *secti
 const double *cr_config_reals(const struct cr_config *cfg, const char *section, const char *name,
                               size_t *n);
 
+/* 1 if the schema of cfg declares the key (configurations built over a
+ * subset of the tables, e.g. in tests, may lack a section). */
+int cr_config_has(const struct cr_config *cfg, const char *section, const char *name);
+
 /* 1 if the key was given in a file or override (not just defaulted). */
 int cr_config_is_set(const struct cr_config *cfg, const char *section, const char *name);
 

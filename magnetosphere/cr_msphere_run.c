@@ -492,7 +492,8 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
         }
     }
     struct cr_mhd_out_inp oi = {
-        .dir = ctx->run_dir, .cfg = cfg, .problem = "magnetosphere", .log = log, .slice_dir = sdir};
+        .dir = ctx->run_dir, .cfg = cfg, .problem = "magnetosphere", .log = log, .slice_dir = sdir,
+        .dipole_nt = ms->b_e_code * ms->units.bfield};
     if (!rc) r.out = cr_mhd_out_open(ms->m, &oi);
     if (!r.out) rc = rc ? rc : CR_EIO;
     int resumed = 0;

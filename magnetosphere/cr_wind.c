@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_epoch.h"
 #include "../core/cr_file.h"
 #include "../core/cr_h5.h"
 #include "../core/cr_units.h"
@@ -570,9 +571,16 @@ int cr_wind_write_bcwind(const struct cr_wind *w, const char *path, const struct
     rc |= cr_h5_write_doubles(root, "symh", 1, dims, buf, "nT", "SYM-H index (not modelled: 0)", log);
     for (size_t k = 0; k < w->n; k++) buf[k] = 100.0;
     rc |= cr_h5_write_doubles(root, "f10.7", 1, dims, buf, "sfu", "F10.7 flux (placeholder, not used here)", log);
-    for (size_t k = 0; k < w->n; k++) buf[k] = 51544.0 + w->s[k].t / 86400.0;
-    rc |= cr_h5_write_doubles(root, "MJD", 1, dims, buf, "day",
-                              "modified Julian date (placeholder epoch 2000-01-01 plus T; idealized driver)", log);
+    struct cr_epoch epoch;
+    if (cr_epoch_from_config(cfg, &epoch, log)) {
+        free(buf);
+        cr_h5_discard(f);
+        return CR_ECONFIG;
+    }
+    for (size_t k = 0; k < w->n; k++) buf[k] = cr_epoch_mjd(&epoch, w->s[k].t);
+    char mdesc[160];
+    snprintf(mdesc, sizeof mdesc, "modified Julian date: the run epoch %s ([run] epoch) plus T", epoch.iso);
+    rc |= cr_h5_write_doubles(root, "MJD", 1, dims, buf, "day", mdesc, log);
     double zero = 0.0;
     rc |= cr_h5_write_doubles(root, "Bx0", 0, NULL, &zero, "nT", "Bx offset of a tilted planar front (0)", log);
     rc |= cr_h5_write_doubles(root, "ByC", 0, NULL, &zero, "", "By coefficient of Bx for a tilted front (0)", log);

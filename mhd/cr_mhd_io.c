@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_epoch.h"
 #include "../core/cr_file.h"
 #include "../core/cr_h5.h"
 #include "../core/cr_version.h"
@@ -34,6 +35,8 @@ struct cr_mhd_out {
     char dir[4096];   /* the run folder */
     struct cr_h5 *slice; /* the slice file being written (temporary name) */
     const struct cr_config *cfg;
+    struct cr_epoch epoch;
+    int physical;        /* physical units (seconds, nT): UnitsID EARTH and per-step MJD */
 };
 
 #define SLICE_PREFIX "mhd_slices."
@@ -208,6 +211,11 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
     if (!o) return NULL;
     o->log = inp->log;
     o->cfg = inp->cfg;
+    if (cr_epoch_from_config(inp->cfg, &o->epoch, inp->log)) {
+        free(o);
+        return NULL;
+    }
+    o->physical = !strcmp(u->time_unit, "s") && !strcmp(u->bfield_unit, "nT");
     if (inp->slice_dir && open_slice_folder(o, inp->dir, inp->slice_dir)) {
         free(o);
         return NULL;
@@ -245,6 +253,15 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
     rc |= cr_h5_attr_string(root, "layout",
                             "GAMERA/kaipy: corners X Y Z (Nk+1, Nj+1, Ni+1), cells (Nk, Nj, Ni), C order, no ghosts; "
                             "groups Step#N with attribute time");
+    /* kaipy's unit switch: anything but "CODE" means the values are physical */
+    rc |= cr_h5_attr_string(root, "UnitsID", o->physical ? "EARTH" : "CODE");
+    if (o->physical) {
+        rc |= cr_h5_attr_string(root, "epoch_utc", o->epoch.iso);
+        rc |= cr_h5_attr_double(root, "epoch_mjd", o->epoch.mjd);
+        rc |= cr_h5_attr_string(root, "time_units", "s since epoch_utc (Step#N attribute time); MJD = epoch_mjd + "
+                                                   "time / 86400 (Step#N attribute MJD)");
+    }
+    if (inp->dipole_nt > 0) rc |= cr_h5_attr_double(root, "MagM0", -inp->dipole_nt);
     hsize_t dc[3] = {(hsize_t)g->nk + 1, (hsize_t)g->nj + 1, (hsize_t)g->ni + 1};
     hsize_t dv[3] = {(hsize_t)g->nk, (hsize_t)g->nj, (hsize_t)g->ni};
     const double *xyz[3] = {g->x, g->y, g->z};
@@ -329,6 +346,7 @@ int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m)
     rc |= cr_h5_attr_double(grp, "time", t);
     rc |= cr_h5_attr_string(grp, "time_units", u->time_unit);
     rc |= cr_h5_attr_int(grp, "cycle", cr_mhd_nstep(m));
+    if (o->physical) rc |= cr_h5_attr_double(grp, "MJD", cr_epoch_mjd(&o->epoch, t));
     hsize_t dv[3] = {(hsize_t)g->nk, (hsize_t)g->nj, (hsize_t)g->ni};
     for (int q = 0; q < CR_MHD_NOUT && !rc; q++) {
         const char *un;

@@ -6,6 +6,14 @@
  * mhd_profile.csv with every slice. All files are written under temporary
  * names and renamed into place when the run completes.
  *
+ * Units and time for kaipy (kaipy/gamera/gampp.py, magsphere.py): the root
+ * attribute UnitsID is "EARTH" when the run writes physical units (kaipy
+ * then leaves the values unscaled) and "CODE" for the normalised units of
+ * the verification problems; each Step#N carries `time` [s or code time]
+ * and, in physical units, `MJD` (the run epoch [run] epoch plus time, as
+ * GAMERA writes it); the root holds the epoch (`epoch_utc`, `epoch_mjd`)
+ * and, with a background dipole, `MagM0` [nT].
+ *
  * Split slices (slice_dir set, the magnetosphere's long runs): each slice
  * goes into its own file <run>/<slice folder>/step_NNNNNN.h5 (group Step#N
  * inside), renamed into place as soon as it is complete, and mhd.h5 holds
@@ -36,6 +44,8 @@ struct cr_mhd_out_inp {
      * folder mhd_slices.K (K one more than any present), a name (from
      * cr_mhd_out_slice_dir of a checkpointed run) continues in that folder. */
     const char *slice_dir;
+    double dipole_nt;             /* equatorial surface field of the background dipole [nT] (0 = none), written as
+                                     kaipy's root attribute MagM0 = -dipole_nt */
 };
 
 /* Create the files (temporary names) and write the grid. */

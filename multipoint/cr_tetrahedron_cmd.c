@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/cr_epoch.h"
 #include "../core/cr_cli.h"
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
@@ -282,6 +283,11 @@ int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx)
         if (R.src_mhd) cr_liouville_setup_release(&R.lv);
         return CR_ECONFIG;
     }
+    struct cr_epoch epoch;
+    if (cr_epoch_from_config(cfg, &epoch, log)) {
+        if (R.src_mhd) cr_liouville_setup_release(&R.lv);
+        return CR_ECONFIG;
+    }
     size_t nrec = (size_t)ntimes * nsep;
     R.set = cr_vdf_set_new(CR_VDF_SPHERICAL, nrec, nsc, (size_t)cr_config_int(cfg, "tetrahedron", "n_energy"),
                            (size_t)cr_config_int(cfg, "tetrahedron", "n_polar"),
@@ -311,7 +317,7 @@ int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx)
     snprintf(R.set->species, sizeof R.set->species, "proton");
     snprintf(R.set->coords, sizeof R.set->coords, "%s",
              R.src_mhd ? "SM (positions in km from Earth's centre)" : "crescent model frame: B along +z, edge normal +x");
-    snprintf(R.set->time_units, sizeof R.set->time_units, "seconds since 2000-01-01T00:00:00Z");
+    cr_epoch_cf_units(&epoch, R.set->time_units, sizeof R.set->time_units);
     cr_info(log, "tetrahedron: %s source, %s, %zu separation(s) x %ld time(s), %zu x %zu x %zu bins per spacecraft "
                  "(%zu points per record)", R.src_mhd ? "MHD (backward Liouville)" : "crescent model",
             shape == 0 ? "regular tetrahedron" : shape == 1 ? "MMS-like tetrahedron" : "pair", nsep, ntimes,

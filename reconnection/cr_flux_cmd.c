@@ -546,6 +546,7 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
     /* b_e from the file's background field unless [flux] b_e is given */
     double be = cr_config_is_set(ctx->cfg, "flux", "b_e") ? fc->b_e : 0.0;
     struct cr_field_mhd_inp in = {.path = path, .b_e = be, .load = CR_MHD_LOAD_B, .log = log};
+    if (cr_field_mhd_inp_from_config(ctx->cfg, &in, log)) return CR_ECONFIG;
     src->mhd = cr_field_mhd_new(&in, &st);
     if (!src->mhd) return st ? st : CR_ECONFIG;
     int ns = cr_field_mhd_nslices(src->mhd);

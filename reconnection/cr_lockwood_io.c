@@ -407,6 +407,7 @@ struct rate_opts {
     const char *quantity;
     int speed_source;     /* 0 auto, 1 attributes, 2 track */
     int d_traced, map_traced, trace_mhd, d_flight;
+    const struct cr_config *cfg; /* the [slices] keys of the traced MHD file */
     double b_e, b_uniform_z, trace_time, map_dmlt;
     const char *mhd_file;
     int vc_source;        /* 0 auto, 1 ionosphere, 2 constant */
@@ -567,6 +568,7 @@ static int trace_pass(const struct cr_lw_spec *s, const double *eic, const int *
         if (cr_path_join(path, sizeof path, run_dir, o->mhd_file)) return CR_ECONFIG;
         int st = CR_OK;
         struct cr_field_mhd_inp mi = {.path = path, .b_e = o->b_e, .load = CR_MHD_LOAD_B, .log = log};
+        if (cr_field_mhd_inp_from_config(o->cfg, &mi, log)) return CR_ECONFIG;
         struct cr_field_mhd *m = cr_field_mhd_new(&mi, &st);
         if (!m) {
             cr_error(log, "rate: trace_field = mhd needs %s (set rate.mhd_file, or trace_field = dipole_uniform)", path);
@@ -944,6 +946,7 @@ int cr_cmd_rate(struct cr_cmd_ctx *ctx)
     o.lw.mapping_ratio = cr_config_choice(cfg, "rate", "mapping") == 1 ? cr_config_real(cfg, "rate", "mapping_ratio") : 0;
     o.map_traced = cr_config_choice(cfg, "rate", "mapping") == 2;
     o.trace_mhd = cr_config_choice(cfg, "rate", "trace_field") == 0;
+    o.cfg = cfg;
     o.trace_time = cr_config_real(cfg, "rate", "trace_time");
     o.map_dmlt = cr_config_real(cfg, "rate", "map_dmlt");
     o.mhd_file = cr_config_string(cfg, "rate", "mhd_file");
