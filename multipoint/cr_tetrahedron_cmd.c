@@ -49,10 +49,12 @@ const struct cr_key cr_tetrahedron_keys[] = {
      .doc = "mean inter-spacecraft distance; several values make a separation scan"},
     {.section = "tetrahedron", .name = "direction", .type = CR_KEY_REALS, .unit = "", .def = "0, 0, 1", .min = -1,
      .max = 1, .min_count = 3, .max_count = 3, .doc = "pair: direction from spacecraft 1 to 2 (normalised)"},
-    {.section = "tetrahedron", .name = "t_start", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1,
-     .max = 1e9, .doc = "first time (-1 = the last MHD slice)"},
-    {.section = "tetrahedron", .name = "t_end", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e9,
-     .doc = "last time (-1 = t_start)"},
+    {.section = "tetrahedron", .name = "t_start", .type = CR_KEY_REAL, .unit = "s", .def = "last", .min = -1e9,
+     .max = 1e9, .choices = "first|last",
+     .doc = "first time (any time, negative in a spin-up); first / last = the first / last MHD slice (0 for the "
+            "crescent model)"},
+    {.section = "tetrahedron", .name = "t_end", .type = CR_KEY_REAL, .unit = "s", .def = "t_start", .min = -1e9,
+     .max = 1e9, .choices = "t_start|last", .doc = "last time; t_start = one time; last = the last MHD slice"},
     {.section = "tetrahedron", .name = "n_times", .type = CR_KEY_INT, .unit = "", .def = "1", .min = 1, .max = 100000,
      .doc = "times from t_start to t_end, evenly spaced"},
     {.section = "tetrahedron", .name = "n_energy", .type = CR_KEY_INT, .unit = "", .def = "32", .min = 2, .max = 512,
@@ -262,8 +264,10 @@ int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx)
         if ((rc = cr_liouville_from_config(cfg, ctx->run_dir, log, &R.lv))) return rc;
         R.lv.inp.start_check = 1;
         const struct cr_field *f = R.lv.inp.field;
-        if (t0 < 0) t0 = f->t_max;
-        if (t1 < 0) t1 = t0;
+        int w0 = cr_config_real_word(cfg, "tetrahedron", "t_start");
+        if (w0 >= 0) t0 = w0 == 0 ? f->t_min : f->t_max;
+        int w1 = cr_config_real_word(cfg, "tetrahedron", "t_end");
+        if (w1 >= 0) t1 = w1 == 0 ? t0 : f->t_max;
         if (f->t_max > f->t_min && (t0 < f->t_min || t1 > f->t_max || t0 > f->t_max)) {
             cr_error(log, "tetrahedron.t_start = %g s, t_end = %g s: the MHD slices cover [%g, %g] s", t0, t1, f->t_min,
                      f->t_max);
@@ -275,8 +279,8 @@ int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx)
                                       .n0 = cr_config_real(cfg, "tetrahedron", "model_n"),
                                       .kt = cr_config_real(cfg, "tetrahedron", "model_kt"),
                                       .delta = cr_config_real(cfg, "tetrahedron", "model_delta")};
-        if (t0 < 0) t0 = 0;
-        if (t1 < 0) t1 = t0;
+        if (isnan(t0)) t0 = 0;
+        if (isnan(t1)) t1 = t0;
     }
     if (t1 < t0) {
         cr_error(log, "tetrahedron.t_end = %g s is before t_start = %g s", t1, t0);

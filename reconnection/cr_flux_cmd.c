@@ -29,10 +29,12 @@ const struct cr_key cr_flux_keys[] = {
      .doc = "field: the run's MHD slices (mhd.h5), or the analytic dipole + uniform Bz ramp (verification)"},
     {.section = "flux", .name = "mhd_file", .type = CR_KEY_PATH, .unit = "", .def = "",
      .doc = "MHD slices to read (GAMERA/kaipy layout); default <run dir>/mhd.h5"},
-    {.section = "flux", .name = "t_start", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e12,
-     .flags = RANGED, .doc = "first state time; -1 = the first slice (0 for the analytic source)"},
-    {.section = "flux", .name = "t_end", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e12,
-     .flags = RANGED, .doc = "last state time; -1 = the last slice (t_start + interval for the analytic source)"},
+    {.section = "flux", .name = "t_start", .type = CR_KEY_REAL, .unit = "s", .def = "first", .min = -1e12,
+     .max = 1e12, .flags = RANGED, .choices = "first",
+     .doc = "first state time (any time, negative in a spin-up); first = the first slice (0 for the analytic source)"},
+    {.section = "flux", .name = "t_end", .type = CR_KEY_REAL, .unit = "s", .def = "last", .min = -1e12, .max = 1e12,
+     .flags = RANGED, .choices = "last",
+     .doc = "last state time; last = the last slice (t_start + interval for the analytic source)"},
     {.section = "flux", .name = "interval", .type = CR_KEY_REAL, .unit = "s", .def = "60", .min = 0, .max = 1e9,
      .flags = MINO, .doc = "time between the two topology maps of an accounting interval"},
     {.section = "flux", .name = "mlt_bin", .type = CR_KEY_REAL, .unit = "h", .def = "0.5", .min = 0, .max = 24,
@@ -508,8 +510,8 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
     memset(src, 0, sizeof *src);
     if (fc->source == 1) {
         double r_in = fc->grid.r_foot > 0 ? fc->grid.r_foot : 1.0;
-        if (fc->t_start < 0) fc->t_start = 0.0;
-        if (fc->t_end < 0) fc->t_end = fc->t_start + fc->interval;
+        if (isnan(fc->t_start)) fc->t_start = 0.0;
+        if (isnan(fc->t_end)) fc->t_end = fc->t_start + fc->interval;
         if (!(fc->t_end > fc->t_start)) {
             cr_error(log, "flux: t_end (%g s) must be after t_start (%g s)", fc->t_end, fc->t_start);
             return CR_ECONFIG;
@@ -551,8 +553,8 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
     if (!src->mhd) return st ? st : CR_ECONFIG;
     int ns = cr_field_mhd_nslices(src->mhd);
     double first = cr_field_mhd_slice_time(src->mhd, 0), last = cr_field_mhd_slice_time(src->mhd, ns - 1);
-    if (fc->t_start < 0) fc->t_start = first;
-    if (fc->t_end < 0) fc->t_end = last;
+    if (isnan(fc->t_start)) fc->t_start = first;
+    if (isnan(fc->t_end)) fc->t_end = last;
     if (fc->t_start < first - 1e-9 || fc->t_end > last + 1e-9 || !(fc->t_end >= fc->t_start)) {
         cr_error(log, "flux: states from %g s to %g s requested, but %s holds slices from %g s to %g s", fc->t_start,
                  fc->t_end, path, first, last);

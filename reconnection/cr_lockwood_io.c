@@ -86,8 +86,10 @@ const struct cr_key cr_rate_keys[] = {
             "dipole + uniform southward field (b_uniform_z; REFERENCES section 3)"},
     {.section = "rate", .name = "mhd_file", .type = CR_KEY_STRING, .unit = "", .def = "mhd.h5",
      .doc = "MHD slices for trace_field = mhd, relative to the run folder"},
-    {.section = "rate", .name = "trace_time", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e9,
-     .flags = CR_KEY_RANGED, .doc = "time of the field traced; -1 = the middle of the pass's spectra with a cutoff"},
+    {.section = "rate", .name = "trace_time", .type = CR_KEY_REAL, .unit = "s", .def = "pass", .min = -1e9,
+     .max = 1e9, .flags = CR_KEY_RANGED, .choices = "pass",
+     .doc = "time of the field traced (any time); pass = the time of the pass's spectrum with the highest cutoff "
+            "energy (the youngest field line)"},
     {.section = "rate", .name = "b_uniform_z", .type = CR_KEY_REAL, .unit = "nT", .def = "-5", .min = -1000,
      .max = 0, .flags = CR_KEY_MAX_OPEN, .doc = "uniform southward field for trace_field = dipole_uniform"},
     {.section = "rate", .name = "map_dmlt", .type = CR_KEY_REAL, .unit = "h", .def = "0.01", .min = 0, .max = 1,
@@ -561,7 +563,7 @@ static int trace_pass(const struct cr_lw_spec *s, const double *eic, const int *
     for (int i = 0; i < s->nt; i++) d[i] = map[i] = CR_LW_FILL;
     if (ny == 0) return CR_OK; /* no cutoff anywhere: nothing to trace, no rate */
     double t_tr = o->trace_time;
-    if (t_tr < 0) t_tr = s->time[young[0]];
+    if (isnan(t_tr)) t_tr = s->time[young[0]];
     struct cr_field *f = NULL;
     if (o->trace_mhd) {
         char path[4096];

@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <hdf5.h>
 #include <math.h>
+#include <netcdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "../core/cr_cli.h"
 #include "../core/cr_common.h"
 #include "../core/cr_epoch.h"
+#include "../core/cr_file.h"
 #include "../core/cr_h5.h"
 #include "../mhd/cr_mhd_io.h"
 #include "../grids/cr_field.h"
@@ -469,4 +471,43 @@ Test(gamera_files, bad_epoch_is_a_configuration_error)
     int rc = helper_run_cli(args, out, sizeof out);
     cr_assert_eq(rc, 2, "%s", out);
     cr_assert(strstr(out, "[run] epoch") && strstr(out, "2015-02-30") && strstr(out, "YYYY-MM-DD"), "%s", out);
+}
+
+int flux_test_write_dgrid(const char *path, double b0); /* test_fieldline_mhd.c: two slices, 0 and 60 s */
+
+/* A stage on GAMERA-like steps without `time` attributes: refused with the
+ * keys to use, then read with slices.times at spin-up (negative) times, and
+ * a negative time in flux.t_start (once the "first slice" sentinel -1). */
+Test(gamera_files, flux_on_steps_without_time_at_negative_times, .timeout = 120)
+{
+    char dir[256], ini[512], args[2048], out[16384], path[600], od[600];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(od, sizeof od, "%s/out", dir);
+    cr_assert_eq(cr_mkdir_p(od, NULL), 0);
+    snprintf(path, sizeof path, "%s/out/mhd.h5", dir);
+    cr_assert_eq(flux_test_write_dgrid(path, 10.0), CR_OK);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert_geq(f, 0);
+    cr_assert_geq(H5Adelete_by_name(f, "Step#0", "time", H5P_DEFAULT), 0);
+    cr_assert_geq(H5Adelete_by_name(f, "Step#1", "time", H5P_DEFAULT), 0);
+    H5Fclose(f);
+    snprintf(ini, sizeof ini, "%s/d.ini", dir);
+    helper_write_file(ini, "[run]\ndir = out\n[flux]\nmlat_min = 62\ndlat = 0.25\ndmlt = 2\nmlt_bin = 4\n"
+                           "xline_samples = 0\n");
+    snprintf(args, sizeof args, "flux %s", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "Step#0") && strstr(out, "slices.times"), "%s", out);
+    snprintf(args, sizeof args, "flux %s slices.times=-120,-60 flux.t_start=-120", ini);
+    int st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 0, "exit %d:\n%s", st, out);
+    snprintf(path, sizeof path, "%s/out/flux.nc", dir);
+    int nc, v;
+    cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR);
+    cr_assert_eq(nc_inq_varid(nc, "time", &v), NC_NOERR);
+    double t0 = 0;
+    size_t at = 0;
+    cr_assert_eq(nc_get_var1_double(nc, v, &at, &t0), NC_NOERR);
+    cr_assert_eq(t0, -120.0, "first interval at the spin-up time -120 s, got %g", t0);
+    nc_close(nc);
+    helper_rm_rf(dir);
 }
