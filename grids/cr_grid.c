@@ -621,12 +621,15 @@ struct cr_grid *cr_grid_new_from_corners(int ni, int nj, int nk, const double *x
     }
     const double tol = 1e-9 * (scale > 0 ? scale : 1.0);
 #define CIN(i, j, k) (((size_t)(k) * sj + (size_t)(j)) * si + (size_t)(i))
-    /* LFM-like: the j = 0 and j = nj rows on the X axis, azimuth periodic, even nk */
+    /* LFM-like: the j = 0 and j = nj rows on the X axis (or within 1e-6 rad
+     * of it: GAMERA's grids start the polar angle a tiny step off the
+     * axis), azimuth periodic, even nk */
     int axis = 1, periodic = 1;
     for (int k = 0; k <= nk && axis; k++)
         for (int i = 0; i <= ni && axis; i++) {
             size_t a = CIN(i, 0, k), b = CIN(i, nj, k);
-            if (hypot(y[a], z[a]) > tol || hypot(y[b], z[b]) > tol) axis = 0;
+            double ra = sqrt(x[a] * x[a] + y[a] * y[a] + z[a] * z[a]), rb = sqrt(x[b] * x[b] + y[b] * y[b] + z[b] * z[b]);
+            if (hypot(y[a], z[a]) > fmax(tol, 1e-6 * ra) || hypot(y[b], z[b]) > fmax(tol, 1e-6 * rb)) axis = 0;
         }
     for (int j = 0; j <= nj && periodic; j++)
         for (int i = 0; i <= ni && periodic; i++) {

@@ -427,11 +427,14 @@ Test(grid_locate, lfm_axis_corners_off_the_axis_like_gamera)
     cr_assert_not_null(g);
     size_t nc = (size_t)(g->ni + 1) * (g->nj + 1) * (g->nk + 1);
     double *x = malloc(nc * sizeof(double)), *y = malloc(nc * sizeof(double)), *z = malloc(nc * sizeof(double));
-    const double offsets[3] = {1e-8, 3e-7, 1e-10};
+    /* ring radius: a fixed offset [R_E], or (negative entries) an angle
+     * [rad] times the radius, as GAMERA's generator's polar angle TINY */
+    const double offsets[4] = {1e-8, 3e-7, 1e-10, -3e-8};
     const double pts[][3] = {{25.0, 0.0, 0.0}, {-40.0, 0.0, 0.0}, {12.0, 2e-9, -1e-9}, {-100.0, 0.0, 5e-9},
                              {8.0, 0.0, 0.0}, {25.0, 0.3, 0.1}};
-    for (int o = 0; o < 3; o++) {
+    for (int o = 0; o < 4; o++) {
         size_t n = 0;
+        double gapang = 0.0;
         for (int k = 0; k <= g->nk; k++)
             for (int j = 0; j <= g->nj; j++)
                 for (int i = 0; i <= g->ni; i++, n++) {
@@ -441,8 +444,10 @@ Test(grid_locate, lfm_axis_corners_off_the_axis_like_gamera)
                     z[n] = g->z[m];
                     if (j == 0 || j == g->nj) { /* the ring: azimuth of row k, from +Y towards +Z */
                         double ph = 2.0 * CR_PI * k / g->nk;
-                        y[n] = offsets[o] * cos(ph);
-                        z[n] = offsets[o] * sin(ph);
+                        double rr = offsets[o] > 0 ? offsets[o] : -offsets[o] * fabs(x[n]);
+                        y[n] = rr * cos(ph);
+                        z[n] = rr * sin(ph);
+                        gapang = fmax(gapang, rr / fabs(x[n]));
                     }
                 }
         struct cr_grid *h = cr_grid_new_from_corners(g->ni, g->nj, g->nk, x, y, z, &quiet_log);
@@ -456,7 +461,8 @@ Test(grid_locate, lfm_axis_corners_off_the_axis_like_gamera)
             corner8(h, a.i, a.j, a.k, c);
             trilin(c, st, xx);
             double miss = hypot(xx[0] - pts[q][0], hypot(xx[1] - pts[q][1], xx[2] - pts[q][2]));
-            cr_assert_leq(miss, 2.5 * offsets[o] + 1e-12 * fabs(pts[q][0]), "offset %g: (%g, %g, %g) placed %g away",
+            cr_assert_leq(miss, 2.5 * gapang * fabs(pts[q][0]) + 1e-12 * fabs(pts[q][0]),
+                          "offset %g: (%g, %g, %g) placed %g away",
                           offsets[o], pts[q][0], pts[q][1], pts[q][2], miss);
             struct cr_grid_loc b = {.i = -1};
             cr_assert_eq(cr_grid_locate(g, pts[q], &b), CR_OK);
