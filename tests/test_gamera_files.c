@@ -22,6 +22,8 @@
 #include "../core/cr_epoch.h"
 #include "../core/cr_file.h"
 #include "../core/cr_h5.h"
+#include "../core/cr_units.h"
+#include "../grids/cr_grid.h"
 #include "../mhd/cr_mhd_io.h"
 #include "../grids/cr_field.h"
 #include "../grids/cr_field_mhd.h"
@@ -509,5 +511,93 @@ Test(gamera_files, flux_on_steps_without_time_at_negative_times, .timeout = 120)
     cr_assert_eq(nc_get_var1_double(nc, v, &at, &t0), NC_NOERR);
     cr_assert_eq(t0, -120.0, "first interval at the spin-up time -120 s, got %g", t0);
     nc_close(nc);
+    helper_rm_rf(dir);
+}
+
+/* A GAMERA grid file (the corner arrays with 4 ghost layers on every side,
+ * kaipy/gamera/gamGrids.py's layout, the axis a tiny polar angle off the X
+ * axis) is the grid of a run: `cusprate grid` reports it and writes its
+ * active corners exactly, a magnetosphere runs on it, and contradicting keys
+ * or a wrong ghost count are refused. */
+Test(gamera_files, gamera_grid_file_is_the_grid_of_a_run, .timeout = 120)
+{
+    char dir[256], path[700], ini[700], args[2048], out[16384];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    struct cr_grid_spec s = {.log = &quiet};
+    cr_assert_eq(cr_grid_spec_preset(&s, "D"), CR_OK);
+    s.ni = 16;
+    s.nj = 12;
+    s.nk = 16;
+    s.dr_focus = 0.0;
+    struct cr_grid *g = cr_grid_new(&s);
+    cr_assert_not_null(g);
+    const int ng = 4, NI = g->ni + 1 + 2 * ng, NJ = g->nj + 1 + 2 * ng, NK = g->nk + 1 + 2 * ng;
+    const size_t nall = (size_t)NI * NJ * NK;
+    double *c[3];
+    for (int q = 0; q < 3; q++) {
+        c[q] = malloc(nall * sizeof(double));
+        for (size_t m = 0; m < nall; m++) c[q][m] = 1e3; /* ghosts: any value, dropped on reading */
+    }
+    for (int k = 0; k <= g->nk; k++)
+        for (int j = 0; j <= g->nj; j++)
+            for (int i = 0; i <= g->ni; i++) {
+                size_t m = CR_GIDX(g, i, j, k), a = ((size_t)(k + ng) * NJ + (j + ng)) * NI + (i + ng);
+                double x = g->x[m], y = g->y[m], z = g->z[m];
+                if (j == 0 || j == g->nj) { /* GAMERA: polar angle TINY off the axis */
+                    double r = fabs(x), ph = 2.0 * CR_PI * k / g->nk;
+                    y = r * sin(3e-8) * cos(ph);
+                    z = r * sin(3e-8) * sin(ph);
+                }
+                c[0][a] = x;
+                c[1][a] = y;
+                c[2][a] = z;
+            }
+    snprintf(path, sizeof path, "%s/lfmD.h5", dir);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t d[3] = {(hsize_t)NK, (hsize_t)NJ, (hsize_t)NI};
+    static const char *const cn[3] = {"X", "Y", "Z"};
+    for (int q = 0; q < 3; q++) put(f, cn[q], 0, d, c[q]);
+    H5Fclose(f);
+    snprintf(ini, sizeof ini, "%s/g.ini", dir);
+    helper_write_file(ini, "[run]\ndir = out\n[grid]\nfile = lfmD.h5\n[problem]\nname = magnetosphere\n[msphere]\n"
+                           "t_end = 2\n");
+    snprintf(args, sizeof args, "grid %s", ini);
+    int st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_assert(strstr(out, "16 x 12 x 16") || strstr(out, "16x12x16"), "%s", out);
+    snprintf(path, sizeof path, "%s/out/grid.h5", dir);
+    hid_t gf = cr_h5_open_read(path, &quiet);
+    size_t na = (size_t)(g->ni + 1) * (g->nj + 1) * (g->nk + 1);
+    double *gx = malloc(na * sizeof(double));
+    cr_assert_eq(cr_h5_read_doubles(gf, "X", gx, na, path, &quiet), CR_OK);
+    H5Fclose(gf);
+    size_t n = 0;
+    for (int k = 0; k <= g->nk; k++)
+        for (int j = 0; j <= g->nj; j++)
+            for (int i = 0; i <= g->ni; i++, n++)
+                cr_assert_eq(gx[n], c[0][((size_t)(k + ng) * NJ + (j + ng)) * NI + (i + ng)], "corner %zu", n);
+    free(gx);
+    /* a magnetosphere on it */
+    snprintf(args, sizeof args, "mhd %s run.threads=1 run.progress=never", ini);
+    st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 0, "%s", out);
+    snprintf(path, sizeof path, "%s/out/mhd.h5", dir);
+    hid_t mf = cr_h5_open_read(path, &quiet);
+    cr_assert_geq(mf, 0);
+    size_t nc = (size_t)g->ni * g->nj * g->nk;
+    double *dd = malloc(nc * sizeof(double));
+    cr_assert_eq(cr_h5_read_doubles(mf, "Step#0/D", dd, nc, path, &quiet), CR_OK);
+    for (size_t q = 0; q < nc; q++) cr_assert(isfinite(dd[q]) && dd[q] > 0, "D[%zu] = %g", q, dd[q]);
+    free(dd);
+    H5Fclose(mf);
+    /* the ghost layers must be said; a shaping key contradicts the file */
+    snprintf(args, sizeof args, "grid %s grid.file_ghosts=0", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "grid.file") && strstr(out, "lfmD.h5"), "%s", out);
+    snprintf(args, sizeof args, "grid %s grid.ni=16", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "grid.ni") && strstr(out, "remove one"), "%s", out);
+    for (int q = 0; q < 3; q++) free(c[q]);
+    cr_grid_release(g);
     helper_rm_rf(dir);
 }
