@@ -27,6 +27,7 @@
 #include "../mhd/cr_mhd_io.h"
 #include "../grids/cr_field.h"
 #include "../grids/cr_field_mhd.h"
+#include "cf_check.h"
 #include "helpers.h"
 #include "test_mhd_common.h"
 
@@ -503,6 +504,7 @@ Test(gamera_files, flux_on_steps_without_time_at_negative_times, .timeout = 120)
     int st = helper_run_cli(args, out, sizeof out);
     cr_assert_eq(st, 0, "exit %d:\n%s", st, out);
     snprintf(path, sizeof path, "%s/out/flux.nc", dir);
+    CF_ASSERT_FILE(path);
     int nc, v;
     cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR);
     cr_assert_eq(nc_inq_varid(nc, "time", &v), NC_NOERR);
