@@ -29,6 +29,8 @@ int cr_cmd_pipeline(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_pipeline_keys[];
 static const char *const sec_pipeline[] = {"run", "pipeline", NULL};
 static const char *const sec_all[] = {NULL};
+int cr_cmd_pack(struct cr_cmd_ctx *ctx);
+static const char *const sec_pack[] = {"run", NULL};
 int cr_cmd_flux(struct cr_cmd_ctx *ctx);
 int cr_bench_flux(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_flux_keys[];
@@ -74,6 +76,11 @@ const struct cr_command cr_commands[] = {
      "the magnetosphere in physical units, R_E, #/cc, km/s, nPa, nT, nA/m^2, s, with UnitsID = EARTH and each step's "
      "MJD from [run] epoch; the verification problems in normalised code units, UnitsID = CODE), <run>/mhd.xmf for ParaView and, for 1-D problems, <run>/mhd_profile.csv (see mhd/README.md).",
      sec_mhd, 1, cr_cmd_mhd},
+    {"pack", "FILE.ini", "write <run>/mhd.gam.h5: mhd.h5 with every slice copied in (one self-contained file)",
+     "Copies <run>/mhd.h5 with its HDF5 external links expanded (every Step#N of mhd_slices.K copied in) and its "
+     "root attributes into <run>/mhd.gam.h5, GAMERA's serial file name: one file for tools that do not follow "
+     "external links, e.g. kaipy's genXDMF (`genXDMF.py mhd.gam.h5`) and kaipy's GameraPipe (see docs/formats.md).",
+     sec_pack, 1, cr_cmd_pack},
     {"flux", "FILE.ini", "reconnected-flux accounting: opened/closed flux per MLT bin from field-line topology",
      "Traces field lines from an MLat x MLT footpoint grid on the inner boundary in every [flux] interval's two "
      "states (the MHD slices of <run>/mhd.h5, or an analytic dipole + uniform field), classifies them closed / open "

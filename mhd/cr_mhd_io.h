@@ -54,6 +54,15 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
 /* Append one slice (Step#N, N = 0, 1, ...) of the current state. */
 int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m);
 
+/* Describe in mhd.xmf a set of structured surfaces that the caller stores in
+ * every slice (e.g. the magnetosphere's ionosphere): group Step#N/<group>
+ * holds node coordinates X, Y, Z [lengths of the grid] and the node
+ * variables `vars`, each of shape (nsurf, n1, n2); surface k becomes the grid
+ * <group>_<labels[k]>_<N> of slice N, beside the MHD grid (each slice is then
+ * a spatial collection). Call after open, before close. */
+int cr_mhd_out_xmf_surface(struct cr_mhd_out *o, const char *group, int nsurf, int n1, int n2,
+                           const char *const *labels, const char *const *vars, int nvar);
+
 /* Number of slices written so far. */
 int cr_mhd_out_count(const struct cr_mhd_out *o);
 

@@ -603,3 +603,86 @@ Test(gamera_files, gamera_grid_file_is_the_grid_of_a_run, .timeout = 120)
     cr_grid_release(g);
     helper_rm_rf(dir);
 }
+
+/* mhd.xmf for ParaView without ParaView (tools/check_xdmf.py: every DataItem
+ * names an existing dataset of its shape, hyperslabs and JOINs consistent):
+ * the vectors V, B, J on the MHD grid and the two ionospheres per slice of a
+ * magnetosphere, the vectors of a verification problem; the checker itself
+ * refuses a wrong shape. `cusprate pack` writes one self-contained
+ * mhd.gam.h5 (hard links only, the same values, the root attributes). */
+Test(gamera_files, xdmf_vectors_ionosphere_and_self_contained_pack, .timeout = 120)
+{
+    if (system("/usr/bin/python3 -c 'import h5py, numpy' >/dev/null 2>&1") != 0)
+        cr_skip_test("python3 with h5py not available");
+    char dir[256], ini[700], args[2048], out[16384], cmd[2048], path[700], packed[700];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(ini, sizeof ini, "%s/m.ini", dir);
+    helper_write_file(ini, "[run]\ndir = out\n[grid]\npreset = custom\nni = 16\nnj = 12\nnk = 16\n[problem]\n"
+                           "name = magnetosphere\n[msphere]\nt_end = 2\n");
+    snprintf(args, sizeof args, "mhd %s run.threads=1 run.progress=never", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 %s/tools/check_xdmf.py %s/out/mhd.xmf --vectors V,B,J "
+             "--grids Ionosphere_north,Ionosphere_south >%s/check.txt 2>&1",
+             helper_root(), dir, dir);
+    int st = system(cmd);
+    snprintf(path, sizeof path, "%s/check.txt", dir);
+    FILE *cf = fopen(path, "r");
+    char msg[4096] = "";
+    if (cf) {
+        msg[fread(msg, 1, sizeof msg - 1, cf)] = '\0';
+        fclose(cf);
+    }
+    cr_assert_eq(st, 0, "%s", msg);
+    /* a wrong Dimensions is caught */
+    snprintf(cmd, sizeof cmd,
+             "sed 's/Dimensions=\"16 12 16\"/Dimensions=\"16 12 15\"/' %s/out/mhd.xmf > %s/out/bad.xmf && "
+             "/usr/bin/python3 %s/tools/check_xdmf.py %s/out/bad.xmf >/dev/null 2>&1",
+             dir, dir, helper_root(), dir);
+    cr_assert_neq(system(cmd), 0, "the checker must refuse a wrong shape");
+    /* a verification problem: vectors, no surfaces */
+    snprintf(args, sizeof args,
+             "mhd %s/runs/verify/brio_wu.ini run.dir=%s/bw grid.ni=40 \"grid.box=0 1 0 0.01 0 0.01\" mhd.dt_out=0.05 "
+             "run.progress=never",
+             helper_root(), dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tools/check_xdmf.py %s/bw/mhd.xmf --vectors V,B,J >/dev/null 2>&1",
+             helper_root(), dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    /* pack */
+    snprintf(args, sizeof args, "pack %s", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    snprintf(path, sizeof path, "%s/out/mhd.h5", dir);
+    snprintf(packed, sizeof packed, "%s/out/mhd.gam.h5", dir);
+    hid_t a = cr_h5_open_read(path, &quiet), b = cr_h5_open_read(packed, &quiet);
+    cr_assert(a >= 0 && b >= 0);
+    H5L_info_t li;
+    cr_assert_geq(H5Lget_info(a, "Step#0", &li, H5P_DEFAULT), 0);
+    cr_assert_eq(li.type, H5L_TYPE_EXTERNAL, "mhd.h5 links its slices");
+    cr_assert_geq(H5Lget_info(b, "Step#0", &li, H5P_DEFAULT), 0);
+    cr_assert_eq(li.type, H5L_TYPE_HARD, "the packed file holds them");
+    size_t nc = 16 * 12 * 16;
+    double *da = malloc(nc * sizeof(double)), *db = malloc(nc * sizeof(double));
+    cr_assert_eq(cr_h5_read_doubles(a, "Step#0/Bz", da, nc, path, &quiet), CR_OK);
+    cr_assert_eq(cr_h5_read_doubles(b, "Step#0/Bz", db, nc, packed, &quiet), CR_OK);
+    cr_assert_eq(memcmp(da, db, nc * sizeof(double)), 0);
+    free(da);
+    free(db);
+    cr_assert(H5Lexists(b, "Step#0/Ionosphere/Potential", H5P_DEFAULT) > 0);
+    char uid[32] = "";
+    cr_assert_eq(cr_h5_read_attr_string(b, ".", "UnitsID", uid, sizeof uid), CR_OK);
+    cr_assert_str_eq(uid, "EARTH");
+    /* the object of Step#0 lives in the packed file itself (what genXDMF writes into its XDMF) */
+    hid_t g = H5Gopen2(b, "Step#0", H5P_DEFAULT);
+    char fname[800] = "";
+    H5Fget_name(g, fname, sizeof fname);
+    H5Gclose(g);
+    cr_assert_str_eq(fname, packed);
+    H5Fclose(a);
+    H5Fclose(b);
+    /* without mhd.h5 */
+    snprintf(args, sizeof args, "pack %s run.dir=%s/none", ini, dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "mhd.h5") && strstr(out, "not found"), "%s", out);
+    helper_rm_rf(dir);
+}
