@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cr_common.h"
+#include "cr_epoch.h"
 #include "cr_file.h"
 #include "cr_version.h"
 
@@ -81,6 +82,9 @@ struct cr_nc *cr_nc_create(const char *path, const char *title, const struct cr_
         }
         rc |= cr_nc_put_att_text(f, NC_GLOBAL, "config_file", cr_config_file(cfg));
     }
+    /* the UT of t = 0 ([run] epoch; the default without a configuration) */
+    struct cr_epoch e;
+    if (cr_epoch_from_config(cfg, &e, NULL) == CR_OK) rc |= cr_nc_put_att_text(f, NC_GLOBAL, "epoch_utc", e.iso);
     if (rc) {
         cr_nc_discard(f);
         return NULL;

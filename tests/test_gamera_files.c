@@ -512,6 +512,12 @@ Test(gamera_files, flux_on_steps_without_time_at_negative_times, .timeout = 120)
     size_t at = 0;
     cr_assert_eq(nc_get_var1_double(nc, v, &at, &t0), NC_NOERR);
     cr_assert_eq(t0, -120.0, "first interval at the spin-up time -120 s, got %g", t0);
+    char ep[64] = "";
+    size_t el = 0;
+    cr_assert_eq(nc_inq_attlen(nc, NC_GLOBAL, "epoch_utc", &el), NC_NOERR, "the run epoch is recorded");
+    cr_assert(el < sizeof ep);
+    nc_get_att_text(nc, NC_GLOBAL, "epoch_utc", ep);
+    cr_assert_str_eq(ep, "2000-01-01T00:00:00Z");
     nc_close(nc);
     helper_rm_rf(dir);
 }
