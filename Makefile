@@ -109,7 +109,7 @@ $(EXE): $(BUILD)/obj/core/main.o $(LIB)
 
 $(TESTEXE): $(TEST_OBJ) $(LIB)
 	@echo "  LD  $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJ) $(LIB) $(LIBS_ALL) $(CRIT_LIBS)
+	@$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJ) $(LIB) $(LIBS_ALL) $(CRIT_LIBS) -ludunits2
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/core/main.d
 

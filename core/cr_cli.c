@@ -21,6 +21,7 @@
 #endif
 
 #include "cr_common.h"
+#include "cr_epoch.h"
 #include "cr_file.h"
 #include "cr_version.h"
 
@@ -33,6 +34,9 @@ const struct cr_key cr_run_keys[] = {
      .flags = CR_KEY_RANGED, .doc = "OpenMP threads (0 = OMP_NUM_THREADS or all cores)"},
     {.section = "run", .name = "log_level", .type = CR_KEY_CHOICE, .unit = "", .def = "info",
      .choices = "error|warn|info|debug", .doc = "messages printed on stderr"},
+    {.section = "run", .name = "epoch", .type = CR_KEY_STRING, .unit = "UTC", .def = CR_EPOCH_DEFAULT,
+     .doc = "UT of simulation time t = 0 (ISO 8601, YYYY-MM-DDTHH:MM:SSZ): per-step MJD in mhd.h5, CF time units "
+            "'seconds since <epoch>', the driver's MJD"},
     {.section = "run", .name = "progress", .type = CR_KEY_CHOICE, .unit = "", .def = "auto",
      .choices = "auto|always|never", .doc = "progress line: auto = only on a terminal"},
     CR_KEY_END,
@@ -248,6 +252,8 @@ static int run_command(const struct cr_command *c, int argc, char **argv, struct
     for (int i = 1; i < argc && rc == CR_OK; i++)
         if (is_override(argv[i])) rc = cr_config_override(cfg, argv[i]);
     if (rc == CR_OK) rc = cr_config_check_required(cfg);
+    struct cr_epoch epoch;
+    if (rc == CR_OK) rc = cr_epoch_from_config(cfg, &epoch, log);
     if (rc) {
         cr_config_release(cfg);
         free(pos);

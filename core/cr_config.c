@@ -85,6 +85,11 @@ static void allowed_text(const struct cr_key *k, char *buf, size_t n)
         snprintf(buf, n, "true/false (yes/no, on/off, 1/0)");
         return;
     }
+    if (k->type == CR_KEY_REAL && k->choices) {
+        snprintf(buf, n, "%s%s%s%s or one of %s", type_name(k->type), range, (k->unit && *k->unit) ? " " : "",
+                 (k->unit && *k->unit) ? k->unit : "", k->choices);
+        return;
+    }
     char count[96] = "";
     if (k->type == CR_KEY_REALS && (k->min_count > 0 || k->max_count > 0))
         snprintf(count, sizeof count, ", %d to %d values", k->min_count,
@@ -167,6 +172,11 @@ static struct entry *find(const struct cr_config *cfg, const char *section, cons
     return NULL;
 }
 
+int cr_config_has(const struct cr_config *cfg, const char *section, const char *name)
+{
+    return find(cfg, section, name) != NULL;
+}
+
 static int section_known(const struct cr_config *cfg, const char *section)
 {
     for (int i = 0; i < cfg->n; i++)
@@ -246,6 +256,13 @@ static int assign(struct entry *e, const char *value_in, const char *dir, int ap
     switch (k->type) {
     case CR_KEY_REAL: {
         double d;
+        e->choice = -1;
+        if (k->choices && choice_index(k->choices, v) >= 0) {
+            /* a real key that also names values by words (e.g. "first|last") */
+            e->choice = choice_index(k->choices, v);
+            e->real = NAN;
+            break;
+        }
         if (parse_real(v, &d)) { snprintf(why, nwhy, "'%s' is not a finite real number", v); rc = -1; break; }
         if (!in_range(k, d)) { snprintf(why, nwhy, "%.17g is out of range", d); rc = -1; break; }
         e->real = d;
@@ -656,6 +673,12 @@ int cr_config_check_required(const struct cr_config *cfg)
 double cr_config_real(const struct cr_config *cfg, const char *section, const char *name)
 {
     return must_find(cfg, section, name, CR_KEY_REAL)->real;
+}
+
+int cr_config_real_word(const struct cr_config *cfg, const char *section, const char *name)
+{
+    const struct entry *e = must_find(cfg, section, name, CR_KEY_REAL);
+    return e->key->choices ? e->choice : -1;
 }
 
 long cr_config_int(const struct cr_config *cfg, const char *section, const char *name)

@@ -48,7 +48,8 @@ struct cr_key {
     const char *def;      /* default as text ("" allowed for strings) */
     double min, max;      /* allowed range (see flags) */
     unsigned flags;
-    const char *choices;  /* CR_KEY_CHOICE: "a|b|c" */
+    const char *choices;  /* CR_KEY_CHOICE: "a|b|c"; CR_KEY_REAL: words allowed instead of a number
+                             ("first|last": cr_config_real gives NaN, cr_config_real_word the word's index) */
     const char *doc;      /* one line of documentation */
     int min_count, max_count; /* CR_KEY_REALS: list length limits (0 = none) */
 };
@@ -85,6 +86,9 @@ int cr_config_check_required(const struct cr_config *cfg);
 
 /* Typed getters (key must exist in the schema with that type). */
 double cr_config_real(const struct cr_config *cfg, const char *section, const char *name);
+/* A real key with words (struct cr_key choices): the index of the word given,
+ * or -1 when the value is a number. */
+int cr_config_real_word(const struct cr_config *cfg, const char *section, const char *name);
 long cr_config_int(const struct cr_config *cfg, const char *section, const char *name);
 bool cr_config_bool(const struct cr_config *cfg, const char *section, const char *name);
 const char *cr_config_string(const struct cr_config *cfg, const char *section, const char *name);
@@ -96,6 +100,10 @@ const char *cr_config_choice_name(const struct cr_config *cfg, const char *secti
 /* List value; *n receives its length. Pointer valid while cfg lives. */
 const double *cr_config_reals(const struct cr_config *cfg, const char *section, const char *name,
                               size_t *n);
+
+/* 1 if the schema of cfg declares the key (configurations built over a
+ * subset of the tables, e.g. in tests, may lack a section). */
+int cr_config_has(const struct cr_config *cfg, const char *section, const char *name);
 
 /* 1 if the key was given in a file or override (not just defaulted). */
 int cr_config_is_set(const struct cr_config *cfg, const char *section, const char *name);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cr_common.h"
+#include "cr_epoch.h"
 #include "cr_file.h"
 #include "cr_version.h"
 
@@ -85,6 +86,9 @@ int cr_h5_provenance(hid_t loc, const struct cr_config *cfg)
         }
         rc |= cr_h5_attr_string(loc, "config_file", cr_config_file(cfg));
     }
+    /* the UT of t = 0 ([run] epoch; the default without a configuration) */
+    struct cr_epoch e;
+    if (cr_epoch_from_config(cfg, &e, NULL) == CR_OK) rc |= cr_h5_attr_string(loc, "epoch_utc", e.iso);
     return rc ? CR_EIO : CR_OK;
 }
 

@@ -8,14 +8,20 @@
 #include <unistd.h>
 
 #include "cr_common.h"
+#include "cr_epoch.h"
 #include "cr_file.h"
 #include "cr_version.h"
+
+#define CR_NC_MAX_INDEX 32
 
 struct cr_nc {
     int ncid;
     char path[4096];
     char tmp[4200];
     const struct cr_log *log;
+    int nindex;                      /* index coordinates whose values 0..n-1 are written at commit */
+    int index_var[CR_NC_MAX_INDEX];
+    size_t index_len[CR_NC_MAX_INDEX];
 };
 
 int cr_nc_check(int status, const char *path, const char *what, const struct cr_log *log)
@@ -65,7 +71,9 @@ struct cr_nc *cr_nc_create(const char *path, const char *title, const struct cr_
     rc |= cr_nc_put_att_text(f, NC_GLOBAL, "cusprate_build", cr_version_build());
     rc |= cr_nc_put_att_text(f, NC_GLOBAL, "history", hist);
     rc |= cr_nc_put_att_text(f, NC_GLOBAL, "coordinates_note",
-                             "SM (solar magnetic) coordinates, zero dipole tilt unless stated; lengths in R_E = 6371.2 km");
+                             "SM (solar magnetic) coordinates, zero dipole tilt unless stated; lengths in Earth radii "
+                             "R_E = 6371.2 km carry the UDUNITS units \"6371200 m\"; times are seconds since the run "
+                             "epoch ([run] epoch) where the units say so");
     if (cfg) {
         char *ini = cr_config_to_ini(cfg);
         if (ini) {
@@ -74,6 +82,9 @@ struct cr_nc *cr_nc_create(const char *path, const char *title, const struct cr_
         }
         rc |= cr_nc_put_att_text(f, NC_GLOBAL, "config_file", cr_config_file(cfg));
     }
+    /* the UT of t = 0 ([run] epoch; the default without a configuration) */
+    struct cr_epoch e;
+    if (cr_epoch_from_config(cfg, &e, NULL) == CR_OK) rc |= cr_nc_put_att_text(f, NC_GLOBAL, "epoch_utc", e.iso);
     if (rc) {
         cr_nc_discard(f);
         return NULL;
@@ -102,10 +113,48 @@ int cr_nc_def_var(struct cr_nc *f, const char *name, nc_type type, int ndims, co
     return rc ? CR_EIO : CR_OK;
 }
 
+int cr_nc_def_index_dim(struct cr_nc *f, const char *name, size_t len, const char *long_name, const char *meanings,
+                        int *dimid)
+{
+    if (f->nindex >= CR_NC_MAX_INDEX || len == 0 || len > 1000000) {
+        cr_error(f->log, "%s: index dimension %s: too many or of length %zu", f->path, name, len);
+        return CR_EIO;
+    }
+    int v, rc = cr_nc_def_dim(f, name, len, dimid);
+    if (!rc) rc = cr_nc_def_var(f, name, NC_INT, 1, dimid, "1", long_name, NULL, NULL, &v);
+    if (!rc && meanings) {
+        int *fv = malloc(len * sizeof *fv);
+        if (!fv) return CR_ENOMEM;
+        for (size_t q = 0; q < len; q++) fv[q] = (int)q;
+        rc = cr_nc_check(nc_put_att_int(f->ncid, v, "flag_values", NC_INT, len, fv), f->path, name, f->log);
+        free(fv);
+        if (!rc) rc = cr_nc_put_att_text(f, v, "flag_meanings", meanings);
+    }
+    if (rc) return CR_EIO;
+    f->index_var[f->nindex] = v;
+    f->index_len[f->nindex++] = len;
+    return CR_OK;
+}
+
 int cr_nc_commit(struct cr_nc *f)
 {
     if (!f) return CR_EIO;
-    int rc = cr_nc_check(nc_close(f->ncid), f->path, "close", f->log);
+    int rc = CR_OK;
+    for (int q = 0; q < f->nindex && !rc; q++) {
+        int *iv = malloc(f->index_len[q] * sizeof *iv);
+        if (!iv) {
+            rc = CR_ENOMEM;
+            break;
+        }
+        for (size_t k = 0; k < f->index_len[q]; k++) iv[k] = (int)k;
+        rc = cr_nc_check(nc_put_var_int(f->ncid, f->index_var[q], iv), f->path, "index coordinate", f->log);
+        free(iv);
+    }
+    if (rc) {
+        cr_nc_discard(f);
+        return CR_EIO;
+    }
+    rc = cr_nc_check(nc_close(f->ncid), f->path, "close", f->log);
     if (rc) unlink(f->tmp);
     else rc = cr_commit_file(f->tmp, f->path, f->log);
     free(f);

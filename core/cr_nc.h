@@ -31,6 +31,17 @@ int cr_nc_def_var(struct cr_nc *f, const char *name, nc_type type, int ndims, co
                   const char *units, const char *long_name, const char *description, const char *standard_name,
                   int *varid);
 
+/* Lengths in Earth radii as a UDUNITS unit (CF-1.8 section 3.1: "R_E" is
+ * not one): the values stay in R_E = 6371.2 km. */
+#define CR_NC_RE_UNITS "6371200 m"
+
+/* A dimension whose coordinate variable of the same name is its index
+ * 0..len-1 (NC_INT, units "1"), e.g. vector components or spacecraft;
+ * meanings (space-separated words, one per index, may be NULL) become its
+ * flag_values / flag_meanings. The values are written at commit. */
+int cr_nc_def_index_dim(struct cr_nc *f, const char *name, size_t len, const char *long_name, const char *meanings,
+                        int *dimid);
+
 /* Text attribute on a variable (NC_GLOBAL for the file). */
 int cr_nc_put_att_text(struct cr_nc *f, int varid, const char *name, const char *value);
 int cr_nc_put_att_double(struct cr_nc *f, int varid, const char *name, double value);

@@ -8,7 +8,7 @@ int cr_cmd_config(struct cr_cmd_ctx *ctx);
 int cr_cmd_fly(struct cr_cmd_ctx *ctx);
 int cr_bench_fly(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_flyby_keys[], cr_instrument_keys[];
-static const char *const sec_fly[] = {"run", "flyby", "instrument", "particles", "liouville", NULL};
+static const char *const sec_fly[] = {"run", "flyby", "instrument", "particles", "liouville", "slices", NULL};
 
 int cr_cmd_gradient(struct cr_cmd_ctx *ctx);
 int cr_bench_gradient(struct cr_cmd_ctx *ctx);
@@ -17,11 +17,11 @@ static const char *const sec_gradient[] = {"run", "gradient", NULL};
 
 int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_tetrahedron_keys[];
-static const char *const sec_tetrahedron[] = {"run", "tetrahedron", "particles", "liouville", NULL};
+static const char *const sec_tetrahedron[] = {"run", "tetrahedron", "particles", "liouville", "slices", NULL};
 
 int cr_cmd_rate(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_rate_keys[];
-static const char *const sec_rate[] = {"run", "rate", NULL};
+static const char *const sec_rate[] = {"run", "rate", "slices", NULL};
 int cr_cmd_report(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_report_keys[];
 static const char *const sec_report[] = {"run", "report", "rate", NULL};
@@ -29,10 +29,12 @@ int cr_cmd_pipeline(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_pipeline_keys[];
 static const char *const sec_pipeline[] = {"run", "pipeline", NULL};
 static const char *const sec_all[] = {NULL};
+int cr_cmd_pack(struct cr_cmd_ctx *ctx);
+static const char *const sec_pack[] = {"run", NULL};
 int cr_cmd_flux(struct cr_cmd_ctx *ctx);
 int cr_bench_flux(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_flux_keys[];
-static const char *const sec_flux[] = {"run", "flux", NULL};
+static const char *const sec_flux[] = {"run", "flux", "slices", NULL};
 int cr_cmd_grid(struct cr_cmd_ctx *ctx);
 int cr_bench_grid(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_grid_keys[];
@@ -43,8 +45,8 @@ extern const struct cr_key cr_wind_keys[], cr_ionosphere_keys[];
 static const char *const sec_wind[] = {"run", "wind", NULL};
 int cr_cmd_particles(struct cr_cmd_ctx *ctx);
 int cr_bench_particles(struct cr_cmd_ctx *ctx);
-extern const struct cr_key cr_particles_keys[], cr_liouville_keys[];
-static const char *const sec_particles[] = {"run", "particles", NULL};
+extern const struct cr_key cr_particles_keys[], cr_liouville_keys[], cr_slices_keys[];
+static const char *const sec_particles[] = {"run", "particles", "slices", NULL};
 int cr_cmd_mhd(struct cr_cmd_ctx *ctx);
 int cr_bench_mhd(struct cr_cmd_ctx *ctx);
 extern const struct cr_key cr_mhd_keys[], cr_problem_keys[];
@@ -70,9 +72,15 @@ const struct cr_command cr_commands[] = {
     {"mhd", "FILE.ini", "run an MHD problem (verification set-ups or the magnetosphere); write mhd.h5 + mhd.xmf",
      "Runs the [problem] set-up (Brio-Wu, Ryu-Jones 2a, shock tube, linear waves, Orszag-Tang, field loop, blast wave, "
      "uniform flow) with the constrained-transport solver of mhd/ ([mhd]: HLLD/HLLE, PLM/WENO-Z, VL2/RK2/RK3) and "
-     "writes <run>/mhd.h5 (GAMERA/kaipy layout: corners X Y Z, dV, groups Step#N with D Vx Vy Vz P Bx By Bz Jx Jy Jz "
-     "in code units), <run>/mhd.xmf for ParaView and, for 1-D problems, <run>/mhd_profile.csv (see mhd/README.md).",
+     "writes <run>/mhd.h5 (GAMERA/kaipy layout: corners X Y Z, dV, groups Step#N with D Vx Vy Vz P Bx By Bz Jx Jy Jz; "
+     "the magnetosphere in physical units, R_E, #/cc, km/s, nPa, nT, nA/m^2, s, with UnitsID = EARTH and each step's "
+     "MJD from [run] epoch; the verification problems in normalised code units, UnitsID = CODE), <run>/mhd.xmf for ParaView and, for 1-D problems, <run>/mhd_profile.csv (see mhd/README.md).",
      sec_mhd, 1, cr_cmd_mhd, 1},
+    {"pack", "FILE.ini", "write <run>/mhd.gam.h5: mhd.h5 with every slice copied in (one self-contained file)",
+     "Copies <run>/mhd.h5 with its HDF5 external links expanded (every Step#N of mhd_slices.K copied in) and its "
+     "root attributes into <run>/mhd.gam.h5, GAMERA's serial file name: one file for tools that do not follow "
+     "external links, e.g. kaipy's genXDMF (`genXDMF.py mhd.gam.h5`) and kaipy's GameraPipe (see docs/formats.md).",
+     sec_pack, 1, cr_cmd_pack, 0},
     {"flux", "FILE.ini", "reconnected-flux accounting: opened/closed flux per MLT bin from field-line topology",
      "Traces field lines from an MLat x MLT footpoint grid on the inner boundary in every [flux] interval's two "
      "states (the MHD slices of <run>/mhd.h5, or an analytic dipole + uniform field), classifies them closed / open "
@@ -143,6 +151,7 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_flux_keys,
     cr_particles_keys,
     cr_liouville_keys,
+    cr_slices_keys,
     cr_gradient_keys,
     cr_tetrahedron_keys,
     cr_mhd_keys,

@@ -4,6 +4,7 @@
  * cr_field_mhd.h). */
 #include "cr_field_mhd.h"
 
+#include <ctype.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 #include <string.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_epoch.h"
 #include "../core/cr_h5.h"
+#include "../core/cr_units.h"
 
 enum { V_BX = 0, V_BY, V_BZ, V_VX, V_VY, V_VZ, V_D, V_P, NVAR };
 static const char *const var_name[NVAR] = {"Bx", "By", "Bz", "Vx", "Vy", "Vz", "D", "P"};
@@ -21,11 +24,36 @@ struct slice_ref {
     double time;
 };
 
+/* One file of the output: the whole grid, or one of GAMERA's MPI tiles
+ * (cells i0 .. i0 + ni - 1 etc. of the global grid). */
+struct tile {
+    hid_t fid;
+    int i0, j0, k0, ni, nj, nk;
+    char path[4096];
+};
+
+/* GAMERA's normalisation of its magnetosphere (code units, mu0 = 1): length
+ * R_E (kaipy's kdefs: 6378.1 km), number density 1 /cc of protons, speed
+ * 100 km/s; hence time L0/v0 = 63.781 s, B0 = sqrt(mu0 m_p n0) v0 = 4.585 nT,
+ * P0 = m_p n0 v0^2 = 0.016726 nPa (kaipy's GamsphPipe: 63.8 s, 4.58 nT,
+ * 1.67e-2 nPa). */
+#define GAMERA_RE_M 6378.1e3
+#define GAMERA_N0_CC 1.0
+#define GAMERA_V0_KMS 100.0
+
 struct cr_field_mhd {
     struct cr_field base; /* first: the vtable view */
     char path[4096];
     const struct cr_log *log;
-    hid_t fid;
+    hid_t fid;            /* the first tile's file (steps, attributes) */
+    int ntile;
+    struct tile *tile;
+    double *ttmp;         /* read buffer of one tile (tiled output) */
+    double vscale[NVAR];  /* file values -> physical units */
+    double tscale;        /* file times -> s */
+    int code_units;       /* the file is in GAMERA's code units */
+    int gni, gnj, gnk;    /* global cell counts */
+    char time_source[160];
     int load;
     int use[NVAR];
     double b_e;
@@ -247,16 +275,23 @@ static int cmp_slice(const void *a, const void *b)
     return x->time < y->time ? -1 : x->time > y->time ? 1 : 0;
 }
 
-/* Shape check of one dataset: CR_ECONFIG (logged) when missing or wrong. */
-static int check_shape(const struct cr_field_mhd *m, const char *name, const hsize_t want[3])
+static int cmp_step(const void *a, const void *b)
+{
+    const struct slice_ref *x = a, *y = b;
+    return x->step < y->step ? -1 : x->step > y->step ? 1 : 0;
+}
+
+/* Shape check of one dataset of a file: CR_ECONFIG (logged) when missing or wrong. */
+static int check_shape(hid_t fid, const char *path, const char *name, const hsize_t want[3],
+                       const struct cr_log *log)
 {
     int rank;
     hsize_t dims[8];
-    if (H5Lexists(m->fid, name, H5P_DEFAULT) <= 0) {
-        cr_error(m->log, "%s: dataset '%s' is missing", m->path, name);
+    if (H5Lexists(fid, name, H5P_DEFAULT) <= 0 || (strchr(name, '/') && H5Oexists_by_name(fid, name, H5P_DEFAULT) <= 0)) {
+        cr_error(log, "%s: dataset '%s' is missing", path, name);
         return CR_ECONFIG;
     }
-    if (cr_h5_shape(m->fid, name, &rank, dims, m->path, m->log)) return CR_ECONFIG;
+    if (cr_h5_shape(fid, name, &rank, dims, path, log)) return CR_ECONFIG;
     if (rank != 3 || dims[0] != want[0] || dims[1] != want[1] || dims[2] != want[2]) {
         char got[128] = "";
         for (int d = 0; d < rank && d < 4; d++) {
@@ -264,11 +299,268 @@ static int check_shape(const struct cr_field_mhd *m, const char *name, const hsi
             snprintf(one, sizeof one, "%s%llu", d ? " x " : "", (unsigned long long)dims[d]);
             strncat(got, one, sizeof got - strlen(got) - 1);
         }
-        cr_error(m->log, "%s: dataset '%s' has shape (%s), expected (%llu x %llu x %llu) = (Nk, Nj, Ni)%s", m->path,
-                 name, got, (unsigned long long)want[0], (unsigned long long)want[1], (unsigned long long)want[2],
+        cr_error(log, "%s: dataset '%s' has shape (%s), expected (%llu x %llu x %llu) = (Nk, Nj, Ni)%s", path, name,
+                 got, (unsigned long long)want[0], (unsigned long long)want[1], (unsigned long long)want[2],
                  name[0] == 'S' ? " of the cells" : " + 1 corners");
         return CR_ECONFIG;
     }
+    return CR_OK;
+}
+
+/* GAMERA's MPI output names its tiles <stem>_RRRR_RRRR_RRRR_iiii_jjjj_kkkk.gam.h5
+ * (ranks along i, j, k, then this tile's position; kaipy/kaiH5.py genName).
+ * 1 with the stem length, the rank counts r and the position idx when path
+ * has that form, else 0. */
+static int parse_tile_name(const char *path, size_t *stem, int r[3], int idx[3])
+{
+    static const char suf[] = ".gam.h5";
+    const size_t n = strlen(path), ns = sizeof suf - 1, nt = 6 * 5;
+    if (n < ns + nt + 1 || strcmp(path + n - ns, suf) != 0) return 0;
+    const char *p = path + n - ns - nt;
+    int v[6];
+    for (int q = 0; q < 6; q++) {
+        const char *f = p + 5 * q;
+        if (f[0] != '_') return 0;
+        v[q] = 0;
+        for (int d = 1; d <= 4; d++) {
+            if (!isdigit((unsigned char)f[d])) return 0;
+            v[q] = 10 * v[q] + (f[d] - '0');
+        }
+    }
+    for (int d = 0; d < 3; d++)
+        if (v[d] < 1 || v[3 + d] >= v[d]) return 0;
+    for (int d = 0; d < 3; d++) {
+        r[d] = v[d];
+        idx[d] = v[3 + d];
+    }
+    *stem = (size_t)(p - path);
+    return 1;
+}
+
+/* Cell counts of one file from its corner array X. */
+static int tile_dims(struct tile *t, const struct cr_log *log)
+{
+    int rank;
+    hsize_t dims[8];
+    if (H5Lexists(t->fid, "X", H5P_DEFAULT) <= 0 || cr_h5_shape(t->fid, "X", &rank, dims, t->path, log)) {
+        cr_error(log, "%s: corner dataset 'X' is missing (not an mhd.h5 / GAMERA file?)", t->path);
+        return CR_ECONFIG;
+    }
+    if (rank != 3 || dims[0] < 2 || dims[1] < 2 || dims[2] < 2) {
+        cr_error(log, "%s: corner dataset 'X' must have shape (Nk+1, Nj+1, Ni+1) with every N >= 1", t->path);
+        return CR_ECONFIG;
+    }
+    t->nk = (int)dims[0] - 1;
+    t->nj = (int)dims[1] - 1;
+    t->ni = (int)dims[2] - 1;
+    const hsize_t c[3] = {dims[0], dims[1], dims[2]};
+    int rc = check_shape(t->fid, t->path, "Y", c, log);
+    if (!rc) rc = check_shape(t->fid, t->path, "Z", c, log);
+    return rc;
+}
+
+/* Open the file, or every tile of a tiled GAMERA output (all of equal size,
+ * as GAMERA writes them), and set the global cell counts. */
+static int open_tiles(struct cr_field_mhd *m, const struct cr_log *log)
+{
+    size_t stem = 0;
+    int r[3] = {1, 1, 1}, idx[3] = {0, 0, 0};
+    int tiled = parse_tile_name(m->path, &stem, r, idx);
+    long nt = (long)r[0] * r[1] * r[2];
+    if (nt > 65536) {
+        cr_error(log, "%s: %ld MPI tiles named in the file name; at most 65536 are read", m->path, nt);
+        return CR_ECONFIG;
+    }
+    m->tile = cr_zalloc((size_t)nt, sizeof *m->tile);
+    if (!m->tile) return CR_ENOMEM;
+    for (long q = 0; q < nt; q++) m->tile[q].fid = -1;
+    m->ntile = (int)nt;
+    for (int i = 0; i < r[0]; i++)
+        for (int j = 0; j < r[1]; j++)
+            for (int k = 0; k < r[2]; k++) {
+                struct tile *t = &m->tile[((long)i * r[1] + j) * r[2] + k];
+                if (tiled) {
+                    int w = snprintf(t->path, sizeof t->path, "%.*s_%04d_%04d_%04d_%04d_%04d_%04d.gam.h5", (int)stem,
+                                     m->path, r[0], r[1], r[2], i, j, k);
+                    if (w < 0 || (size_t)w >= sizeof t->path) {
+                        cr_error(log, "%s: tile file name too long", m->path);
+                        return CR_ECONFIG;
+                    }
+                } else {
+                    snprintf(t->path, sizeof t->path, "%s", m->path);
+                }
+                t->fid = cr_h5_open_read(t->path, log);
+                if (t->fid < 0) {
+                    if (tiled)
+                        cr_error(log, "%s: tile (%d, %d, %d) of the %d x %d x %d MPI tiles is missing or unreadable",
+                                 t->path, i, j, k, r[0], r[1], r[2]);
+                    return CR_ECONFIG;
+                }
+                int rc = tile_dims(t, log);
+                if (rc) return rc;
+                const struct tile *t0 = &m->tile[0];
+                if (t->ni != t0->ni || t->nj != t0->nj || t->nk != t0->nk) {
+                    cr_error(log, "%s: tile of %d x %d x %d cells (Ni x Nj x Nk) where %s has %d x %d x %d; GAMERA's "
+                                  "tiles are all of one size",
+                             t->path, t->ni, t->nj, t->nk, t0->path, t0->ni, t0->nj, t0->nk);
+                    return CR_ECONFIG;
+                }
+                t->i0 = i * t0->ni;
+                t->j0 = j * t0->nj;
+                t->k0 = k * t0->nk;
+            }
+    m->fid = m->tile[0].fid;
+    m->gni = r[0] * m->tile[0].ni;
+    m->gnj = r[1] * m->tile[0].nj;
+    m->gnk = r[2] * m->tile[0].nk;
+    if (tiled) {
+        size_t n = (size_t)(m->tile[0].ni + 1) * (m->tile[0].nj + 1) * (m->tile[0].nk + 1);
+        if (!(m->ttmp = malloc(n * sizeof *m->ttmp))) return CR_ENOMEM;
+        snprintf(m->path, sizeof m->path, "%s", m->tile[0].path);
+        cr_info(log, "%s: GAMERA MPI output, %d x %d x %d tiles of %d x %d x %d cells", m->path, r[0], r[1], r[2],
+                m->tile[0].ni, m->tile[0].nj, m->tile[0].nk);
+    }
+    return CR_OK;
+}
+
+/* A dataset of every tile (corner = 1: corners, else cells) into the
+ * global array out, C order (Nk, Nj, Ni) (+1 each for corners). */
+static int read_global(struct cr_field_mhd *m, const char *name, int corner, double *out)
+{
+    const int c = corner ? 1 : 0;
+    if (m->ntile == 1) {
+        const struct tile *t = &m->tile[0];
+        size_t n = (size_t)(t->nk + c) * (t->nj + c) * (t->ni + c);
+        return cr_h5_read_doubles(t->fid, name, out, n, t->path, m->log);
+    }
+    const size_t sj = (size_t)m->gni + c, sk = sj * ((size_t)m->gnj + c);
+    for (int q = 0; q < m->ntile; q++) {
+        const struct tile *t = &m->tile[q];
+        const size_t tj = (size_t)t->ni + c, tk = tj * ((size_t)t->nj + c);
+        int rc = cr_h5_read_doubles(t->fid, name, m->ttmp, tk * ((size_t)t->nk + c), t->path, m->log);
+        if (rc) return rc;
+        for (int k = 0; k < t->nk + c; k++)
+            for (int j = 0; j < t->nj + c; j++)
+                memcpy(out + (size_t)(t->k0 + k) * sk + (size_t)(t->j0 + j) * sj + (size_t)t->i0,
+                       m->ttmp + (size_t)k * tk + (size_t)j * tj, tj * sizeof *out);
+    }
+    return CR_OK;
+}
+
+/* Units of the file: GAMERA's code units (UnitsID = "CODE", or no UnitsID
+ * in a file cusprate did not write: kaipy's default), else physical; the
+ * [slices] units key overrides. Sets the scale factors to physical units. */
+static void set_units(struct cr_field_mhd *m, int want)
+{
+    char uid[64] = "";
+    int has_uid = cr_h5_read_attr_string(m->fid, ".", "UnitsID", uid, sizeof uid) == CR_OK;
+    int ours = H5Aexists(m->fid, "cusprate_version") > 0;
+    if (want == CR_MHD_UNITS_CODE) m->code_units = 1;
+    else if (want == CR_MHD_UNITS_PHYSICAL) m->code_units = 0;
+    else m->code_units = !ours && (!has_uid || !strcmp(uid, "CODE"));
+    for (int q = 0; q < NVAR; q++) m->vscale[q] = 1.0;
+    m->tscale = 1.0;
+    if (!m->code_units) return;
+    const double rho0 = CR_MP * GAMERA_N0_CC * CR_CC, v0 = GAMERA_V0_KMS * CR_KMS;
+    const double b0 = sqrt(CR_MU0 * rho0) * v0 / CR_NT, p0 = rho0 * v0 * v0 / CR_NPA;
+    for (int c = 0; c < 3; c++) {
+        m->vscale[V_BX + c] = b0;
+        m->vscale[V_VX + c] = GAMERA_V0_KMS;
+    }
+    m->vscale[V_D] = GAMERA_N0_CC;
+    m->vscale[V_P] = p0;
+    m->tscale = GAMERA_RE_M / v0;
+    cr_info(m->log, "%s: GAMERA code units (UnitsID %s%s): B x %.5g nT, V x %g km/s, P x %.5g nPa, D x %g /cc, "
+                    "t x %.5g s",
+            m->path, has_uid ? uid : "absent", want == CR_MHD_UNITS_CODE ? ", slices.units = code" : "", b0,
+            GAMERA_V0_KMS, p0, GAMERA_N0_CC, m->tscale);
+}
+
+/* GAMERA's root group timeAttributeCache (1-D datasets `step` and `aid`):
+ * the value of step n, CR_OK when found. */
+static int cached_attr(const struct cr_field_mhd *m, const char *aid, long n, double *v)
+{
+    char sn[64], an[64];
+    snprintf(sn, sizeof sn, "timeAttributeCache/step");
+    snprintf(an, sizeof an, "timeAttributeCache/%s", aid);
+    if (H5Lexists(m->fid, "timeAttributeCache", H5P_DEFAULT) <= 0 || H5Lexists(m->fid, sn, H5P_DEFAULT) <= 0 ||
+        H5Lexists(m->fid, an, H5P_DEFAULT) <= 0)
+        return CR_ECONFIG;
+    int r1, r2;
+    hsize_t d1[8], d2[8];
+    if (cr_h5_shape(m->fid, sn, &r1, d1, m->path, NULL) || cr_h5_shape(m->fid, an, &r2, d2, m->path, NULL) ||
+        r1 != 1 || r2 != 1 || d1[0] != d2[0] || d1[0] == 0 || d1[0] > 100000000)
+        return CR_ECONFIG;
+    size_t len = (size_t)d1[0];
+    double *st = malloc(len * sizeof *st), *av = malloc(len * sizeof *av);
+    int rc = (st && av) ? CR_OK : CR_ECONFIG;
+    if (!rc) rc = cr_h5_read_doubles(m->fid, sn, st, len, m->path, NULL);
+    if (!rc) rc = cr_h5_read_doubles(m->fid, an, av, len, m->path, NULL);
+    int found = 0;
+    for (size_t q = 0; q < len && !rc && !found; q++)
+        if (st[q] == (double)n) {
+            *v = av[q];
+            found = 1;
+        }
+    free(st);
+    free(av);
+    return found ? CR_OK : CR_ECONFIG;
+}
+
+/* The time [s] of every slice (m->sl sorted by step number), in this order:
+ * the [slices] times list, the [slices] cadence, the step's attribute `time`,
+ * GAMERA's timeAttributeCache `time`, the step's `MJD` (attribute or cache)
+ * relative to the run epoch. Records which in m->time_source. */
+static int slice_times(struct cr_field_mhd *m, const struct cr_field_mhd_inp *inp)
+{
+    if (inp->ntimes > 0) {
+        if (inp->ntimes != (size_t)m->ns) {
+            cr_error(m->log, "%s: slices.times lists %zu times, the file has %d Step#N groups (one time per group, "
+                             "in increasing N: Step#%ld ... Step#%ld)",
+                     m->path, inp->ntimes, m->ns, m->sl[0].step, m->sl[m->ns - 1].step);
+            return CR_ECONFIG;
+        }
+        for (int s = 0; s < m->ns; s++) m->sl[s].time = inp->times[s];
+        snprintf(m->time_source, sizeof m->time_source, "slices.times");
+        return CR_OK;
+    }
+    if (inp->cadence > 0) {
+        for (int s = 0; s < m->ns; s++)
+            m->sl[s].time = inp->first_time + (double)(m->sl[s].step - m->sl[0].step) * inp->cadence;
+        snprintf(m->time_source, sizeof m->time_source, "slices.first_time + (N - %ld) slices.cadence",
+                 m->sl[0].step);
+        return CR_OK;
+    }
+    int n_attr = 0, n_cache = 0, n_mjd = 0;
+    for (int s = 0; s < m->ns; s++) {
+        char grp[64];
+        double v;
+        snprintf(grp, sizeof grp, "Step#%ld", m->sl[s].step);
+        if (cr_h5_read_attr_double(m->fid, grp, "time", &v) == CR_OK && isfinite(v)) {
+            m->sl[s].time = v * m->tscale;
+            n_attr++;
+        } else if (cached_attr(m, "time", m->sl[s].step, &v) == CR_OK && isfinite(v)) {
+            m->sl[s].time = v * m->tscale;
+            n_cache++;
+        } else if ((cr_h5_read_attr_double(m->fid, grp, "MJD", &v) == CR_OK ||
+                    cached_attr(m, "MJD", m->sl[s].step, &v) == CR_OK) &&
+                   isfinite(v) && v > 0) {
+            m->sl[s].time = cr_epoch_seconds(&inp->epoch, v);
+            n_mjd++;
+        } else {
+            cr_error(m->log, "%s: slice group '%s' has no time: no attribute 'time' or 'MJD', and no "
+                             "timeAttributeCache entry; give the times with slices.times (one per Step#N, "
+                             "increasing N) or slices.cadence [s]",
+                     m->path, grp);
+            return CR_ECONFIG;
+        }
+    }
+    snprintf(m->time_source, sizeof m->time_source, "%s%s%s",
+             n_attr ? "Step#N attribute time" : "", n_cache ? (n_attr ? ", timeAttributeCache" : "timeAttributeCache") : "",
+             n_mjd ? ((n_attr || n_cache) ? ", MJD - [run] epoch" : "MJD - [run] epoch") : "");
+    if (n_mjd)
+        cr_info(m->log, "%s: %d slice time(s) from MJD relative to the run epoch %s", m->path, n_mjd,
+                inp->epoch.iso);
     return CR_OK;
 }
 
@@ -281,14 +573,17 @@ static int fit_dipole(struct cr_field_mhd *m, int nk, int nj, int ni)
 {
     const hsize_t celld[3] = {(hsize_t)nk, (hsize_t)nj, (hsize_t)ni};
     static const char *const bn[3] = {"Bx0", "By0", "Bz0"};
-    for (int q = 0; q < 3; q++) {
-        int rank;
-        hsize_t dims[8];
-        if (H5Lexists(m->fid, bn[q], H5P_DEFAULT) <= 0) return 0;
-        if (cr_h5_shape(m->fid, bn[q], &rank, dims, m->path, NULL) || rank != 3 || dims[0] != celld[0] ||
-            dims[1] != celld[1] || dims[2] != celld[2])
-            return 0;
-    }
+    (void)celld;
+    for (int q = 0; q < 3; q++)
+        for (int t = 0; t < m->ntile; t++) {
+            const struct tile *tl = &m->tile[t];
+            int rank;
+            hsize_t dims[8];
+            if (H5Lexists(tl->fid, bn[q], H5P_DEFAULT) <= 0) return 0;
+            if (cr_h5_shape(tl->fid, bn[q], &rank, dims, tl->path, NULL) || rank != 3 ||
+                dims[0] != (hsize_t)tl->nk || dims[1] != (hsize_t)tl->nj || dims[2] != (hsize_t)tl->ni)
+                return 0;
+        }
     size_t n = (size_t)nk * nj * ni;
     double *b[3];
     int ok = 1;
@@ -296,8 +591,10 @@ static int fit_dipole(struct cr_field_mhd *m, int nk, int nj, int ni)
         b[q] = malloc(n * sizeof(double));
         if (!b[q]) ok = -1;
     }
-    for (int q = 0; q < 3 && ok == 1; q++)
-        if (cr_h5_read_doubles(m->fid, bn[q], b[q], n, m->path, NULL)) ok = 0;
+    for (int q = 0; q < 3 && ok == 1; q++) {
+        if (read_global(m, bn[q], 0, b[q])) ok = 0;
+        for (size_t c = 0; c < n && ok == 1; c++) b[q][c] *= m->vscale[V_BX];
+    }
     if (ok == 1) {
         const struct cr_grid *g = m->grid;
         double bd = 0.0, dd = 0.0, bb = 0.0;
@@ -360,40 +657,20 @@ struct cr_field_mhd *cr_field_mhd_new(const struct cr_field_mhd_inp *inp, int *s
     m->use[V_P] = (m->load & CR_MHD_LOAD_P) != 0;
     m->b_e = inp->b_e > 0 ? inp->b_e : 30000.0;
     m->base.b_e = m->b_e;
-    int rc = CR_OK;
-    m->fid = cr_h5_open_read(m->path, log);
-    if (m->fid < 0) {
-        cr_field_mhd_release(m);
-        return NULL; /* a missing or unreadable input file is an input error */
-    }
-    /* grid corners */
-    int rank;
-    hsize_t dims[8];
-    if (H5Lexists(m->fid, "X", H5P_DEFAULT) <= 0 || cr_h5_shape(m->fid, "X", &rank, dims, m->path, log)) {
-        cr_error(log, "%s: corner dataset 'X' is missing (not an mhd.h5 / GAMERA file?)", m->path);
+    int rc = open_tiles(m, log);
+    if (!rc) set_units(m, inp->units);
+    if (rc) {
+        *status = rc;
         cr_field_mhd_release(m);
         return NULL;
     }
-    if (rank != 3 || dims[0] < 2 || dims[1] < 2 || dims[2] < 2) {
-        cr_error(log, "%s: corner dataset 'X' must have shape (Nk+1, Nj+1, Ni+1) with every N >= 1", m->path);
-        cr_field_mhd_release(m);
-        return NULL;
-    }
-    const hsize_t cdims[3] = {dims[0], dims[1], dims[2]};
-    const int nk = (int)dims[0] - 1, nj = (int)dims[1] - 1, ni = (int)dims[2] - 1;
-    rc = check_shape(m, "Y", cdims);
-    if (!rc) rc = check_shape(m, "Z", cdims);
-    size_t ncorner = (size_t)cdims[0] * cdims[1] * cdims[2];
-    double *cx = NULL, *cy = NULL, *cz = NULL;
-    if (!rc) {
-        cx = malloc(ncorner * sizeof *cx);
-        cy = malloc(ncorner * sizeof *cy);
-        cz = malloc(ncorner * sizeof *cz);
-        if (!cx || !cy || !cz) rc = CR_ENOMEM;
-    }
-    if (!rc) rc = cr_h5_read_doubles(m->fid, "X", cx, ncorner, m->path, log);
-    if (!rc) rc = cr_h5_read_doubles(m->fid, "Y", cy, ncorner, m->path, log);
-    if (!rc) rc = cr_h5_read_doubles(m->fid, "Z", cz, ncorner, m->path, log);
+    const int nk = m->gnk, nj = m->gnj, ni = m->gni;
+    size_t ncorner = (size_t)(nk + 1) * (nj + 1) * (ni + 1);
+    double *cx = malloc(ncorner * sizeof *cx), *cy = malloc(ncorner * sizeof *cy), *cz = malloc(ncorner * sizeof *cz);
+    if (!cx || !cy || !cz) rc = CR_ENOMEM;
+    if (!rc) rc = read_global(m, "X", 1, cx);
+    if (!rc) rc = read_global(m, "Y", 1, cy);
+    if (!rc) rc = read_global(m, "Z", 1, cz);
     if (!rc) {
         m->grid = cr_grid_new_from_corners(ni, nj, nk, cx, cy, cz, log);
         if (!m->grid) {
@@ -450,18 +727,20 @@ struct cr_field_mhd *cr_field_mhd_new(const struct cr_field_mhd_inp *inp, int *s
         cr_field_mhd_release(m);
         return NULL;
     }
-    const hsize_t celld[3] = {(hsize_t)nk, (hsize_t)nj, (hsize_t)ni};
+    qsort(m->sl, (size_t)m->ns, sizeof *m->sl, cmp_step);
+    struct cr_field_mhd_inp tin = *inp;
+    if (!tin.has_epoch) cr_epoch_parse(CR_EPOCH_DEFAULT, &tin.epoch);
+    rc = slice_times(m, &tin);
     for (int s = 0; s < m->ns && !rc; s++) {
-        char grp[64], name[96];
-        snprintf(grp, sizeof grp, "Step#%ld", m->sl[s].step);
-        if (cr_h5_read_attr_double(m->fid, grp, "time", &m->sl[s].time) || !isfinite(m->sl[s].time)) {
-            cr_error(log, "%s: slice group '%s' has no numeric attribute 'time' [s]", m->path, grp);
-            rc = CR_ECONFIG;
-        }
+        char name[96];
         for (int q = 0; q < NVAR && !rc; q++) {
             if (!m->use[q]) continue;
-            snprintf(name, sizeof name, "%s/%s", grp, var_name[q]);
-            rc = check_shape(m, name, celld);
+            snprintf(name, sizeof name, "Step#%ld/%s", m->sl[s].step, var_name[q]);
+            for (int t = 0; t < m->ntile && !rc; t++) {
+                const struct tile *tl = &m->tile[t];
+                const hsize_t want[3] = {(hsize_t)tl->nk, (hsize_t)tl->nj, (hsize_t)tl->ni};
+                rc = check_shape(tl->fid, tl->path, name, want, m->log);
+            }
         }
     }
     if (!rc) {
@@ -513,7 +792,10 @@ void cr_field_mhd_window(const struct cr_field_mhd *m, double *t_a, double *t_b)
 void cr_field_mhd_release(struct cr_field_mhd *m)
 {
     if (!m) return;
-    if (m->fid >= 0) H5Fclose(m->fid);
+    for (int t = 0; t < m->ntile; t++)
+        if (m->tile[t].fid >= 0) H5Fclose(m->tile[t].fid);
+    free(m->tile);
+    free(m->ttmp);
     cr_grid_release(m->grid);
     for (int a = 0; a < 2; a++) free(m->rec[a]);
     free(m->tmp);
@@ -566,8 +848,10 @@ static int load_slice(struct cr_field_mhd *m, int s, int slot)
         if (!m->use[q]) continue;
         char name[96];
         snprintf(name, sizeof name, "Step#%ld/%s", m->sl[s].step, var_name[q]);
-        int rc = cr_h5_read_doubles(m->fid, name, m->tmp, n, m->path, m->log);
+        (void)n;
+        int rc = read_global(m, name, 0, m->tmp);
         if (rc) return rc == CR_EIO ? CR_EIO : CR_ECONFIG;
+        const double sc = m->vscale[q];
         const size_t ns = (size_t)m->stride;
         double *d = m->rec[slot] + m->lane[q];
         for (int k = 0; k < nk; k++)
@@ -579,7 +863,7 @@ static int load_slice(struct cr_field_mhd *m, int s, int slot)
                         cr_error(m->log, "%s: %s is not finite in cell (i=%d, j=%d, k=%d)", m->path, name, i, j, k);
                         return CR_ECONFIG;
                     }
-                    out[ns * (size_t)i] = row[i];
+                    out[ns * (size_t)i] = sc * row[i];
                 }
             }
     }
@@ -640,3 +924,48 @@ int cr_field_mhd_set_time(struct cr_field_mhd *m, double t)
     m->tb = m->sl[b].time;
     return CR_OK;
 }
+
+/* ---- configuration ([slices]) ------------------------------------------------ */
+
+const struct cr_key cr_slices_keys[] = {
+    {.section = "slices", .name = "times", .type = CR_KEY_REALS, .unit = "s", .def = "", .min = -1e12, .max = 1e12,
+     .flags = CR_KEY_RANGED,
+     .doc = "time of every Step#N group of the MHD file, in increasing N (overrides the file's times: GAMERA output "
+            "without time attributes; negative for a spin-up)"},
+    {.section = "slices", .name = "cadence", .type = CR_KEY_REAL, .unit = "s", .def = "0", .min = 0, .max = 1e9,
+     .flags = CR_KEY_RANGED,
+     .doc = "time between consecutive step numbers: Step#N at first_time + (N - N_first) cadence (0 = the times "
+            "of the file or of slices.times)"},
+    {.section = "slices", .name = "first_time", .type = CR_KEY_REAL, .unit = "s", .def = "0", .min = -1e12,
+     .max = 1e12, .flags = CR_KEY_RANGED, .doc = "with slices.cadence: the time of the lowest-numbered Step#N"},
+    {.section = "slices", .name = "units", .type = CR_KEY_CHOICE, .unit = "", .def = "auto",
+     .choices = "auto|physical|code",
+     .doc = "units of the MHD file: auto = the root attribute UnitsID (CODE, or none in a file cusprate did not "
+            "write: GAMERA code units, converted with R_E, 1 /cc, 100 km/s), physical = #/cc, km/s, nPa, nT, s"},
+    CR_KEY_END,
+};
+
+int cr_field_mhd_inp_from_config(const struct cr_config *cfg, struct cr_field_mhd_inp *inp,
+                                 const struct cr_log *log)
+{
+    inp->times = NULL;
+    inp->ntimes = 0;
+    inp->cadence = inp->first_time = 0.0;
+    inp->units = CR_MHD_UNITS_AUTO;
+    if (cr_epoch_from_config(cfg, &inp->epoch, log)) return CR_ECONFIG;
+    inp->has_epoch = 1;
+    if (!cfg || !cr_config_has(cfg, "slices", "times")) return CR_OK;
+    inp->times = cr_config_reals(cfg, "slices", "times", &inp->ntimes);
+    inp->cadence = cr_config_real(cfg, "slices", "cadence");
+    inp->first_time = cr_config_real(cfg, "slices", "first_time");
+    inp->units = cr_config_choice(cfg, "slices", "units");
+    if (inp->ntimes > 0 && inp->cadence > 0) {
+        cr_error(log, "%s: slices.times and slices.cadence are both given; give one of them",
+                 cr_config_origin(cfg, "slices", "cadence"));
+        return CR_ECONFIG;
+    }
+    return CR_OK;
+}
+
+const char *cr_field_mhd_time_source(const struct cr_field_mhd *m) { return m->time_source; }
+int cr_field_mhd_code_units(const struct cr_field_mhd *m) { return m->code_units; }

@@ -42,6 +42,8 @@
 #ifndef CR_FIELD_MHD_H
 #define CR_FIELD_MHD_H
 
+#include "../core/cr_config.h"
+#include "../core/cr_epoch.h"
 #include "../core/cr_log.h"
 #include "cr_field.h"
 #include "cr_grid.h"
@@ -59,7 +61,45 @@ struct cr_field_mhd_inp {
     double r_inner;            /* [R_E] inner boundary; 0 = the smallest radius of the i = 0 corners */
     int load;                  /* CR_MHD_LOAD_* bits; 0 = all (B, V and D) */
     const struct cr_log *log;
+    /* Slice times (cr_field_mhd_inp_from_config fills these from [slices]):
+     * times (ntimes > 0): one per Step#N group in increasing N, overriding the
+     * file; else cadence > 0: time = first_time + (N - N_first) cadence; else
+     * each step's attribute `time`, else GAMERA's root group
+     * timeAttributeCache (datasets step, time), else the step's `MJD`
+     * (attribute or cache) relative to epoch (the default [run] epoch unless
+     * has_epoch). */
+    const double *times;
+    size_t ntimes;
+    double cadence, first_time;  /* [s] */
+    struct cr_epoch epoch;
+    int has_epoch;
+    int units;                 /* CR_MHD_UNITS_*: how the values are read */
 };
+
+/* Units of the file: AUTO = GAMERA's code units when the root attribute
+ * UnitsID is "CODE", or absent in a file cusprate did not write (kaipy's
+ * default), else physical (D [#/cc], V [km/s], P [nPa], B [nT], time [s]).
+ * Code units are converted with GAMERA's magnetosphere normalisation (R_E,
+ * 1 /cc, 100 km/s: 63.781 s, 4.585 nT, 0.016726 nPa). */
+enum { CR_MHD_UNITS_AUTO = 0, CR_MHD_UNITS_PHYSICAL, CR_MHD_UNITS_CODE };
+
+/* The [slices] keys (every stage that reads MHD slices). */
+extern const struct cr_key cr_slices_keys[];
+
+/* Fill the slice-time and unit fields of inp from [slices] and [run] epoch
+ * (path, b_e, r_inner, load and log are left to the caller). A
+ * configuration without the [slices] section leaves them at their defaults.
+ * CR_ECONFIG (logged) on a bad epoch. */
+int cr_field_mhd_inp_from_config(const struct cr_config *cfg, struct cr_field_mhd_inp *inp,
+                                 const struct cr_log *log);
+
+struct cr_field_mhd;
+
+/* How the slice times were found (for logs and provenance). */
+const char *cr_field_mhd_time_source(const struct cr_field_mhd *m);
+
+/* 1 when the file was read in GAMERA's code units and converted. */
+int cr_field_mhd_code_units(const struct cr_field_mhd *m);
 
 struct cr_field_mhd;
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_h5.h"
 #include "../core/cr_units.h"
 #include "cr_grid_priv.h"
 
@@ -534,6 +535,7 @@ struct cr_grid *cr_grid_new(const struct cr_grid_spec *spec)
         cr_error(log, "grid: no spec");
         return NULL;
     }
+    if (spec->file && spec->file[0]) return cr_grid_new_from_file(spec->file, spec->file_ghosts, log);
     if (check_spec(spec, log)) return NULL;
     struct cr_grid *g = cr_zalloc(1, sizeof *g);
     if (!g) {
@@ -678,12 +680,15 @@ struct cr_grid *cr_grid_new_from_corners(int ni, int nj, int nk, const double *x
     }
     const double tol = 1e-9 * (scale > 0 ? scale : 1.0);
 #define CIN(i, j, k) (((size_t)(k) * sj + (size_t)(j)) * si + (size_t)(i))
-    /* LFM-like: the j = 0 and j = nj rows on the X axis, azimuth periodic, even nk */
+    /* LFM-like: the j = 0 and j = nj rows on the X axis (or within 1e-6 rad
+     * of it: GAMERA's grids start the polar angle a tiny step off the
+     * axis), azimuth periodic, even nk */
     int axis = 1, periodic = 1;
     for (int k = 0; k <= nk && axis; k++)
         for (int i = 0; i <= ni && axis; i++) {
             size_t a = CIN(i, 0, k), b = CIN(i, nj, k);
-            if (hypot(y[a], z[a]) > tol || hypot(y[b], z[b]) > tol) axis = 0;
+            double ra = sqrt(x[a] * x[a] + y[a] * y[a] + z[a] * z[a]), rb = sqrt(x[b] * x[b] + y[b] * y[b] + z[b] * z[b]);
+            if (hypot(y[a], z[a]) > fmax(tol, 1e-6 * ra) || hypot(y[b], z[b]) > fmax(tol, 1e-6 * rb)) axis = 0;
         }
     for (int j = 0; j <= nj && periodic; j++)
         for (int i = 0; i <= ni && periodic; i++) {
@@ -799,5 +804,70 @@ struct cr_grid *cr_grid_new_from_corners(int ni, int nj, int nk, const double *x
         cr_grid_release(g);
         return NULL;
     }
+    return g;
+}
+
+struct cr_grid *cr_grid_new_from_file(const char *path, int ghosts, const struct cr_log *log)
+{
+    hid_t f = cr_h5_open_read(path, log);
+    if (f < 0) return NULL;
+    int rank = 0;
+    hsize_t d[8] = {0};
+    static const char *const cn[3] = {"X", "Y", "Z"};
+    int ok = 1;
+    for (int q = 0; q < 3 && ok; q++) {
+        int r;
+        hsize_t dq[8];
+        if (H5Lexists(f, cn[q], H5P_DEFAULT) <= 0 || cr_h5_shape(f, cn[q], &r, dq, path, log)) {
+            cr_error(log, "%s: no corner dataset '%s' (a grid file holds X, Y, Z)", path, cn[q]);
+            ok = 0;
+        } else if (q == 0) {
+            rank = r;
+            memcpy(d, dq, sizeof d);
+        } else if (r != rank || dq[0] != d[0] || dq[1] != d[1] || dq[2] != d[2]) {
+            cr_error(log, "%s: corner datasets X and %s differ in shape", path, cn[q]);
+            ok = 0;
+        }
+    }
+    if (ok && (rank != 3 || ghosts < 0 || d[0] < (hsize_t)(2 * ghosts + 2) || d[1] < (hsize_t)(2 * ghosts + 2) ||
+               d[2] < (hsize_t)(2 * ghosts + 2))) {
+        cr_error(log, "%s: corner arrays of shape (%llu, %llu, %llu) cannot hold %d ghost layers on every side "
+                      "around at least one cell (grid.file_ghosts)",
+                 path, (unsigned long long)d[0], (unsigned long long)d[1], (unsigned long long)d[2], ghosts);
+        ok = 0;
+    }
+    if (ok && (double)d[0] * d[1] * d[2] > 2e9) {
+        cr_error(log, "%s: corner arrays too large", path);
+        ok = 0;
+    }
+    struct cr_grid *g = NULL;
+    double *all = NULL, *c[3] = {NULL, NULL, NULL};
+    if (ok) {
+        const size_t n = (size_t)d[0] * d[1] * d[2];
+        const int nk = (int)d[0] - 1 - 2 * ghosts, nj = (int)d[1] - 1 - 2 * ghosts, ni = (int)d[2] - 1 - 2 * ghosts;
+        const size_t na = (size_t)(nk + 1) * (nj + 1) * (ni + 1);
+        all = malloc(n * sizeof *all);
+        for (int q = 0; q < 3; q++) c[q] = malloc(na * sizeof *c[q]);
+        ok = all && c[0] && c[1] && c[2];
+        if (!ok) cr_error(log, "%s: out of memory for the grid", path);
+        for (int q = 0; q < 3 && ok; q++) {
+            if (cr_h5_read_doubles(f, cn[q], all, n, path, log)) {
+                ok = 0;
+                break;
+            }
+            size_t m = 0;
+            for (int k = 0; k <= nk; k++)
+                for (int j = 0; j <= nj; j++)
+                    for (int i = 0; i <= ni; i++)
+                        c[q][m++] = all[((size_t)(k + ghosts) * d[1] + (size_t)(j + ghosts)) * d[2] + (size_t)(i + ghosts)];
+        }
+        if (ok) {
+            g = cr_grid_new_from_corners(ni, nj, nk, c[0], c[1], c[2], log);
+            if (!g) cr_error(log, "%s: the corners (without %d ghost layers) do not form a valid grid", path, ghosts);
+        }
+    }
+    free(all);
+    for (int q = 0; q < 3; q++) free(c[q]);
+    H5Fclose(f);
     return g;
 }

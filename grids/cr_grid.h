@@ -64,6 +64,9 @@ struct cr_grid_spec {
     int block_i0, block_ni;    /* LFM: build only the radial cells block_i0 .. block_i0 + block_ni - 1 of the
                                   ni-cell grid (block_ni 0 = all): every corner and metric as the whole grid's
                                   (a block of a domain decomposition without the whole grid in memory) */
+    const char *file;          /* non-empty: the grid is the corners X, Y, Z of this HDF5 file (a GAMERA grid
+                                  file such as lfmD.h5, or a grid.h5 / mhd.h5), the other fields are ignored */
+    int file_ghosts;           /* ghost layers on every side of the file's corner arrays (GAMERA: 4, ours: 0) */
 };
 
 struct cr_grid {
@@ -118,6 +121,13 @@ int cr_grid_spec_check(const struct cr_grid_spec *spec);
  * cr_grid_new's; any other grid is CR_GRID_WARPED with open boundaries and
  * linearly extrapolated ghost corners. NULL (logged) on non-finite corners
  * or a cell of non-positive volume. */
+/* The grid of an HDF5 file's corner arrays X, Y, Z, shape (Nk+1+2g, Nj+1+2g,
+ * Ni+1+2g) in C order with g = ghosts layers on every side, which are
+ * dropped (GAMERA's grid generator writes 4; cusprate's grid.h5 and mhd.h5
+ * none); the kind is recognised as by cr_grid_new_from_corners. NULL with a
+ * message naming the file on any error. */
+struct cr_grid *cr_grid_new_from_file(const char *path, int ghosts, const struct cr_log *log);
+
 struct cr_grid *cr_grid_new_from_corners(int ni, int nj, int nk, const double *x, const double *y, const double *z,
                                          const struct cr_log *log);
 

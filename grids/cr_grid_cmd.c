@@ -49,6 +49,12 @@ const struct cr_key cr_grid_keys[] = {
      .flags = CR_KEY_MIN_OPEN, .doc = "lfm: sunward distance where the radial spacing is smallest (subsolar magnetopause)"},
     {.section = "grid", .name = "dr_focus", .type = CR_KEY_REAL, .unit = "R_E", .def = "0", .min = 0, .max = 1000,
      .doc = "lfm: radial spacing at r_focus; 0 = 0.34 * 48 / ni (0.34 on D, 0.17 on Q)"},
+    {.section = "grid", .name = "file", .type = CR_KEY_PATH, .unit = "", .def = "",
+     .doc = "HDF5 file whose corner arrays X, Y, Z [R_E] are the grid (GAMERA's lfmD.h5, or a grid.h5 / mhd.h5); "
+            "then kind, preset, ni, nj, nk and the shape keys must not be given"},
+    {.section = "grid", .name = "file_ghosts", .type = CR_KEY_INT, .unit = "", .def = "4", .min = 0, .max = 64,
+     .flags = CR_KEY_RANGED,
+     .doc = "ghost layers on every side of grid.file's corner arrays (GAMERA's grid generator: 4; grid.h5, mhd.h5: 0)"},
     {.section = "grid", .name = "j_warp", .type = CR_KEY_REAL, .unit = "", .def = "0.5", .min = -2, .max = 4,
      .flags = CR_KEY_MIN_OPEN | CR_KEY_MAX_OPEN,
      .doc = "lfm: polar-angle warp A (0 uniform; > 0 widens the cells next to the X axis)"},
@@ -93,6 +99,35 @@ int cr_grid_spec_from_config(const struct cr_config *cfg, struct cr_grid_spec *s
     spec->periodic[2] = cr_config_bool(cfg, "grid", "periodic_z");
     spec->warp_amp = cr_config_real(cfg, "grid", "warp_amp");
     if (spec->kind == CR_GRID_LFM && spec->dr_focus == 0.0) spec->dr_focus = 0.34 * 48.0 / spec->ni;
+    const char *file = cr_config_path(cfg, "grid", "file");
+    if (file && *file) {
+        /* the file gives the whole grid: a key that would shape it is a contradiction */
+        static const char *const shape_keys[] = {"kind",   "preset", "ni",       "nj",       "nk",     "box",
+                                                 "r_inner", "x_sun", "x_tail",   "r_side",   "r_focus", "dr_focus",
+                                                 "j_warp",  "warp_amp", "periodic_x", "periodic_y", "periodic_z"};
+        for (size_t q = 0; q < sizeof shape_keys / sizeof *shape_keys; q++)
+            if (cr_config_is_set(cfg, "grid", shape_keys[q])) {
+                cr_error(log, "%s: grid.%s is given with grid.file = %s; the file's corners are the grid (remove one)",
+                         cr_config_origin(cfg, "grid", shape_keys[q]), shape_keys[q], file);
+                return CR_ECONFIG;
+            }
+        int ghosts = (int)cr_config_int(cfg, "grid", "file_ghosts");
+        struct cr_grid *g = cr_grid_new_from_file(file, ghosts, log);
+        if (!g) {
+            cr_error(log, "%s: grid.file = %s (grid.file_ghosts = %d) is not a usable grid",
+                     cr_config_origin(cfg, "grid", "file"), file, ghosts);
+            return CR_ECONFIG;
+        }
+        /* what the file's grid is, for the checks of the stages before they build it */
+        int ng = spec->ng;
+        *spec = g->spec;
+        spec->ng = ng;
+        spec->log = log;
+        spec->file = file;
+        spec->file_ghosts = ghosts;
+        cr_grid_release(g);
+        return CR_OK;
+    }
     return cr_grid_spec_check(spec);
 }
 
@@ -253,7 +288,10 @@ int cr_cmd_grid(struct cr_cmd_ctx *ctx)
     static const char *kinds[] = {"cartesian", "warped", "lfm"};
     const char *unit = g->kind == CR_GRID_LFM ? "R_E" : "(code length)";
     printf("grid: %s", kinds[g->kind]);
-    if (g->kind == CR_GRID_LFM)
+    if (spec.file && spec.file[0])
+        printf(" from %s (%d ghost layers dropped): r_inner %g, outer shell x_sun %g, x_tail %g, r_side %g R_E",
+               spec.file, spec.file_ghosts, g->spec.r_inner, g->spec.x_sun, g->spec.x_tail, g->spec.r_side);
+    else if (g->kind == CR_GRID_LFM)
         printf(" (preset %s) r_inner %g, x_sun %g, x_tail %g, r_side %g, focus %g R_E with dr %g R_E",
                cr_config_choice_name(ctx->cfg, "grid", "preset"), g->spec.r_inner, g->spec.x_sun, g->spec.x_tail,
                g->spec.r_side, g->spec.r_focus, g->spec.dr_focus);

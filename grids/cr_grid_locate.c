@@ -92,6 +92,22 @@ int cr_grid_aux_build(struct cr_grid *g)
                     double ex = g->x[m] / (g->x[m] >= 0.0 ? xs : xt);
                     if (ex * ex + (g->y[m] * g->y[m] + g->z[m] * g->z[m]) / (rs * rs) > 1.0 + 1e-12) egg = 0;
                 }
+        /* the thin gap around the axis that axis corners off the axis leave
+         * (GAMERA's grids: a ring of tiny radius instead of one point): its
+         * radius, if small against the first ring of corners off the axis */
+        double gap = 0.0, ring = INFINITY;
+        for (int k = 0; k <= g->nk; k++)
+            for (int i = 0; i <= g->ni; i++) {
+                const int ja[2] = {0, g->nj}, jb[2] = {1, g->nj - 1};
+                for (int e = 0; e < 2; e++) {
+                    size_t m = CR_GIDX(g, i, ja[e], k), m1 = CR_GIDX(g, i, jb[e], k);
+                    double r = sqrt(g->x[m] * g->x[m] + g->y[m] * g->y[m] + g->z[m] * g->z[m]);
+                    double r1 = sqrt(g->x[m1] * g->x[m1] + g->y[m1] * g->y[m1] + g->z[m1] * g->z[m1]);
+                    if (r > 0.0) gap = fmax(gap, hypot(g->y[m], g->z[m]) / r);
+                    if (r1 > 0.0) ring = fmin(ring, hypot(g->y[m1], g->z[m1]) / r1);
+                }
+            }
+        a->axis_gap = (gap > 0.0 && gap < 1e-3 * ring) ? gap : 0.0;
         a->egg[0] = egg ? xs : 0.0;
         a->egg[1] = egg ? xt : 0.0;
         a->egg[2] = egg ? rs : 0.0;
@@ -389,6 +405,21 @@ int cr_grid_locate(const struct cr_grid *g, const double p_in[3], struct cr_grid
         if (a->egg[0] > 0.0) {
             double ex = p[0] / (p[0] >= 0.0 ? a->egg[0] : a->egg[1]);
             if (ex * ex + (p[1] * p[1] + p[2] * p[2]) / (a->egg[2] * a->egg[2]) > 1.0 + 1e-12) return CR_EDOMAIN;
+        }
+        /* a point in the gap around the axis (closer to it than the axis
+         * corners) lies in no cell: it is located at twice the gap's angular
+         * radius from the axis, in its own azimuth (+Y on the axis), which is
+         * inside the cells that touch the axis; the shift is below
+         * 2 axis_gap |p| */
+        double rho = hypot(p[1], p[2]), s = 2.0 * a->axis_gap * sqrt(r2);
+        if (a->axis_gap > 0.0 && rho < s) {
+            if (rho > 0.0) {
+                p[1] *= s / rho;
+                p[2] *= s / rho;
+            } else {
+                p[1] = s;
+                p[2] = 0.0;
+            }
         }
     } else {
         /* the box faces are planar: outside them (open directions) is outside */

@@ -31,6 +31,8 @@ struct cr_grid_aux {
     double r_safe;      /* LFM: points with r < r_safe are inside the inner boundary (outside the grid) */
     double r_max;       /* LFM: points with r > r_max are outside the grid */
     double egg[3];      /* LFM: outer shell (x_sun, x_tail, r_side) holding every corner, or 0: beyond it is outside */
+    double axis_gap;    /* LFM: largest angle [rad] between an axis corner (j = 0, nj) and the X axis when the
+                           axis corners sit off it (GAMERA's grids), 0 when they are on it or the gap is not thin */
 };
 
 int cr_grid_aux_build(struct cr_grid *g);

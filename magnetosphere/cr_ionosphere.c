@@ -921,6 +921,20 @@ int cr_iono_write_h5(const struct cr_iono *io, hid_t loc, const struct cr_log *l
                               "magnetic latitude of the node rows (hemisphere, row from the pole)", log);
     rc |= cr_h5_write_doubles(loc, "mlt", 1, d1, mlt, "h", "magnetic local time of the node columns (12 = noon, +X)",
                               log);
+    /* node positions on the ionospheric sphere (the geometry of mhd.xmf's ionosphere grids) */
+    static const char *const xyz[3] = {"X", "Y", "Z"};
+    for (int c = 0; c < 3; c++) {
+        for (int k = 0; k < 2; k++)
+            for (int i = 0; i < nt; i++)
+                for (int j = 0; j < np; j++) {
+                    double la = mlat[(size_t)k * nt + i] * CR_DEG, ph = (mlt[j] - 12.0) * CR_PI / 12.0;
+                    double v[3] = {cos(la) * cos(ph), cos(la) * sin(ph), sin(la)};
+                    buf[k * nn + (size_t)i * np + j] = io->r_iono * v[c];
+                }
+        char desc[96];
+        snprintf(desc, sizeof desc, "SM %c of the nodes on the ionospheric sphere r_iono", 'x' + c);
+        rc |= cr_h5_write_doubles(loc, xyz[c], 3, d3, buf, "R_E", desc, log);
+    }
     for (int k = 0; k < 2; k++)
         for (size_t q = 0; q < nn; q++) buf[k * nn + q] = io->h[k].phi[q] * 1e-3;
     rc |= cr_h5_write_doubles(loc, "Potential", 3, d3, buf, "kV",

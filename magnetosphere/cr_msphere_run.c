@@ -523,9 +523,15 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
         }
     }
     struct cr_mhd_out_inp oi = {.dir = ctx->run_dir, .cfg = cfg, .problem = "magnetosphere", .log = log,
-                                .slice_dir = sdir, .grid = g};
+                                .slice_dir = sdir, .grid = g, .dipole_nt = ms->b_e_code * ms->units.bfield};
     if (!rc) r.out = cr_mhd_out_open(ms->m, &oi);
     if (!r.out) rc = rc ? rc : CR_EIO;
+    if (!rc) {
+        /* the ionosphere of every slice (Step#N/Ionosphere) as two surfaces in mhd.xmf */
+        static const char *const hemi[2] = {"north", "south"}, *const iv[4] = {"Potential", "FAC", "SigmaP", "SigmaH"};
+        rc = cr_mhd_out_xmf_surface(r.out, "Ionosphere", 2, cr_iono_ntheta(ms->io), cr_iono_nphi(ms->io), hemi, iv,
+                                    4);
+    }
     int resumed = 0;
     if (!rc && have_ckpt) {
         rc = resume(&r);

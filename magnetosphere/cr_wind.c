@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_epoch.h"
 #include "../core/cr_file.h"
 #include "../core/cr_h5.h"
 #include "../core/cr_units.h"
@@ -66,7 +67,11 @@ struct cr_wind {
     size_t n;
     struct cr_wind_sample *s;
     double *t; /* copy of the times for the binary search */
+    double *index[CR_WIND_NINDEX]; /* geomagnetic and solar indices of a GAMERA driver, one per sample (NULL: none) */
 };
+
+static const char *const index_name[CR_WIND_NINDEX] = {"symh", "f10.7", "Kp"};
+static const char *const index_unit[CR_WIND_NINDEX] = {"nT", "sfu", "1"};
 
 /* ---- construction and validation -------------------------------------- */
 
@@ -129,7 +134,13 @@ void cr_wind_release(struct cr_wind *w)
     if (!w) return;
     free(w->s);
     free(w->t);
+    for (int q = 0; q < CR_WIND_NINDEX; q++) free(w->index[q]);
     free(w);
+}
+
+const double *cr_wind_index(const struct cr_wind *w, int q)
+{
+    return q >= 0 && q < CR_WIND_NINDEX ? w->index[q] : NULL;
 }
 
 size_t cr_wind_size(const struct cr_wind *w) { return w->n; }
@@ -426,7 +437,11 @@ int cr_wind_write_text(const struct cr_wind *w, const char *path, const struct c
             free(ini);
         }
     }
-    fprintf(f, "time[s] n[cm^-3] vx[km/s] vy[km/s] vz[km/s] T[K] bx[nT] by[nT] bz[nT]\n");
+    fprintf(f, "time[s] n[cm^-3] vx[km/s] vy[km/s] vz[km/s] T[K] bx[nT] by[nT] bz[nT]");
+    /* the source driver's indices, recorded as extra columns (not used by the MHD) */
+    for (int q = 0; q < CR_WIND_NINDEX; q++)
+        if (w->index[q]) fprintf(f, " %s[%s]", index_name[q], index_unit[q]);
+    fputc('\n', f);
     for (size_t k = 0; k < w->n; k++) {
         const struct cr_wind_sample *s = &w->s[k];
         const double v[NCOL] = {s->t, s->n, s->v[0], s->v[1], s->v[2], s->temp, s->b[0], s->b[1], s->b[2]};
@@ -434,6 +449,12 @@ int cr_wind_write_text(const struct cr_wind *w, const char *path, const struct c
             char b[40];
             fmt_exact(b, sizeof b, v[c]);
             fprintf(f, c ? " %s" : "%s", b);
+        }
+        for (int q = 0; q < CR_WIND_NINDEX; q++) {
+            if (!w->index[q]) continue;
+            char b[40];
+            fmt_exact(b, sizeof b, w->index[q][k]);
+            fprintf(f, " %s", b);
         }
         fputc('\n', f);
     }
@@ -450,6 +471,34 @@ int cr_wind_write_text(const struct cr_wind *w, const char *path, const struct c
 
 static const char *const h5_names[NCOL] = {"T", "D", "Vx", "Vy", "Vz", "Temp", "Bx", "By", "Bz"};
 static const char *const h5_units[NCOL] = {"s", "#/cc", "m/s", "m/s", "m/s", "K", "nT", "nT", "nT"};
+
+/* An optional dataset of n values (or one) that must be zero: CR_ECONFIG
+ * with the file, dataset, value and why otherwise. */
+static int refuse_nonzero(hid_t fid, const char *path, const char *name, size_t n, const char *what,
+                          const struct cr_log *log)
+{
+    if (H5Lexists(fid, name, H5P_DEFAULT) <= 0) return CR_OK;
+    int rank;
+    hsize_t dims[8];
+    if (cr_h5_shape(fid, name, &rank, dims, path, log)) return CR_ECONFIG;
+    size_t len = 1;
+    for (int d = 0; d < rank; d++) len *= (size_t)dims[d];
+    if (len != 1 && len != n) {
+        cr_error(log, "%s: dataset %s has %zu values, T has %zu", path, name, len, n);
+        return CR_ECONFIG;
+    }
+    double *v = cr_zalloc(len, sizeof *v);
+    if (!v) return CR_ENOMEM;
+    int rc = cr_h5_read_doubles(fid, name, v, len, path, log) ? CR_ECONFIG : CR_OK;
+    for (size_t k = 0; k < len && !rc; k++)
+        if (v[k] != 0.0) {
+            cr_error(log, "%s: dataset %s[%zu] = %.9g: %s, which cusprate does not model; use a driver with %s = 0",
+                     path, name, k, v[k], what, name);
+            rc = CR_ECONFIG;
+        }
+    free(v);
+    return rc;
+}
 
 int cr_wind_read_bcwind(const char *path, const struct cr_log *log, struct cr_wind **out)
 {
@@ -526,10 +575,41 @@ int cr_wind_read_bcwind(const char *path, const struct cr_log *log, struct cr_wi
             goto done;
         }
     }
+    /* GAMERA's dipole tilt and tilted planar front change the physics, which
+     * cusprate does not model: non-zero values are refused, never ignored */
+    if ((rc = refuse_nonzero(fid, path, "tilt", n,
+                             "a dipole tilt [rad]; cusprate's magnetosphere is in SM with the dipole along z (zero tilt)",
+                             log)))
+        goto done;
+    static const char *const front[3] = {"Bx0", "ByC", "BzC"};
+    for (int q = 0; q < 3; q++)
+        if ((rc = refuse_nonzero(fid, path, front[q], n,
+                                 "a tilted planar front (Bx = Bx0 + ByC By + BzC Bz); cusprate's solar-wind front is "
+                                 "normal to x and takes Bx from the Bx dataset",
+                                 log)))
+            goto done;
     {
         struct cr_wind_inp inp = {.n = n, .samples = s, .source = path, .log = log};
         *out = cr_wind_new(&inp);
         if (!*out) rc = CR_ECONFIG;
+    }
+    /* SYM-H, F10.7 and Kp are kept (written back by cr_wind_write_bcwind) */
+    for (int q = 0; q < CR_WIND_NINDEX && !rc; q++) {
+        if (H5Lexists(fid, index_name[q], H5P_DEFAULT) <= 0) continue;
+        double *v = cr_zalloc(n, sizeof *v);
+        if (!v) rc = CR_ENOMEM;
+        else if (cr_h5_read_doubles(fid, index_name[q], v, n, path, log)) rc = CR_ECONFIG;
+        for (size_t k = 0; k < n && !rc; k++)
+            if (!isfinite(v[k])) {
+                cr_error(log, "%s: %s[%zu]: not a finite number", path, index_name[q], k);
+                rc = CR_ECONFIG;
+            }
+        if (rc) free(v);
+        else (*out)->index[q] = v;
+    }
+    if (rc) {
+        cr_wind_release(*out);
+        *out = NULL;
     }
 done:
     for (int c = 0; c < NCOL; c++) free(col[c]);
@@ -567,12 +647,30 @@ int cr_wind_write_bcwind(const struct cr_wind *w, const char *path, const struct
     /* datasets GAMERA also reads, at neutral values */
     for (size_t k = 0; k < w->n; k++) buf[k] = 0.0;
     rc |= cr_h5_write_doubles(root, "tilt", 1, dims, buf, "rad", "dipole tilt (zero: SM = GSM)", log);
-    rc |= cr_h5_write_doubles(root, "symh", 1, dims, buf, "nT", "SYM-H index (not modelled: 0)", log);
-    for (size_t k = 0; k < w->n; k++) buf[k] = 100.0;
-    rc |= cr_h5_write_doubles(root, "f10.7", 1, dims, buf, "sfu", "F10.7 flux (placeholder, not used here)", log);
-    for (size_t k = 0; k < w->n; k++) buf[k] = 51544.0 + w->s[k].t / 86400.0;
-    rc |= cr_h5_write_doubles(root, "MJD", 1, dims, buf, "day",
-                              "modified Julian date (placeholder epoch 2000-01-01 plus T; idealized driver)", log);
+    /* the source driver's indices when it had them, else neutral placeholders (SYM-H 0, F10.7 100; no Kp) */
+    static const char *const idesc[CR_WIND_NINDEX] = {"SYM-H index", "F10.7 solar radio flux", "Kp index"};
+    for (int q = 0; q < CR_WIND_NINDEX; q++) {
+        char d[160];
+        if (w->index[q]) {
+            snprintf(d, sizeof d, "%s (from the source driver; not used by cusprate's MHD)", idesc[q]);
+            rc |= cr_h5_write_doubles(root, index_name[q], 1, dims, w->index[q], index_unit[q], d, log);
+        } else if (q < 2) {
+            for (size_t k = 0; k < w->n; k++) buf[k] = q == 0 ? 0.0 : 100.0;
+            snprintf(d, sizeof d, "%s (placeholder %g: the driver has none; not used by cusprate's MHD)", idesc[q],
+                     q == 0 ? 0.0 : 100.0);
+            rc |= cr_h5_write_doubles(root, index_name[q], 1, dims, buf, index_unit[q], d, log);
+        }
+    }
+    struct cr_epoch epoch;
+    if (cr_epoch_from_config(cfg, &epoch, log)) {
+        free(buf);
+        cr_h5_discard(f);
+        return CR_ECONFIG;
+    }
+    for (size_t k = 0; k < w->n; k++) buf[k] = cr_epoch_mjd(&epoch, w->s[k].t);
+    char mdesc[160];
+    snprintf(mdesc, sizeof mdesc, "modified Julian date: the run epoch %s ([run] epoch) plus T", epoch.iso);
+    rc |= cr_h5_write_doubles(root, "MJD", 1, dims, buf, "day", mdesc, log);
     double zero = 0.0;
     rc |= cr_h5_write_doubles(root, "Bx0", 0, NULL, &zero, "nT", "Bx offset of a tilted planar front (0)", log);
     rc |= cr_h5_write_doubles(root, "ByC", 0, NULL, &zero, "", "By coefficient of Bx for a tilted front (0)", log);

@@ -16,8 +16,14 @@
  *
  * bcwind.h5 (GAMERA/kaiju): 1-D datasets T [s], D [#/cc], Vx Vy Vz [m/s],
  * Temp [K], Bx By Bz [nT] of equal length. Written with the extra datasets
- * GAMERA reads (tilt [rad], symh [nT], f10.7, MJD, Bx0, ByC, BzC) set to
- * their neutral values.
+ * GAMERA reads: tilt [rad] = 0, Bx0, ByC, BzC = 0, MJD from [run] epoch,
+ * symh [nT], f10.7 [sfu] and Kp as the source driver had them (else SYM-H 0
+ * and F10.7 100 as placeholders, no Kp). On reading, a non-zero dipole tilt
+ * or tilted-front coefficient (Bx = Bx0 + ByC By + BzC Bz) is refused
+ * (CR_ECONFIG naming the file, dataset and value): cusprate's magnetosphere
+ * has zero tilt and a front normal to x, so using the driver would silently
+ * drop that physics. symh, f10.7 and Kp are kept (cr_wind_index) and written
+ * back, and recorded as extra columns of the text file.
  *
  * Interpolation: linear in time between samples (exact for piecewise-linear
  * drivers); before the first sample the first values hold, after the last the
@@ -74,6 +80,10 @@ int cr_wind_write_bcwind(const struct cr_wind *w, const char *path, const struct
                          const struct cr_log *log);
 
 size_t cr_wind_size(const struct cr_wind *w);
+
+/* Indices of a GAMERA driver, one value per sample, or NULL when it had none. */
+enum { CR_WIND_SYMH = 0, CR_WIND_F107, CR_WIND_KP, CR_WIND_NINDEX };
+const double *cr_wind_index(const struct cr_wind *w, int which);
 const struct cr_wind_sample *cr_wind_samples(const struct cr_wind *w);
 double cr_wind_t_first(const struct cr_wind *w);
 double cr_wind_t_last(const struct cr_wind *w);

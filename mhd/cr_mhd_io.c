@@ -11,10 +11,20 @@
 #include <unistd.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_epoch.h"
 #include "../core/cr_file.h"
 #include "../core/cr_h5.h"
 #include "../core/cr_par.h"
 #include "../core/cr_version.h"
+
+enum { CR_MHD_XMF_MAX_SURF = 4, CR_MHD_XMF_MAX_VAR = 16 };
+
+struct cr_mhd_xmf_surface {
+    char group[64];
+    int nsurf, n1, n2, nvar;
+    char label[4][32];
+    char var[CR_MHD_XMF_MAX_VAR][32];
+};
 
 struct cr_mhd_out {
     struct cr_h5 *h5;
@@ -41,6 +51,10 @@ struct cr_mhd_out {
     const struct cr_mhd_part *part;  /* NULL: the solver has the whole grid */
     double *lbuf[CR_MHD_NOUT];       /* this block's values (decomposed only) */
     const struct cr_grid *g;         /* the grid written (the global one when decomposed) */
+    struct cr_epoch epoch;
+    int physical;        /* physical units (seconds, nT): UnitsID EARTH and per-step MJD */
+    int nsurf;           /* surfaces stored in every slice, described in mhd.xmf */
+    struct cr_mhd_xmf_surface surf[CR_MHD_XMF_MAX_SURF];
 };
 
 /* Output variables of the current state into o->buf (gathered on the
@@ -227,6 +241,14 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
     if (!o) return NULL;
     o->log = inp->log;
     o->cfg = inp->cfg;
+    if (cr_epoch_from_config(inp->cfg, &o->epoch, inp->log)) {
+        free(o);
+        return NULL;
+    }
+    {
+        const struct cr_mhd_units *u = cr_mhd_units(m);
+        o->physical = !strcmp(u->time_unit, "s") && !strcmp(u->bfield_unit, "nT");
+    }
     o->part = part;
     o->g = g;
     o->writer = !part || part->par->rank == 0;
@@ -300,6 +322,15 @@ static int open_files(struct cr_mhd_out *o, struct cr_mhd *m, const struct cr_mh
     rc |= cr_h5_attr_string(root, "layout",
                             "GAMERA/kaipy: corners X Y Z (Nk+1, Nj+1, Ni+1), cells (Nk, Nj, Ni), C order, no ghosts; "
                             "groups Step#N with attribute time");
+    /* kaipy's unit switch: anything but "CODE" means the values are physical */
+    rc |= cr_h5_attr_string(root, "UnitsID", o->physical ? "EARTH" : "CODE");
+    if (o->physical) {
+        rc |= cr_h5_attr_string(root, "epoch_utc", o->epoch.iso);
+        rc |= cr_h5_attr_double(root, "epoch_mjd", o->epoch.mjd);
+        rc |= cr_h5_attr_string(root, "time_units", "s since epoch_utc (Step#N attribute time); MJD = epoch_mjd + "
+                                                   "time / 86400 (Step#N attribute MJD)");
+    }
+    if (inp->dipole_nt > 0) rc |= cr_h5_attr_double(root, "MagM0", -inp->dipole_nt);
     hsize_t dc[3] = {(hsize_t)g->nk + 1, (hsize_t)g->nj + 1, (hsize_t)g->ni + 1};
     hsize_t dv[3] = {(hsize_t)g->nk, (hsize_t)g->nj, (hsize_t)g->ni};
     const double *xyz[3] = {g->x, g->y, g->z};
@@ -383,6 +414,7 @@ int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m)
     rc |= cr_h5_attr_double(grp, "time", t);
     rc |= cr_h5_attr_string(grp, "time_units", u->time_unit);
     rc |= cr_h5_attr_int(grp, "cycle", cr_mhd_nstep(m));
+    if (o->physical) rc |= cr_h5_attr_double(grp, "MJD", cr_epoch_mjd(&o->epoch, t));
     hsize_t dv[3] = {(hsize_t)g->nk, (hsize_t)g->nj, (hsize_t)g->ni};
     for (int q = 0; q < CR_MHD_NOUT && !rc; q++) {
         const char *un;
@@ -417,6 +449,30 @@ int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m)
     return CR_OK;
 }
 
+/* One HDF DataItem of shape dims (rank 2 or 3) at file:/path. */
+static void xmf_item(FILE *f, const char *indent, const int *dims, int rank, const char *file, const char *path)
+{
+    fprintf(f, "%s<DataItem Dimensions=\"", indent);
+    for (int d = 0; d < rank; d++) fprintf(f, d ? " %d" : "%d", dims[d]);
+    fprintf(f, "\" NumberType=\"Float\" Precision=\"8\" Format=\"HDF\">%s:%s</DataItem>\n", file, path);
+}
+
+/* Surface s of a (nsurf, n1, n2) dataset: an XDMF hyperslab of (n1, n2). */
+static void xmf_slab(FILE *f, const char *indent, const struct cr_mhd_out *o, int q, int s, const char *file,
+                     const char *path)
+{
+    const struct cr_mhd_xmf_surface *sf = &o->surf[q];
+    const int d3[3] = {sf->nsurf, sf->n1, sf->n2};
+    fprintf(f, "%s<DataItem ItemType=\"HyperSlab\" Dimensions=\"%d %d\" Type=\"HyperSlab\">\n", indent, sf->n1,
+            sf->n2);
+    fprintf(f, "%s  <DataItem Dimensions=\"3 3\" Format=\"XML\">%d 0 0 1 1 1 1 %d %d</DataItem>\n", indent, s,
+            sf->n1, sf->n2);
+    char in2[64];
+    snprintf(in2, sizeof in2, "%s  ", indent);
+    xmf_item(f, in2, d3, 3, file, path);
+    fprintf(f, "%s</DataItem>\n", indent);
+}
+
 static int write_xmf(const struct cr_mhd_out *o)
 {
     char tmp[4200];
@@ -429,34 +485,85 @@ static int write_xmf(const struct cr_mhd_out *o)
     const char *h5 = strrchr(o->h5_path, '/');
     h5 = h5 ? h5 + 1 : o->h5_path;
     int nk = o->nk, nj = o->nj, ni = o->ni;
+    const int dc[3] = {nk + 1, nj + 1, ni + 1}, dv[3] = {nk, nj, ni}, dvec[4] = {nk, nj, ni, 3};
     fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- %s: MHD slices in %s (open this file in ParaView or VisIt) -->\n"
                "<Xdmf Version=\"2.0\">\n<Domain>\n"
                "<Grid Name=\"mhd\" GridType=\"Collection\" CollectionType=\"Temporal\">\n",
             cr_version_full(), h5);
+    /* with surfaces (e.g. the ionosphere) every slice is a spatial collection of
+     * the MHD grid and the surfaces */
+    const int coll = o->nsurf > 0;
+    const char *in = coll ? "    " : "  ";
     for (int s = 0; s < o->nout; s++) {
-        fprintf(f, "  <Grid Name=\"Step#%d\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n", s, o->times[s]);
-        fprintf(f, "    <Topology TopologyType=\"3DSMesh\" NumberOfElements=\"%d %d %d\"/>\n", nk + 1, nj + 1,
+        if (coll)
+            fprintf(f, "  <Grid Name=\"Step#%d\" GridType=\"Collection\" CollectionType=\"Spatial\">\n"
+                       "    <Time Value=\"%.17g\"/>\n",
+                    s, o->times[s]);
+        fprintf(f, "%s<Grid Name=\"%s%d\" GridType=\"Uniform\">\n", in, coll ? "mhd_" : "Step#", s);
+        if (!coll) fprintf(f, "%s  <Time Value=\"%.17g\"/>\n", in, o->times[s]);
+        fprintf(f, "%s  <Topology TopologyType=\"3DSMesh\" NumberOfElements=\"%d %d %d\"/>\n", in, nk + 1, nj + 1,
                 ni + 1);
-        fprintf(f, "    <Geometry GeometryType=\"X_Y_Z\">\n");
+        fprintf(f, "%s  <Geometry GeometryType=\"X_Y_Z\">\n", in);
+        char ind[32], ind2[32];
+        snprintf(ind, sizeof ind, "%s    ", in);
+        snprintf(ind2, sizeof ind2, "%s      ", in);
         const char *cn[3] = {"X", "Y", "Z"};
-        for (int q = 0; q < 3; q++)
-            fprintf(f,
-                    "      <DataItem Dimensions=\"%d %d %d\" NumberType=\"Float\" Precision=\"8\" "
-                    "Format=\"HDF\">%s:/%s</DataItem>\n",
-                    nk + 1, nj + 1, ni + 1, h5, cn[q]);
-        fprintf(f, "    </Geometry>\n");
+        for (int q = 0; q < 3; q++) {
+            char p[16];
+            snprintf(p, sizeof p, "/%s", cn[q]);
+            xmf_item(f, ind, dc, 3, h5, p);
+        }
+        fprintf(f, "%s  </Geometry>\n", in);
         /* split slices: the slice's own file, so that a reader that does not
          * follow HDF5 external links opens it too */
         char sf[4400];
         if (o->split) snprintf(sf, sizeof sf, "%s/step_%06d.h5", o->sname, s);
         else snprintf(sf, sizeof sf, "%s", h5);
-        for (int q = 0; q < CR_MHD_NOUT; q++)
-            fprintf(f,
-                    "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Cell\">\n"
-                    "      <DataItem Dimensions=\"%d %d %d\" NumberType=\"Float\" Precision=\"8\" "
-                    "Format=\"HDF\">%s:/Step#%d/%s</DataItem>\n    </Attribute>\n",
-                    var_names[q], nk, nj, ni, sf, s, var_names[q]);
-        fprintf(f, "  </Grid>\n");
+        for (int q = 0; q < CR_MHD_NOUT; q++) {
+            char p[64];
+            snprintf(p, sizeof p, "/Step#%d/%s", s, var_names[q]);
+            fprintf(f, "%s  <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Cell\">\n", in, var_names[q]);
+            xmf_item(f, ind, dv, 3, sf, p);
+            fprintf(f, "%s  </Attribute>\n", in);
+        }
+        /* the vectors V, B, J: their components joined (XDMF function JOIN) */
+        static const char *const vec[3] = {"V", "B", "J"};
+        static const int first[3] = {1, 5, 8};
+        for (int q = 0; q < 3; q++) {
+            fprintf(f, "%s  <Attribute Name=\"%s\" AttributeType=\"Vector\" Center=\"Cell\">\n", in, vec[q]);
+            fprintf(f, "%s    <DataItem ItemType=\"Function\" Function=\"JOIN($0, $1, $2)\" Dimensions=\"%d %d %d %d\">\n",
+                    in, dvec[0], dvec[1], dvec[2], dvec[3]);
+            for (int c = 0; c < 3; c++) {
+                char p[64];
+                snprintf(p, sizeof p, "/Step#%d/%s", s, var_names[first[q] + c]);
+                xmf_item(f, ind2, dv, 3, sf, p);
+            }
+            fprintf(f, "%s    </DataItem>\n%s  </Attribute>\n", in, in);
+        }
+        fprintf(f, "%s</Grid>\n", in);
+        for (int q = 0; q < o->nsurf; q++) {
+            const struct cr_mhd_xmf_surface *su = &o->surf[q];
+            for (int k = 0; k < su->nsurf; k++) {
+                fprintf(f, "    <Grid Name=\"%s_%s_%d\" GridType=\"Uniform\">\n", su->group, su->label[k], s);
+                fprintf(f, "      <Topology TopologyType=\"2DSMesh\" NumberOfElements=\"%d %d\"/>\n", su->n1, su->n2);
+                fprintf(f, "      <Geometry GeometryType=\"X_Y_Z\">\n");
+                for (int c = 0; c < 3; c++) {
+                    char p[160];
+                    snprintf(p, sizeof p, "/Step#%d/%s/%s", s, su->group, cn[c]);
+                    xmf_slab(f, "        ", o, q, k, sf, p);
+                }
+                fprintf(f, "      </Geometry>\n");
+                for (int v = 0; v < su->nvar; v++) {
+                    char p[160];
+                    snprintf(p, sizeof p, "/Step#%d/%s/%s", s, su->group, su->var[v]);
+                    fprintf(f, "      <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n", su->var[v]);
+                    xmf_slab(f, "        ", o, q, k, sf, p);
+                    fprintf(f, "      </Attribute>\n");
+                }
+                fprintf(f, "    </Grid>\n");
+            }
+        }
+        if (coll) fprintf(f, "  </Grid>\n");
     }
     fprintf(f, "</Grid>\n</Domain>\n</Xdmf>\n");
     int bad = ferror(f);
@@ -467,6 +574,26 @@ static int write_xmf(const struct cr_mhd_out *o)
         return CR_EIO;
     }
     return cr_commit_file(tmp, o->xmf_path, o->log);
+}
+
+int cr_mhd_out_xmf_surface(struct cr_mhd_out *o, const char *group, int nsurf, int n1, int n2,
+                           const char *const *labels, const char *const *vars, int nvar)
+{
+    if (o->nsurf >= CR_MHD_XMF_MAX_SURF || nsurf < 1 || nsurf > 4 || n1 < 2 || n2 < 2 || nvar < 0 ||
+        nvar > CR_MHD_XMF_MAX_VAR || strlen(group) >= sizeof o->surf[0].group) {
+        cr_error(o->log, "mhd: cannot describe surface group %s in the XDMF file", group);
+        return CR_EIO;
+    }
+    struct cr_mhd_xmf_surface *s = &o->surf[o->nsurf];
+    snprintf(s->group, sizeof s->group, "%s", group);
+    s->nsurf = nsurf;
+    s->n1 = n1;
+    s->n2 = n2;
+    for (int k = 0; k < nsurf; k++) snprintf(s->label[k], sizeof s->label[k], "%s", labels[k]);
+    for (int v = 0; v < nvar; v++) snprintf(s->var[v], sizeof s->var[v], "%s", vars[v]);
+    s->nvar = nvar;
+    o->nsurf++;
+    return CR_OK;
 }
 
 int cr_mhd_out_close(struct cr_mhd_out *o, int commit)

@@ -6,6 +6,14 @@
  * mhd_profile.csv with every slice. All files are written under temporary
  * names and renamed into place when the run completes.
  *
+ * Units and time for kaipy (kaipy/gamera/gampp.py, magsphere.py): the root
+ * attribute UnitsID is "EARTH" when the run writes physical units (kaipy
+ * then leaves the values unscaled) and "CODE" for the normalised units of
+ * the verification problems; each Step#N carries `time` [s or code time]
+ * and, in physical units, `MJD` (the run epoch [run] epoch plus time, as
+ * GAMERA writes it); the root holds the epoch (`epoch_utc`, `epoch_mjd`)
+ * and, with a background dipole, `MagM0` [nT].
+ *
  * Split slices (slice_dir set, the magnetosphere's long runs): each slice
  * goes into its own file <run>/<slice folder>/step_NNNNNN.h5 (group Step#N
  * inside), renamed into place as soon as it is complete, and mhd.h5 holds
@@ -40,6 +48,8 @@ struct cr_mhd_out_inp {
      * blocks rank 0 gathers and writes; the other ranks write nothing.
      * NULL: the solver's own grid. */
     const struct cr_grid *grid;
+    double dipole_nt;             /* equatorial surface field of the background dipole [nT] (0 = none), written as
+                                     kaipy's root attribute MagM0 = -dipole_nt */
 };
 
 /* 1 on the process that writes (rank 0 of a decomposed run, or the only one). */
@@ -51,6 +61,15 @@ struct cr_mhd_out *cr_mhd_out_open(struct cr_mhd *m, const struct cr_mhd_out_inp
 
 /* Append one slice (Step#N, N = 0, 1, ...) of the current state. */
 int cr_mhd_out_write(struct cr_mhd_out *o, struct cr_mhd *m);
+
+/* Describe in mhd.xmf a set of structured surfaces that the caller stores in
+ * every slice (e.g. the magnetosphere's ionosphere): group Step#N/<group>
+ * holds node coordinates X, Y, Z [lengths of the grid] and the node
+ * variables `vars`, each of shape (nsurf, n1, n2); surface k becomes the grid
+ * <group>_<labels[k]>_<N> of slice N, beside the MHD grid (each slice is then
+ * a spatial collection). Call after open, before close. */
+int cr_mhd_out_xmf_surface(struct cr_mhd_out *o, const char *group, int nsurf, int n1, int n2,
+                           const char *const *labels, const char *const *vars, int nvar);
 
 /* Number of slices written so far. */
 int cr_mhd_out_count(const struct cr_mhd_out *o);

@@ -65,10 +65,11 @@ static int define(struct out *o, const struct cr_vdf_set *s)
 {
     int rc = 0, dt, dsc, d3, dfac, deig, dv[3];
     rc |= cr_nc_def_dim(o->nc, "time", s->nt, &dt);
-    rc |= cr_nc_def_dim(o->nc, "spacecraft", (size_t)s->nsc, &dsc);
-    rc |= cr_nc_def_dim(o->nc, "three", 3, &d3);
-    rc |= cr_nc_def_dim(o->nc, "fac", 3, &dfac);
-    rc |= cr_nc_def_dim(o->nc, "eigen", 3, &deig);
+    rc |= cr_nc_def_index_dim(o->nc, "spacecraft", (size_t)s->nsc, "index of the spacecraft", NULL, &dsc);
+    rc |= cr_nc_def_index_dim(o->nc, "three", 3, "vector component in coordinate_system", "x y z", &d3);
+    rc |= cr_nc_def_index_dim(o->nc, "fac", 3, "field-aligned component", "par perp1 perp2", &dfac);
+    rc |= cr_nc_def_index_dim(o->nc, "eigen", 3, "eigenvalue of the volumetric tensor, descending",
+                              "largest middle smallest", &deig);
     static const char *const vn[3] = {"v_par", "v_perp1", "v_perp2"};
     for (int c = 0; c < 3; c++) rc |= cr_nc_def_dim(o->nc, vn[c], o->nv, &dv[c]);
     rc |= cr_nc_put_att_text(o->nc, NC_GLOBAL, "coordinate_system", s->coords);

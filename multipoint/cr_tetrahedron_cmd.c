@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/cr_epoch.h"
 #include "../core/cr_cli.h"
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
@@ -48,10 +49,12 @@ const struct cr_key cr_tetrahedron_keys[] = {
      .doc = "mean inter-spacecraft distance; several values make a separation scan"},
     {.section = "tetrahedron", .name = "direction", .type = CR_KEY_REALS, .unit = "", .def = "0, 0, 1", .min = -1,
      .max = 1, .min_count = 3, .max_count = 3, .doc = "pair: direction from spacecraft 1 to 2 (normalised)"},
-    {.section = "tetrahedron", .name = "t_start", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1,
-     .max = 1e9, .doc = "first time (-1 = the last MHD slice)"},
-    {.section = "tetrahedron", .name = "t_end", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e9,
-     .doc = "last time (-1 = t_start)"},
+    {.section = "tetrahedron", .name = "t_start", .type = CR_KEY_REAL, .unit = "s", .def = "last", .min = -1e9,
+     .max = 1e9, .choices = "first|last",
+     .doc = "first time (any time, negative in a spin-up); first / last = the first / last MHD slice (0 for the "
+            "crescent model)"},
+    {.section = "tetrahedron", .name = "t_end", .type = CR_KEY_REAL, .unit = "s", .def = "t_start", .min = -1e9,
+     .max = 1e9, .choices = "t_start|last", .doc = "last time; t_start = one time; last = the last MHD slice"},
     {.section = "tetrahedron", .name = "n_times", .type = CR_KEY_INT, .unit = "", .def = "1", .min = 1, .max = 100000,
      .doc = "times from t_start to t_end, evenly spaced"},
     {.section = "tetrahedron", .name = "n_energy", .type = CR_KEY_INT, .unit = "", .def = "32", .min = 2, .max = 512,
@@ -261,8 +264,10 @@ int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx)
         if ((rc = cr_liouville_from_config(cfg, ctx->run_dir, log, &R.lv))) return rc;
         R.lv.inp.start_check = 1;
         const struct cr_field *f = R.lv.inp.field;
-        if (t0 < 0) t0 = f->t_max;
-        if (t1 < 0) t1 = t0;
+        int w0 = cr_config_real_word(cfg, "tetrahedron", "t_start");
+        if (w0 >= 0) t0 = w0 == 0 ? f->t_min : f->t_max;
+        int w1 = cr_config_real_word(cfg, "tetrahedron", "t_end");
+        if (w1 >= 0) t1 = w1 == 0 ? t0 : f->t_max;
         if (f->t_max > f->t_min && (t0 < f->t_min || t1 > f->t_max || t0 > f->t_max)) {
             cr_error(log, "tetrahedron.t_start = %g s, t_end = %g s: the MHD slices cover [%g, %g] s", t0, t1, f->t_min,
                      f->t_max);
@@ -274,11 +279,16 @@ int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx)
                                       .n0 = cr_config_real(cfg, "tetrahedron", "model_n"),
                                       .kt = cr_config_real(cfg, "tetrahedron", "model_kt"),
                                       .delta = cr_config_real(cfg, "tetrahedron", "model_delta")};
-        if (t0 < 0) t0 = 0;
-        if (t1 < 0) t1 = t0;
+        if (isnan(t0)) t0 = 0;
+        if (isnan(t1)) t1 = t0;
     }
     if (t1 < t0) {
         cr_error(log, "tetrahedron.t_end = %g s is before t_start = %g s", t1, t0);
+        if (R.src_mhd) cr_liouville_setup_release(&R.lv);
+        return CR_ECONFIG;
+    }
+    struct cr_epoch epoch;
+    if (cr_epoch_from_config(cfg, &epoch, log)) {
         if (R.src_mhd) cr_liouville_setup_release(&R.lv);
         return CR_ECONFIG;
     }
@@ -311,7 +321,7 @@ int cr_cmd_tetrahedron(struct cr_cmd_ctx *ctx)
     snprintf(R.set->species, sizeof R.set->species, "proton");
     snprintf(R.set->coords, sizeof R.set->coords, "%s",
              R.src_mhd ? "SM (positions in km from Earth's centre)" : "crescent model frame: B along +z, edge normal +x");
-    snprintf(R.set->time_units, sizeof R.set->time_units, "seconds since 2000-01-01T00:00:00Z");
+    cr_epoch_cf_units(&epoch, R.set->time_units, sizeof R.set->time_units);
     cr_info(log, "tetrahedron: %s source, %s, %zu separation(s) x %ld time(s), %zu x %zu x %zu bins per spacecraft "
                  "(%zu points per record)", R.src_mhd ? "MHD (backward Liouville)" : "crescent model",
             shape == 0 ? "regular tetrahedron" : shape == 1 ? "MMS-like tetrahedron" : "pair", nsep, ntimes,

@@ -283,8 +283,8 @@ int cr_vdf_set_write(const struct cr_vdf_set *s, const char *path, const char *t
     size_t nrec = s->nt * (size_t)s->nsc;
     int dt, dsc, d3, db[3];
     rc |= cr_nc_def_dim(f, "time", s->nt, &dt);
-    rc |= cr_nc_def_dim(f, "spacecraft", (size_t)s->nsc, &dsc);
-    rc |= cr_nc_def_dim(f, "three", 3, &d3);
+    rc |= cr_nc_def_index_dim(f, "spacecraft", (size_t)s->nsc, "index of the spacecraft", NULL, &dsc);
+    rc |= cr_nc_def_index_dim(f, "three", 3, "vector component in coordinate_system", "x y z", &d3);
     for (int d = 0; d < 3; d++) rc |= cr_nc_def_dim(f, an[d], s->v[0]->n[d], &db[d]);
     rc |= cr_nc_put_att_text(f, NC_GLOBAL, "cusprate_layout", "vdf-1");
     rc |= cr_nc_put_att_text(f, NC_GLOBAL, "grid_type", sph ? "spherical" : "cartesian");

@@ -642,6 +642,7 @@ static int make_field(const struct cr_config *cfg, const char *run_dir, const st
             return CR_ECONFIG;
         }
         struct cr_field_mhd_inp mi = {.path = path, .b_e = b_e, .log = log, .load = inp->mhd_load};
+        if (cr_field_mhd_inp_from_config(cfg, &mi, log)) return CR_ECONFIG;
         int st = CR_OK;
         struct cr_field_mhd *m = cr_field_mhd_new(&mi, &st);
         if (!m) return st ? st : CR_EIO;

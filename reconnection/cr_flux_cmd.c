@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/cr_epoch.h"
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
 #include "../core/cr_h5.h"
@@ -29,10 +30,12 @@ const struct cr_key cr_flux_keys[] = {
      .doc = "field: the run's MHD slices (mhd.h5), or the analytic dipole + uniform Bz ramp (verification)"},
     {.section = "flux", .name = "mhd_file", .type = CR_KEY_PATH, .unit = "", .def = "",
      .doc = "MHD slices to read (GAMERA/kaipy layout); default <run dir>/mhd.h5"},
-    {.section = "flux", .name = "t_start", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e12,
-     .flags = RANGED, .doc = "first state time; -1 = the first slice (0 for the analytic source)"},
-    {.section = "flux", .name = "t_end", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e12,
-     .flags = RANGED, .doc = "last state time; -1 = the last slice (t_start + interval for the analytic source)"},
+    {.section = "flux", .name = "t_start", .type = CR_KEY_REAL, .unit = "s", .def = "first", .min = -1e12,
+     .max = 1e12, .flags = RANGED, .choices = "first",
+     .doc = "first state time (any time, negative in a spin-up); first = the first slice (0 for the analytic source)"},
+    {.section = "flux", .name = "t_end", .type = CR_KEY_REAL, .unit = "s", .def = "last", .min = -1e12, .max = 1e12,
+     .flags = RANGED, .choices = "last",
+     .doc = "last state time; last = the last slice (t_start + interval for the analytic source)"},
     {.section = "flux", .name = "interval", .type = CR_KEY_REAL, .unit = "s", .def = "60", .min = 0, .max = 1e9,
      .flags = MINO, .doc = "time between the two topology maps of an accounting interval"},
     {.section = "flux", .name = "mlt_bin", .type = CR_KEY_REAL, .unit = "h", .def = "0.5", .min = 0, .max = 24,
@@ -264,22 +267,27 @@ static int write_nc(const char *path, const struct cr_config *cfg, const struct 
         rc |= cr_nc_def_dim(f, "map_mlt", (size_t)g->nam, &d_mm);
     }
     if (s->nx > 0) {
-        rc |= cr_nc_def_dim(f, "xline_point", (size_t)s->nx, &d_x);
-        rc |= cr_nc_def_dim(f, "spatial", 3, &d_xyz);
+        rc |= cr_nc_def_index_dim(f, "xline_point", (size_t)s->nx, "index of the X-line sample point", NULL, &d_x);
+        rc |= cr_nc_def_index_dim(f, "spatial", 3, "SM vector component", "x y z", &d_xyz);
     }
+    struct cr_epoch epoch;
+    char tunits[128];
+    if (!rc && cr_epoch_from_config(cfg, &epoch, log)) rc = CR_ECONFIG;
     if (rc) {
         cr_nc_discard(f);
-        return CR_EIO;
+        return rc == CR_ECONFIG ? rc : CR_EIO;
     }
+    cr_epoch_cf_units(&epoch, tunits, sizeof tunits);
     int v_t, v_tb, v_h, v_m, v_mb, v_op, v_cl, v_or, v_cr, v_ork, v_crk, v_ei, v_eic, v_li, v_ex, v_exc, v_lx;
     int v_of, v_of1, v_un, v_ocb, v_mtime, v_mwall, v_mntr, v_ml = -1, v_mm = -1, v_topo = -1, v_xp = -1, v_xm = -1;
     int dt[1] = {d_t}, dtb[2] = {d_t, d_b}, dh[1] = {d_h}, dm[1] = {d_m}, dmb[2] = {d_m, d_b};
     int dthm[3] = {d_t, d_h, d_m}, dth[2] = {d_t, d_h}, dmt[1] = {d_mt};
-    rc |= def(f, "time", NC_DOUBLE, 1, dt, "s", "interval start time",
-              "start of the accounting interval, seconds since the start of the MHD run", &v_t);
+    rc |= def(f, "time", NC_DOUBLE, 1, dt, tunits, "interval start time",
+              "start of the accounting interval (the run epoch is t = 0 of the MHD run)", &v_t);
+    rc |= cr_nc_put_att_text(f, v_t, "standard_name", "time");
     rc |= cr_nc_put_att_text(f, v_t, "axis", "T");
     rc |= cr_nc_put_att_text(f, v_t, "bounds", "time_bnds");
-    rc |= def(f, "time_bnds", NC_DOUBLE, 2, dtb, "s", "interval bounds", "times of the two topology maps compared",
+    rc |= def(f, "time_bnds", NC_DOUBLE, 2, dtb, tunits, "interval bounds", "times of the two topology maps compared",
               &v_tb);
     rc |= cr_nc_def_var(f, "hemisphere", NC_INT, 1, dh, "1", "hemisphere", "+1 north, -1 south", NULL, &v_h);
     rc |= cr_nc_put_att_text(f, v_h, "flag_meanings", "north south");
@@ -324,11 +332,11 @@ static int write_nc(const char *path, const struct cr_config *cfg, const struct 
               "sum of |B_r| A over open footpoints of the hemisphere", &v_of1);
     rc |= def(f, "undetermined_flux", NC_DOUBLE, 2, dth, "Wb", "flux of undetermined footpoints at the interval start",
               "footpoints whose field line stopped at a null or the length/step limit", &v_un);
-    rc |= def(f, "ocb_mlat", NC_DOUBLE, 3, dthm, "degrees_north", "open-closed boundary latitude",
+    rc |= def(f, "ocb_mlat", NC_DOUBLE, 3, dthm, "degree", "open-closed boundary magnetic latitude",
               "ionospheric MLat of the equatorward edge of the open region, mean over the bin's columns, at the "
               "interval start (south negative)",
               &v_ocb);
-    rc |= def(f, "map_time", NC_DOUBLE, 1, dmt, "s", "topology map time", "time of each topology map", &v_mtime);
+    rc |= def(f, "map_time", NC_DOUBLE, 1, dmt, tunits, "topology map time", "time of each topology map", &v_mtime);
     rc |= def(f, "map_wall_time", NC_DOUBLE, 1, dmt, "s", "wall time of the map", "wall-clock time to compute it",
               &v_mwall);
     rc |= cr_nc_def_var(f, "map_traces", NC_INT64, 1, dmt, "1", "field lines traced for the map", NULL, NULL,
@@ -352,7 +360,7 @@ static int write_nc(const char *path, const struct cr_config *cfg, const struct 
         int dx[1] = {d_x}, dxp[4] = {d_mt, d_h, d_x, d_xyz};
         rc |= def(f, "xline_mlt", NC_DOUBLE, 1, dx, "h", "MLT of the X-line sample points",
                   "MLT of the footpoint whose last closed line gives the point", &v_xm);
-        rc |= def(f, "xline_points", NC_DOUBLE, 4, dxp, "R_E", "X-line points (SM x, y, z)",
+        rc |= def(f, "xline_points", NC_DOUBLE, 4, dxp, CR_NC_RE_UNITS, "X-line points (SM x, y, z) in Earth radii",
                   "minimum-|B| point of the last closed field line at each sample MLT", &v_xp);
     }
     char buf[1024];
@@ -508,8 +516,8 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
     memset(src, 0, sizeof *src);
     if (fc->source == 1) {
         double r_in = fc->grid.r_foot > 0 ? fc->grid.r_foot : 1.0;
-        if (fc->t_start < 0) fc->t_start = 0.0;
-        if (fc->t_end < 0) fc->t_end = fc->t_start + fc->interval;
+        if (isnan(fc->t_start)) fc->t_start = 0.0;
+        if (isnan(fc->t_end)) fc->t_end = fc->t_start + fc->interval;
         if (!(fc->t_end > fc->t_start)) {
             cr_error(log, "flux: t_end (%g s) must be after t_start (%g s)", fc->t_end, fc->t_start);
             return CR_ECONFIG;
@@ -546,12 +554,13 @@ static int source_open(const struct cr_cmd_ctx *ctx, struct flux_cfg *fc, struct
     /* b_e from the file's background field unless [flux] b_e is given */
     double be = cr_config_is_set(ctx->cfg, "flux", "b_e") ? fc->b_e : 0.0;
     struct cr_field_mhd_inp in = {.path = path, .b_e = be, .load = CR_MHD_LOAD_B, .log = log};
+    if (cr_field_mhd_inp_from_config(ctx->cfg, &in, log)) return CR_ECONFIG;
     src->mhd = cr_field_mhd_new(&in, &st);
     if (!src->mhd) return st ? st : CR_ECONFIG;
     int ns = cr_field_mhd_nslices(src->mhd);
     double first = cr_field_mhd_slice_time(src->mhd, 0), last = cr_field_mhd_slice_time(src->mhd, ns - 1);
-    if (fc->t_start < 0) fc->t_start = first;
-    if (fc->t_end < 0) fc->t_end = last;
+    if (isnan(fc->t_start)) fc->t_start = first;
+    if (isnan(fc->t_end)) fc->t_end = last;
     if (fc->t_start < first - 1e-9 || fc->t_end > last + 1e-9 || !(fc->t_end >= fc->t_start)) {
         cr_error(log, "flux: states from %g s to %g s requested, but %s holds slices from %g s to %g s", fc->t_start,
                  fc->t_end, path, first, last);

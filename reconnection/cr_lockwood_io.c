@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../core/cr_epoch.h"
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
 #include "../core/cr_nc.h"
@@ -86,8 +87,10 @@ const struct cr_key cr_rate_keys[] = {
             "dipole + uniform southward field (b_uniform_z; REFERENCES section 3)"},
     {.section = "rate", .name = "mhd_file", .type = CR_KEY_STRING, .unit = "", .def = "mhd.h5",
      .doc = "MHD slices for trace_field = mhd, relative to the run folder"},
-    {.section = "rate", .name = "trace_time", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e9,
-     .flags = CR_KEY_RANGED, .doc = "time of the field traced; -1 = the middle of the pass's spectra with a cutoff"},
+    {.section = "rate", .name = "trace_time", .type = CR_KEY_REAL, .unit = "s", .def = "pass", .min = -1e9,
+     .max = 1e9, .flags = CR_KEY_RANGED, .choices = "pass",
+     .doc = "time of the field traced (any time); pass = the time of the pass's spectrum with the highest cutoff "
+            "energy (the youngest field line)"},
     {.section = "rate", .name = "b_uniform_z", .type = CR_KEY_REAL, .unit = "nT", .def = "-5", .min = -1000,
      .max = 0, .flags = CR_KEY_MAX_OPEN, .doc = "uniform southward field for trace_field = dipole_uniform"},
     {.section = "rate", .name = "map_dmlt", .type = CR_KEY_REAL, .unit = "h", .def = "0.01", .min = 0, .max = 1,
@@ -407,6 +410,7 @@ struct rate_opts {
     const char *quantity;
     int speed_source;     /* 0 auto, 1 attributes, 2 track */
     int d_traced, map_traced, trace_mhd, d_flight;
+    const struct cr_config *cfg; /* the [slices] keys of the traced MHD file */
     double b_e, b_uniform_z, trace_time, map_dmlt;
     const char *mhd_file;
     int vc_source;        /* 0 auto, 1 ionosphere, 2 constant */
@@ -560,13 +564,14 @@ static int trace_pass(const struct cr_lw_spec *s, const double *eic, const int *
     for (int i = 0; i < s->nt; i++) d[i] = map[i] = CR_LW_FILL;
     if (ny == 0) return CR_OK; /* no cutoff anywhere: nothing to trace, no rate */
     double t_tr = o->trace_time;
-    if (t_tr < 0) t_tr = s->time[young[0]];
+    if (isnan(t_tr)) t_tr = s->time[young[0]];
     struct cr_field *f = NULL;
     if (o->trace_mhd) {
         char path[4096];
         if (cr_path_join(path, sizeof path, run_dir, o->mhd_file)) return CR_ECONFIG;
         int st = CR_OK;
         struct cr_field_mhd_inp mi = {.path = path, .b_e = o->b_e, .load = CR_MHD_LOAD_B, .log = log};
+        if (cr_field_mhd_inp_from_config(o->cfg, &mi, log)) return CR_ECONFIG;
         struct cr_field_mhd *m = cr_field_mhd_new(&mi, &st);
         if (!m) {
             cr_error(log, "rate: trace_field = mhd needs %s (set rate.mhd_file, or trace_field = dipole_uniform)", path);
@@ -650,14 +655,20 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
     if (!f) return CR_EIO;
     int dim, rc = cr_nc_def_dim(f, "time", (size_t)s->nt, &dim);
     const int n = s->nt;
+    struct cr_epoch epoch;
+    char tunits[128];
+    cr_epoch_parse(CR_EPOCH_DEFAULT, &epoch);
+    if (!rc && cr_epoch_from_config(cfg, &epoch, log)) rc = CR_ECONFIG;
+    cr_epoch_cf_units(&epoch, tunits, sizeof tunits);
     double *d_err = cr_zalloc(n ? (size_t)n : 1, sizeof(double));
     if (!d_err) rc = CR_ENOMEM;
     for (int i = 0; !rc && i < n; i++) d_err[i] = d[i] == CR_LW_FILL ? CR_LW_FILL : d[i] * o->lw.d_err_frac;
     const struct out_cols cols[] = {
-        {"t_s", "s", "satellite time", "sample centre time, seconds since the MHD run start", s->time},
-        {"t_o", "s", "reconnection time", "t_o = t_s - d / v_ic, v_ic = sqrt(2 E_ic_smooth / m_p)", r->t_o},
+        {"time", tunits, "satellite time", "the spectrum's sample centre time (the coordinate; = t_s)", s->time},
+        {"t_s", tunits, "satellite time", "sample centre time", s->time},
+        {"t_o", tunits, "reconnection time", "t_o = t_s - d / v_ic, v_ic = sqrt(2 E_ic_smooth / m_p)", r->t_o},
         {"t_o_err", "s", "1-sigma of t_o", "from the spread of E_ic and the uncertainty of d", r->t_o_err},
-        {"mlat", "degrees_north", "satellite magnetic latitude", NULL, s->mlat},
+        {"mlat", "degree", "satellite magnetic latitude", NULL, s->mlat},
         {"mlt", "h", "satellite magnetic local time", NULL, s->mlt},
         {"altitude", "km", "satellite altitude", NULL, s->altitude},
         {"E_ic", "eV", "low-energy cutoff", "per spectrum (attributes eic_method, eic_fraction, eic_interp)", eic},
@@ -670,8 +681,8 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
          r->e_ic_err},
         {"dEic_dt", "eV/s", "time derivative of E_ic_smooth", "straight-line fit over deriv_window", r->deic_dt},
         {"X", "1", "time-of-flight term", "X = (d/2) sqrt(m/2) E_ic^(-3/2) dE_ic/dt_s = dt_o/dt_s - 1", r->x},
-        {"d", "R_E", "field-line length X-line to satellite", NULL, d},
-        {"d_err", "R_E", "1-sigma of d", NULL, d_err},
+        {"d", CR_NC_RE_UNITS, "field-line length X-line to satellite in Earth radii", NULL, d},
+        {"d_err", CR_NC_RE_UNITS, "1-sigma of d in Earth radii", NULL, d_err},
         {"B_s", "nT", "magnetic field strength at the satellite", NULL, bs},
         {"U", "km/s", "poleward satellite speed V_s cos(alpha)", NULL, u},
         {"V_c", "km/s", "poleward convection speed of the field lines", "attribute V_c_source", vc},
@@ -694,6 +705,23 @@ static int write_rate(const char *path, const char *spec_path, const struct cr_l
         rc = put_var(f, cols[k].name, dim, cols[k].units, cols[k].long_name, cols[k].desc, &ids[k], 0);
     if (!rc) rc = put_var(f, "flag", dim, "1", "estimate quality flags", flag_meanings, &id_flag, 1);
     if (!rc) rc = put_var(f, "eic_flag", dim, "1", "E_ic finder status", eic_flag_meanings, &id_eflag, 1);
+    if (!rc) {
+        /* CF flags: the bits of flag, the values of eic_flag */
+        const int masks[6] = {CR_LW_NO_EIC, CR_LW_FEW_SAMPLES, CR_LW_SINGULAR, CR_LW_NEGATIVE, CR_LW_NO_BS,
+                              CR_LW_STEP};
+        const int vals[4] = {0, 1, 2, 3};
+        rc |= cr_nc_check(nc_put_att_int(cr_nc_id(f), id_flag, "flag_masks", NC_INT, 6, masks), path, "flag", log);
+        rc |= cr_nc_put_att_text(f, id_flag, "flag_meanings",
+                                 "no_E_ic few_E_ic_in_window singular_1_plus_X negative_Lockwood_rate no_B_s "
+                                 "next_to_E_ic_step");
+        rc |= cr_nc_check(nc_put_att_int(cr_nc_id(f), id_eflag, "flag_values", NC_INT, 4, vals), path, "eic_flag",
+                          log);
+        rc |= cr_nc_put_att_text(f, id_eflag, "flag_meanings",
+                                 "ok empty_spectrum cutoff_below_lowest_channel low_effective_count");
+        rc |= cr_nc_put_att_text(f, ids[0], "standard_name", "time");
+        rc |= cr_nc_put_att_text(f, ids[0], "axis", "T");
+        rc = rc ? CR_EIO : CR_OK;
+    }
     char buf[1024], name[512];
     cr_lw_flyby_name(spec_path, name, sizeof name);
     if (!rc) {
@@ -944,6 +972,7 @@ int cr_cmd_rate(struct cr_cmd_ctx *ctx)
     o.lw.mapping_ratio = cr_config_choice(cfg, "rate", "mapping") == 1 ? cr_config_real(cfg, "rate", "mapping_ratio") : 0;
     o.map_traced = cr_config_choice(cfg, "rate", "mapping") == 2;
     o.trace_mhd = cr_config_choice(cfg, "rate", "trace_field") == 0;
+    o.cfg = cfg;
     o.trace_time = cr_config_real(cfg, "rate", "trace_time");
     o.map_dmlt = cr_config_real(cfg, "rate", "map_dmlt");
     o.mhd_file = cr_config_string(cfg, "rate", "mhd_file");

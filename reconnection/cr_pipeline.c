@@ -4,6 +4,7 @@
 #include "cr_pipeline.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,10 @@ const struct cr_key cr_pipeline_keys[] = {
      .flags = CR_KEY_RANGED | CR_KEY_MAX_OPEN, .min_count = 0, .max_count = 24,
      .doc = "MLT sector centres: every flyby is flown once per centre (flyby.mlt overridden, its name suffixed "
             "_mlt<centre>); empty = each flyby once as its file says"},
-    {.section = "pipeline", .name = "launch_time", .type = CR_KEY_REAL, .unit = "s", .def = "-1", .min = -1, .max = 1e12,
-     .flags = CR_KEY_RANGED,
+    {.section = "pipeline", .name = "launch_time", .type = CR_KEY_REAL, .unit = "s", .def = "flyby", .min = -1e12,
+     .max = 1e12, .flags = CR_KEY_RANGED, .choices = "flyby",
      .doc = "flyby.launch_time for every flyby of this run (one set of flyby files serves runs of different "
-            "lengths); -1 = as each flyby file says"},
+            "lengths; any time); flyby = as each flyby file says"},
     {.section = "pipeline", .name = "stages", .type = CR_KEY_STRING, .unit = "",
      .def = "mhd, flux, particles, fly, rate, report",
      .doc = "stages to consider, from mhd, flux, particles, fly, rate, report (always run in that order)"},
@@ -258,7 +259,7 @@ static int split_flybys(const struct cr_config *cfg, struct plist *l, const stru
 }
 
 /* The fly stage for one flyby file: the run file, the flyby file over it,
- * then the run's launch time (launch >= 0) and the MLT sector centre (mlt
+ * then the run's launch time (launch not NaN) and the MLT sector centre (mlt
  * not NULL: flyby.mlt set, name suffixed _mlt<centre>). */
 static int run_fly(const struct cr_cmd_ctx *ctx, const char *flyby, const double *mlt, double launch,
                    const char *parts, const char *stamps, int force, char *label, size_t nlabel, int *res)
@@ -276,7 +277,7 @@ static int run_fly(const struct cr_cmd_ctx *ctx, const char *flyby, const double
         if (nm && *nm) snprintf(name, sizeof name, "%s", nm);
         else cr_path_stem(flyby, name, sizeof name);
     }
-    if (!rc && launch >= 0) {
+    if (!rc && !isnan(launch)) {
         snprintf(ov, sizeof ov, "flyby.launch_time=%.17g", launch);
         rc = cr_config_override(fc, ov);
     }

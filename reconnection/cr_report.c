@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../core/cr_epoch.h"
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
 #include "../core/cr_nc.h"
@@ -592,22 +593,27 @@ static int write_comparison_nc(const char *path, struct fly_row *rows, int nrow,
     if (!f) return CR_EIO;
     int npair = 0;
     for (int k = 0; k < nrow; k++) npair += rows[k].npair;
-    int d_fly, d_form, d_pair, d_ft, d_name, d_path, rc = 0;
-    rc |= cr_nc_def_dim(f, "flyby", (size_t)(nrow > 0 ? nrow : 1), &d_fly);
-    rc |= cr_nc_def_dim(f, "form", 2, &d_form);
-    rc |= cr_nc_def_dim(f, "pair", (size_t)(npair > 0 ? npair : 1), &d_pair);
+    int d_fly, d_form, d_pair, d_ft, rc = 0;
+    rc |= cr_nc_def_index_dim(f, "flyby", (size_t)(nrow > 0 ? nrow : 1), "index of the flyby (name: flyby_name)",
+                              NULL, &d_fly);
+    rc |= cr_nc_def_index_dim(f, "form", 2, "form of the estimate", "lockwood convection_corrected", &d_form);
+    rc |= cr_nc_def_index_dim(f, "pair", (size_t)(npair > 0 ? npair : 1), "index of the compared estimate", NULL,
+                              &d_pair);
     rc |= cr_nc_def_dim(f, "flux_time", (size_t)fx->nt, &d_ft);
-    rc |= cr_nc_def_dim(f, "name_len", 512, &d_name);
-    rc |= cr_nc_def_dim(f, "path_len", 4096, &d_path);
+    struct cr_epoch epoch;
+    char tunits[128];
+    cr_epoch_parse(CR_EPOCH_DEFAULT, &epoch);
+    if (!rc && cr_epoch_from_config(cfg, &epoch, log)) rc = CR_ECONFIG;
+    cr_epoch_cf_units(&epoch, tunits, sizeof tunits);
     const char *unit_e = "mV/m";
     int v_name, v_spec, v_rate, v_mlo, v_mhi, v_mc, v_hem, v_n, v_mr, v_mdr = -1, v_cor, v_rms, v_me, v_mf, v_ft, v_ft1, v_sec;
     int v_pf, v_pto, v_ptoe, v_pts, v_pe0, v_pe1, v_pr0, v_pr1, v_pref;
-    int fn[2] = {d_fly, d_name}, fp[2] = {d_fly, d_path}, ff[2] = {d_fly, d_form}, fft[2] = {d_fly, d_ft};
+    int ff[2] = {d_fly, d_form}, fft[2] = {d_fly, d_ft};
     if (!rc) {
         int ncid = cr_nc_id(f);
-        rc |= nc_def_var(ncid, "flyby_name", NC_CHAR, 2, fn, &v_name);
-        rc |= nc_def_var(ncid, "spectrogram_file", NC_CHAR, 2, fp, &v_spec);
-        rc |= nc_def_var(ncid, "rate_file", NC_CHAR, 2, fp, &v_rate);
+        rc |= nc_def_var(ncid, "flyby_name", NC_STRING, 1, &d_fly, &v_name);
+        rc |= nc_def_var(ncid, "spectrogram_file", NC_STRING, 1, &d_fly, &v_spec);
+        rc |= nc_def_var(ncid, "rate_file", NC_STRING, 1, &d_fly, &v_rate);
         rc = rc ? CR_EIO : CR_OK;
     }
 #define DEF(name, nd, dims, units, ln, id) \
@@ -623,12 +629,12 @@ static int write_comparison_nc(const char *path, struct fly_row *rows, int nrow,
     DEF("rms_diff", 2, ff, unit_e, "RMS of estimate - flux-accounting rate", v_rms);
     DEF("mean_estimate", 2, ff, unit_e, "mean estimate", v_me);
     DEF("mean_flux_rate", 2, ff, unit_e, "mean flux-accounting rate at the estimates' t_o", v_mf);
-    DEF("flux_time", 1, &d_ft, "s", "start of the flux-accounting interval", v_ft);
-    DEF("flux_time_end", 1, &d_ft, "s", "end of the flux-accounting interval", v_ft1);
+    DEF("flux_time", 1, &d_ft, tunits, "start of the flux-accounting interval", v_ft);
+    DEF("flux_time_end", 1, &d_ft, tunits, "end of the flux-accounting interval", v_ft1);
     DEF("E_flux_sector", 2, fft, unit_e, "flux-accounting rate of the flyby's MLT sector", v_sec);
-    DEF("pair_t_o", 1, &d_pair, "s", "reconnection time of the estimate", v_pto);
+    DEF("pair_t_o", 1, &d_pair, tunits, "reconnection time of the estimate", v_pto);
     DEF("pair_t_o_err", 1, &d_pair, "s", "1-sigma of t_o", v_ptoe);
-    DEF("pair_t_s", 1, &d_pair, "s", "satellite time of the estimate", v_pts);
+    DEF("pair_t_s", 1, &d_pair, tunits, "satellite time of the estimate", v_pts);
     DEF("pair_E_lockwood", 1, &d_pair, unit_e, "estimate, Lockwood form", v_pe0);
     DEF("pair_E_lockwood_err", 1, &d_pair, unit_e, "1-sigma", v_pr0);
     DEF("pair_E_conv", 1, &d_pair, unit_e, "estimate, convection-corrected form", v_pe1);
@@ -658,14 +664,11 @@ static int write_comparison_nc(const char *path, struct fly_row *rows, int nrow,
     int ncid = cr_nc_id(f);
     for (int k = 0; !rc && k < nrow; k++) {
         struct fly_row *w = &rows[k];
-        size_t st[2] = {(size_t)k, 0}, ct[2] = {1, 0};
-        ct[1] = strlen(w->r.flyby) + 1;
-        rc |= nc_put_vara_text(ncid, v_name, st, ct, w->r.flyby);
-        ct[1] = strlen(w->r.spec) + 1;
-        rc |= nc_put_vara_text(ncid, v_spec, st, ct, w->r.spec);
-        ct[1] = strlen(w->rate_path) + 1;
-        rc |= nc_put_vara_text(ncid, v_rate, st, ct, w->rate_path);
         size_t i1 = (size_t)k;
+        const char *sv[3] = {w->r.flyby, w->r.spec, w->rate_path};
+        rc |= nc_put_var1_string(ncid, v_name, &i1, &sv[0]);
+        rc |= nc_put_var1_string(ncid, v_spec, &i1, &sv[1]);
+        rc |= nc_put_var1_string(ncid, v_rate, &i1, &sv[2]);
         double hem = w->r.hemisphere;
         rc |= nc_put_var1_double(ncid, v_mlo, &i1, &w->mlt_lo);
         rc |= nc_put_var1_double(ncid, v_mhi, &i1, &w->mlt_hi);

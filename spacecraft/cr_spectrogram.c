@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/cr_epoch.h"
 #include "../core/cr_common.h"
 #include "../core/cr_nc.h"
 #include "../core/cr_progress.h"
@@ -348,26 +349,30 @@ int cr_spectrogram_write(const struct cr_spectrogram *s, const struct cr_spectro
     rc |= cr_nc_def_dim(f, "time", (size_t)s->nt, &dt);
     rc |= cr_nc_def_dim(f, "energy", (size_t)s->nch, &de);
     rc |= cr_nc_def_dim(f, "bnds", 2, &db);
+    struct cr_epoch epoch;
+    char tunits[128];
+    if (!rc && cr_epoch_from_config(cfg, &epoch, log)) rc = CR_ECONFIG;
     if (rc) {
         cr_nc_discard(f);
-        return CR_EIO;
+        return rc == CR_ECONFIG ? rc : CR_EIO;
     }
+    cr_epoch_cf_units(&epoch, tunits, sizeof tunits);
     int d_t[1] = {dt}, d_e[1] = {de}, d_eb[2] = {de, db}, d_te[2] = {dt, de};
     int v_time, v_mlat, v_mlt, v_alt, v_x, v_y, v_z, v_en, v_eb, v_gf, v_cnt, v_def, v_dnf, v_err, v_mac, v_exp = -1,
         v_ta, v_cm, v_area, v_sa, v_neff;
     const int bw = s->method && !strcmp(s->method, "backward");
-    rc |= cr_nc_def_var(f, "time", NC_DOUBLE, 1, d_t, "s", "sample centre time",
-                        "seconds since the start of the MHD run", NULL, &v_time);
+    rc |= cr_nc_def_var(f, "time", NC_DOUBLE, 1, d_t, tunits, "sample centre time",
+                        "the run epoch is t = 0 of the MHD run", "time", &v_time);
     rc |= cr_nc_put_att_text(f, v_time, "axis", "T");
-    rc |= cr_nc_def_var(f, "mlat", NC_DOUBLE, 1, d_t, "degrees_north", "spacecraft magnetic latitude",
+    rc |= cr_nc_def_var(f, "mlat", NC_DOUBLE, 1, d_t, "degree", "spacecraft magnetic latitude",
                         "dipole (SM) latitude of the spacecraft, north positive", NULL, &v_mlat);
     rc |= cr_nc_def_var(f, "mlt", NC_DOUBLE, 1, d_t, "h", "spacecraft magnetic local time", "12 h = noon (+X SM)",
                         NULL, &v_mlt);
     rc |= cr_nc_def_var(f, "altitude", NC_DOUBLE, 1, d_t, "km", "spacecraft altitude", "above R_E = 6371.2 km",
-                        NULL, &v_alt);
-    rc |= cr_nc_def_var(f, "x", NC_DOUBLE, 1, d_t, "R_E", "spacecraft SM x", NULL, NULL, &v_x);
-    rc |= cr_nc_def_var(f, "y", NC_DOUBLE, 1, d_t, "R_E", "spacecraft SM y", NULL, NULL, &v_y);
-    rc |= cr_nc_def_var(f, "z", NC_DOUBLE, 1, d_t, "R_E", "spacecraft SM z", NULL, NULL, &v_z);
+                        "altitude", &v_alt);
+    rc |= cr_nc_def_var(f, "x", NC_DOUBLE, 1, d_t, CR_NC_RE_UNITS, "spacecraft SM x in Earth radii", NULL, NULL, &v_x);
+    rc |= cr_nc_def_var(f, "y", NC_DOUBLE, 1, d_t, CR_NC_RE_UNITS, "spacecraft SM y in Earth radii", NULL, NULL, &v_y);
+    rc |= cr_nc_def_var(f, "z", NC_DOUBLE, 1, d_t, CR_NC_RE_UNITS, "spacecraft SM z in Earth radii", NULL, NULL, &v_z);
     rc |= cr_nc_def_var(f, "energy", NC_DOUBLE, 1, d_e, "eV", "channel centre energy", NULL, NULL, &v_en);
     rc |= cr_nc_put_att_text(f, v_en, "bounds", "energy_bnds");
     rc |= cr_nc_def_var(f, "energy_bnds", NC_DOUBLE, 2, d_eb, "eV", "channel edges", "lower and upper edge", NULL,
@@ -403,7 +408,7 @@ int cr_spectrogram_write(const struct cr_spectrogram *s, const struct cr_spectro
     rc |= cr_nc_def_var(f, "track_angle", NC_DOUBLE, 1, d_t, "degree", "track angle",
                         "direction of motion from poleward, positive towards increasing MLT (0 = poleward)", NULL,
                         &v_ta);
-    rc |= cr_nc_def_var(f, "collection_mlat", NC_DOUBLE, 1, d_t, "degrees_north", "footpoint MLat on the collection shell",
+    rc |= cr_nc_def_var(f, "collection_mlat", NC_DOUBLE, 1, d_t, "degree", "footpoint magnetic latitude on the collection shell",
                         "centre of the MLat bin, mapped along the dipole field line (NaN: no footpoint)", NULL, &v_cm);
     rc |= cr_nc_def_var(f, "bin_area", NC_DOUBLE, 1, d_t, "cm^2", "collection bin area",
                         "area A of the MLat x MLT bin on the collection shell", NULL, &v_area);
@@ -414,7 +419,7 @@ int cr_spectrogram_write(const struct cr_spectrogram *s, const struct cr_spectro
     if (bw && s->src_n) {
         static const char *const nm[6] = {"source_density", "source_temperature", "flight_time", "source_x",
                                           "source_y", "source_z"};
-        static const char *const un[6] = {"cm^-3", "eV", "s", "R_E", "R_E", "R_E"};
+        static const char *const un[6] = {"cm^-3", "eV", "s", CR_NC_RE_UNITS, CR_NC_RE_UNITS, CR_NC_RE_UNITS};
         static const char *const ln[6] = {"source density", "source temperature kT", "flight time from the source",
                                           "source x (SM)", "source y (SM)", "source z (SM)"};
         for (int q = 0; q < 6; q++)

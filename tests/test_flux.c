@@ -17,6 +17,7 @@
 #include "../core/cr_units.h"
 #include "../grids/cr_field.h"
 #include "../reconnection/cr_flux.h"
+#include "cf_check.h"
 #include "helpers.h"
 #include "test_flux_mhdfile.h"
 
@@ -445,6 +446,7 @@ Test(flux, cli_analytic_ramp)
     int st = helper_run_cli(args, out, sizeof out);
     cr_assert_eq(st, 0, "exit %d:\n%s", st, out);
     snprintf(path, sizeof path, "%s/out/flux.nc", dir);
+    CF_ASSERT_FILE(path);
     int nc;
     cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR, "%s", path);
     char conv[32] = "";
@@ -490,9 +492,9 @@ Test(flux, cli_analytic_ramp)
     nc_units(nc, "L_iono", "km");
     nc_units(nc, "E_xline", "mV/m");
     nc_units(nc, "L_xline", "km");
-    nc_units(nc, "ocb_mlat", "degrees_north");
+    nc_units(nc, "ocb_mlat", "degree");
     nc_units(nc, "mlt", "h");
-    nc_units(nc, "time", "s");
+    nc_units(nc, "time", "seconds since 2000-01-01T00:00:00Z");
     /* E_iono = rate / L_iono (V/m -> mV/m) */
     double e[48], l[48], r[48];
     nc_sum(nc, "E_iono", 48, e);

@@ -14,6 +14,7 @@
 #include "../core/cr_file.h"
 #include "../core/cr_units.h"
 #include "../multipoint/cr_vdf_io.h"
+#include "cf_check.h"
 #include "helpers.h"
 #include "test_flux_mhdfile.h"
 
@@ -50,7 +51,10 @@ static int chain(const char *dir, const char *stem, const char *text, char *out,
     char out2[16384];
     snprintf(args, sizeof args, "gradient %s", ini);
     cr_assert_eq(helper_run_cli(args, out2, sizeof out2), 0, "%s", out2);
+    snprintf(path, sizeof path, "%s/%s.vdf.nc", dir, stem);
+    CF_ASSERT_FILE(path);
     snprintf(path, sizeof path, "%s/%s.gradient.nc", dir, stem);
+    CF_ASSERT_FILE(path);
     int nc;
     cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR, "%s", path);
     return nc;

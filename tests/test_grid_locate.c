@@ -408,3 +408,70 @@ Test(grid_locate, lfm_from_corners_locates_alike)
     cr_grid_release(h);
     cr_grid_release(g);
 }
+
+/* GAMERA's own grids put the axis corners a tiny distance off the X axis
+ * (a small ring instead of one point), so the axis cells leave a thin gap
+ * around the axis. Points on and near the axis (the solar-wind probe at
+ * (25, 0, 0)) must still be located, in a cell that touches the axis and
+ * whose trilinear map puts them within the gap's width. The offset is tried
+ * at several sizes: no value is special. */
+Test(grid_locate, lfm_axis_corners_off_the_axis_like_gamera)
+{
+    struct cr_grid_spec s = {.log = &quiet_log};
+    cr_assert_eq(cr_grid_spec_preset(&s, "D"), CR_OK);
+    s.ni = 16;
+    s.nj = 12;
+    s.nk = 16;
+    s.dr_focus = 0.0;
+    struct cr_grid *g = cr_grid_new(&s);
+    cr_assert_not_null(g);
+    size_t nc = (size_t)(g->ni + 1) * (g->nj + 1) * (g->nk + 1);
+    double *x = malloc(nc * sizeof(double)), *y = malloc(nc * sizeof(double)), *z = malloc(nc * sizeof(double));
+    /* ring radius: a fixed offset [R_E], or (negative entries) an angle
+     * [rad] times the radius, as GAMERA's generator's polar angle TINY */
+    const double offsets[4] = {1e-8, 3e-7, 1e-10, -3e-8};
+    const double pts[][3] = {{25.0, 0.0, 0.0}, {-40.0, 0.0, 0.0}, {12.0, 2e-9, -1e-9}, {-100.0, 0.0, 5e-9},
+                             {8.0, 0.0, 0.0}, {25.0, 0.3, 0.1}};
+    for (int o = 0; o < 4; o++) {
+        size_t n = 0;
+        double gapang = 0.0;
+        for (int k = 0; k <= g->nk; k++)
+            for (int j = 0; j <= g->nj; j++)
+                for (int i = 0; i <= g->ni; i++, n++) {
+                    size_t m = CR_GIDX(g, i, j, k);
+                    x[n] = g->x[m];
+                    y[n] = g->y[m];
+                    z[n] = g->z[m];
+                    if (j == 0 || j == g->nj) { /* the ring: azimuth of row k, from +Y towards +Z */
+                        double ph = 2.0 * CR_PI * k / g->nk;
+                        double rr = offsets[o] > 0 ? offsets[o] : -offsets[o] * fabs(x[n]);
+                        y[n] = rr * cos(ph);
+                        z[n] = rr * sin(ph);
+                        gapang = fmax(gapang, rr / fabs(x[n]));
+                    }
+                }
+        struct cr_grid *h = cr_grid_new_from_corners(g->ni, g->nj, g->nk, x, y, z, &quiet_log);
+        cr_assert_not_null(h);
+        cr_assert_eq(h->kind, CR_GRID_LFM, "offset %g: still an axis", offsets[o]);
+        for (size_t q = 0; q < sizeof pts / sizeof *pts; q++) {
+            struct cr_grid_loc a = {.i = -1};
+            cr_assert_eq(cr_grid_locate(h, pts[q], &a), CR_OK, "offset %g: (%g, %g, %g) not located", offsets[o],
+                         pts[q][0], pts[q][1], pts[q][2]);
+            double c[8][3], xx[3], st[3] = {a.u, a.v, a.w};
+            corner8(h, a.i, a.j, a.k, c);
+            trilin(c, st, xx);
+            double miss = hypot(xx[0] - pts[q][0], hypot(xx[1] - pts[q][1], xx[2] - pts[q][2]));
+            cr_assert_leq(miss, 2.5 * gapang * fabs(pts[q][0]) + 1e-12 * fabs(pts[q][0]),
+                          "offset %g: (%g, %g, %g) placed %g away",
+                          offsets[o], pts[q][0], pts[q][1], pts[q][2], miss);
+            struct cr_grid_loc b = {.i = -1};
+            cr_assert_eq(cr_grid_locate(g, pts[q], &b), CR_OK);
+            cr_assert_eq(a.i, b.i, "the radial cell is the exact-axis grid's");
+        }
+        cr_grid_release(h);
+    }
+    free(x);
+    free(y);
+    free(z);
+    cr_grid_release(g);
+}

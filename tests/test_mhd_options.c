@@ -343,7 +343,7 @@ Test(mhd_cli, writes_gamera_layout_xdmf_and_profile)
     snprintf(path, sizeof path, "%s/mhd.xmf", dir);
     FILE *x = fopen(path, "r");
     cr_assert_not_null(x);
-    char buf[8192];
+    static char buf[1 << 16]; /* the whole file: 3 slices with scalars and vectors */
     size_t nread = fread(buf, 1, sizeof buf - 1, x);
     buf[nread] = 0;
     fclose(x);

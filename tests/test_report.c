@@ -19,6 +19,7 @@
 #include "../reconnection/cr_lockwood.h"
 #include "../reconnection/cr_report.h"
 #include "../grids/cr_field.h"
+#include "cf_check.h"
 #include "helpers.h"
 #include "test_lockwood_synth.h"
 
@@ -157,6 +158,11 @@ Test(report, tiny_run_produces_every_file, .timeout = 120)
     st = helper_run_cli(args, out, sizeof out);
     cr_assert_eq(st, 0, "report failed: %s", out);
 
+    /* the netCDF files this test's commands wrote are CF */
+    snprintf(path, sizeof path, "%s/report/comparison.nc", dir);
+    CF_ASSERT_FILE(path);
+    snprintf(path, sizeof path, "%s/noon_tracers.rate.nc", dir);
+    CF_ASSERT_FILE(path);
     /* every file */
     const char *files[] = {"report/comparison.nc", "report/index.md", "report/index.html"};
     for (size_t k = 0; k < 3; k++) {

@@ -15,6 +15,7 @@
 #include "../core/cr_units.h"
 #include "../spacecraft/cr_pset.h"
 #include "../spacecraft/cr_synth.h"
+#include "cf_check.h"
 #include "helpers.h"
 
 static struct cr_log quiet = {.level = CR_LEVEL_ERROR};
@@ -91,6 +92,9 @@ Test(spacecraft_cli, tracers_pair_spectrogram_file)
     cr_assert_eq(nc_open(path, NC_NOWRITE, &nc), NC_NOERR, "%s missing: %s", path, out);
     snprintf(path, sizeof path, "%s/pass.sc2.spectrogram.nc", dir);
     cr_assert_eq(nc_open(path, NC_NOWRITE, &nc2), NC_NOERR, "trailing spacecraft file missing");
+    CF_ASSERT_FILE(path);
+    snprintf(path, sizeof path, "%s/pass.spectrogram.nc", dir);
+    CF_ASSERT_FILE(path);
     /* dimensions */
     int dt, de, db;
     size_t nt, ne, nb;
@@ -104,8 +108,8 @@ Test(spacecraft_cli, tracers_pair_spectrogram_file)
     cr_assert_eq(ne, 47);
     cr_assert_eq(nb, 2);
     /* every variable of docs/formats.md with its unit */
-    const char *vars[][2] = {{"time", "s"}, {"mlat", "degrees_north"}, {"mlt", "h"}, {"altitude", "km"}, {"x", "R_E"},
-                             {"y", "R_E"}, {"z", "R_E"}, {"energy", "eV"}, {"energy_bnds", "eV"},
+    const char *vars[][2] = {{"time", "seconds since 2000-01-01T00:00:00Z"}, {"mlat", "degree"}, {"mlt", "h"},
+                             {"altitude", "km"}, {"x", "6371200 m"}, {"y", "6371200 m"}, {"z", "6371200 m"}, {"energy", "eV"}, {"energy_bnds", "eV"},
                              {"geometric_factor", "cm^2 sr eV/eV"}, {"counts", "s^-1"},
                              {"diff_energy_flux", "eV cm^-2 s^-1 sr^-1 eV^-1"},
                              {"diff_number_flux", "cm^-2 s^-1 sr^-1 eV^-1"}};

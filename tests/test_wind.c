@@ -386,3 +386,78 @@ Test(wind, shipped_run_files)
         cr_config_release(cfg);
     }
 }
+
+static void overwrite(const char *path, const char *name, const double *v)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert_geq(f, 0);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    cr_assert_geq(d, 0, "%s", name);
+    cr_assert_geq(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+static int load_msg(const char *path, char *buf, size_t n, struct cr_wind **w)
+{
+    FILE *lf = tmpfile();
+    struct cr_log log = {.level = CR_LEVEL_ERROR, .stream = lf, .no_timestamps = 1};
+    int rc = cr_wind_load(path, &log, w);
+    rewind(lf);
+    buf[fread(buf, 1, n - 1, lf)] = '\0';
+    fclose(lf);
+    return rc;
+}
+
+/* A GAMERA driver's dipole tilt and tilted-front coefficients are physics
+ * cusprate does not model: refused with the file, dataset and value (never
+ * ignored). Its SYM-H, F10.7 and Kp are kept: written back to bcwind.h5 and
+ * recorded in the text file. */
+Test(wind, bcwind_tilt_and_front_refused_indices_kept)
+{
+    char dir[512], path[600], p2[600], p3[600], msg[2048];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/bcwind.h5", dir);
+    struct cr_wind *w = awkward_series(), *r = NULL;
+    cr_assert_eq(cr_wind_write_bcwind(w, path, NULL, &quiet), CR_OK);
+    const double tilt[5] = {0, 0, 0.1, 0.1, 0}, zero[5] = {0}, bzc = 0.5, kp[5] = {1, 2.3, 4, 5.7, 9},
+                 f107[5] = {70, 71.5, 72, 150, 300};
+    overwrite(path, "tilt", tilt);
+    cr_assert_eq(load_msg(path, msg, sizeof msg, &r), CR_ECONFIG);
+    cr_assert_null(r);
+    cr_assert(strstr(msg, path) && strstr(msg, "tilt[2] = 0.1") && strstr(msg, "dipole tilt"), "%s", msg);
+    overwrite(path, "tilt", zero);
+    overwrite(path, "BzC", &bzc);
+    cr_assert_eq(load_msg(path, msg, sizeof msg, &r), CR_ECONFIG);
+    cr_assert(strstr(msg, "BzC[0] = 0.5") && strstr(msg, "planar front"), "%s", msg);
+    overwrite(path, "BzC", zero);
+    /* indices: Kp added, F10.7 given */
+    overwrite(path, "f10.7", f107);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hsize_t d5[1] = {5};
+    cr_assert_eq(cr_h5_write_doubles(f, "Kp", 1, d5, kp, "1", "Kp index", &quiet), CR_OK);
+    H5Fclose(f);
+    cr_assert_eq(load_msg(path, msg, sizeof msg, &r), CR_OK, "%s", msg);
+    snprintf(p2, sizeof p2, "%s/again.h5", dir);
+    cr_assert_eq(cr_wind_write_bcwind(r, p2, NULL, &quiet), CR_OK);
+    f = cr_h5_open_read(p2, &quiet);
+    double got[5];
+    cr_assert_eq(cr_h5_read_doubles(f, "Kp", got, 5, p2, &quiet), CR_OK, "Kp kept");
+    cr_assert_eq(memcmp(got, kp, sizeof got), 0);
+    cr_assert_eq(cr_h5_read_doubles(f, "f10.7", got, 5, p2, &quiet), CR_OK);
+    cr_assert_eq(memcmp(got, f107, sizeof got), 0, "F10.7 kept, not replaced");
+    H5Fclose(f);
+    snprintf(p3, sizeof p3, "%s/wind.txt", dir);
+    cr_assert_eq(cr_wind_write_text(r, p3, NULL, &quiet), CR_OK);
+    FILE *t = fopen(p3, "r");
+    char text[8192];
+    text[fread(text, 1, sizeof text - 1, t)] = '\0';
+    fclose(t);
+    cr_assert(strstr(text, "f10.7[sfu] Kp[1]") && strstr(text, " 150 5.7\n"), "%s", text);
+    struct cr_wind *back = NULL;
+    cr_assert_eq(cr_wind_load(p3, &quiet, &back), CR_OK, "the text file still reads (extra columns ignored)");
+    cr_wind_release(back);
+    cr_wind_release(r);
+    cr_wind_release(w);
+    helper_rm_rf(dir);
+}

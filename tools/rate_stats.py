@@ -40,6 +40,8 @@ def main(argv):
         return 2
 
     def text(var, k):
+        if isinstance(var[k], str):  # netCDF-4 string variable
+            return var[k]
         row = np.ma.filled(var[k], b"\0")
         return b"".join(bytes(c) for c in row).split(b"\0")[0].decode("utf-8", "replace")
 

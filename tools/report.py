@@ -52,6 +52,8 @@ def main(argv):
 
     def text(var, k):
         row = var[k]
+        if isinstance(row, str):  # netCDF-4 string variable
+            return row
         if np.ma.isMaskedArray(row):
             row = row.filled(b"\0")
         return b"".join(bytes(c) for c in row).split(b"\0")[0].decode("utf-8", "replace")
