@@ -38,6 +38,9 @@ int main(int argc, char **argv)
     cr_par_world(&world);
     if (world.rank > 0 && !freopen("/dev/null", "w", stdout)) return 1;
     int rc = cr_cli_main(argc, argv);
+    /* a process that fails stops the whole MPI run (the others may be
+     * waiting for it), with its exit status */
+    if (rc && world.size > 1) cr_par_abort(&world, rc);
     cr_par_finalize();
     return rc;
 }

@@ -203,6 +203,25 @@ static void init_prim(void *ctx, const double x[3], double w[5])
 /* The solver's grid: this process's block, or the whole grid. */
 static const struct cr_grid *solver_grid(const struct cr_msphere *ms) { return ms->gb ? ms->gb : ms->g; }
 
+/* A grid's sizes, topology and spec without its arrays (ni radial cells):
+ * what ranks other than 0 keep of the whole grid. */
+static struct cr_grid *grid_header(const struct cr_grid *g, int ni)
+{
+    struct cr_grid *h = cr_zalloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->kind = g->kind, h->ni = ni, h->nj = g->nj, h->nk = g->nk, h->ng = g->ng;
+    memcpy(h->bc, g->bc, sizeof h->bc);
+    h->bc[0] = CR_GRID_OPEN;
+    h->sj = (size_t)ni + 1 + 2 * (size_t)g->ng;
+    h->sk = h->sj * ((size_t)g->nj + 1 + 2 * (size_t)g->ng);
+    h->ntot = h->sk * ((size_t)g->nk + 1 + 2 * (size_t)g->ng);
+    h->axis_lo = g->axis_lo, h->axis_hi = g->axis_hi;
+    h->spec = g->spec;
+    h->spec.ni = ni;
+    h->spec.block_i0 = h->spec.block_ni = 0;
+    return h; /* no arrays: cr_grid_release frees NULLs */
+}
+
 /* Rank 0 (or the only process): inner boundary, ionosphere, files. */
 static int is_root(const struct cr_msphere *ms) { return ms->par.rank == 0; }
 
@@ -456,8 +475,22 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
         return NULL;
     }
     inp->grid.log = log;
-    ms->g = cr_grid_new(&inp->grid);
-    if (!ms->g) {
+    /* the processes: blocks of i planes (mhd/cr_mhd.h). Rank 0 builds the
+     * whole grid (FAC shell, diagnostics, output) and cuts its block out;
+     * the others build only their block from the spec (a grid read from a
+     * file: cut out of the whole one) and keep the whole grid's sizes */
+    if (inp->par) ms->par = *inp->par;
+    else ms->par = (struct cr_par){.rank = 0, .size = 1, .comm = NULL};
+    const int own_block = ms->par.size > 1 && ms->par.rank > 0 && !(inp->grid.file && inp->grid.file[0]);
+    if (own_block) {
+        const int ng = inp->grid.ng > 0 ? inp->grid.ng : 4;
+        if (cr_mhd_part_split(&ms->par, inp->grid.ni, 0, ng, &ms->part, log) ||
+            !(ms->gb = cr_grid_new_lfm_block(&inp->grid, ms->part.i0, ms->part.ni)) ||
+            !(ms->g = grid_header(ms->gb, inp->grid.ni))) {
+            cr_msphere_release(ms);
+            return NULL;
+        }
+    } else if (!(ms->g = cr_grid_new(&inp->grid))) {
         cr_msphere_release(ms);
         return NULL;
     }
@@ -467,11 +500,9 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
         cr_msphere_release(ms);
         return NULL;
     }
-    /* the processes: blocks of i planes; rank 0's must hold the FAC shell and
-     * the shell outside it (the current there uses both) */
-    if (inp->par) ms->par = *inp->par;
-    else ms->par = (struct cr_par){.rank = 0, .size = 1, .comm = NULL};
-    if (cr_mhd_part_split(&ms->par, g->ni, 0, g->ng, &ms->part, log)) {
+    /* rank 0's block must hold the FAC shell and the shell outside it (the
+     * current there uses both) */
+    if (!own_block && cr_mhd_part_split(&ms->par, g->ni, 0, g->ng, &ms->part, log)) {
         cr_msphere_release(ms);
         return NULL;
     }
@@ -483,7 +514,7 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
             cr_msphere_release(ms);
             return NULL;
         }
-        if (!(ms->gb = cr_grid_new_block(g, ms->part.i0, ms->part.ni))) {
+        if (!ms->gb && !(ms->gb = cr_grid_new_block(g, ms->part.i0, ms->part.ni))) {
             cr_msphere_release(ms);
             return NULL;
         }
@@ -565,15 +596,17 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
         if (is_root(ms)) fail |= !(ms->out[q] = malloc(ncell * sizeof(double)));
         fail |= !(ms->lout[q] = malloc(nloc * sizeof(double)));
     }
-    if (fail || !ms->phib || setup_fac(ms)) {
+    if (fail || !ms->phib || (is_root(ms) && setup_fac(ms))) { /* the FAC shell is rank 0's */
         cr_error(log, "msphere: out of memory");
         cr_msphere_release(ms);
         return NULL;
     }
+    /* the outer shell's normals (its block's last face on the last rank,
+     * the only one that uses them) */
     for (int kk = 0; kk < ms->nK; kk++)
         for (int jj = 0; jj < ms->nJ; jj++) {
-            size_t f = CR_GIDX(g, g->ni, jj - ng, kk - ng);
-            for (int q = 0; q < 3; q++) ms->nout[q][(size_t)jj + (size_t)ms->nJ * kk] = g->fn[0][q][f];
+            size_t f = CR_GIDX(gs, gs->ni, jj - ng, kk - ng);
+            for (int q = 0; q < 3; q++) ms->nout[q][(size_t)jj + (size_t)ms->nJ * kk] = gs->fn[0][q][f];
         }
 
     /* initial state: the dipole alone (B1 = 0) and a tenuous plasma at rest */
@@ -591,22 +624,16 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
     va_limit(ms);
     ms->t_next_couple = 0.0;
     cr_msphere_refresh_boundary(ms);
-    if (ms->gb && !is_root(ms)) {
-        /* only rank 0 reads the whole grid's geometry after the set-up (FAC
-         * shell, diagnostics, output): the others keep its sizes and spec
-         * and free its arrays, so a rank holds its block and little else */
-        struct cr_grid *hdr = cr_zalloc(1, sizeof *hdr);
+    if (ms->gb && !is_root(ms) && !own_block) {
+        /* a grid read from a file: only rank 0 reads the whole grid's
+         * geometry after the set-up; the others keep its sizes */
+        struct cr_grid *hdr = grid_header(ms->g, ms->g->ni);
         if (!hdr) {
             cr_msphere_release(ms);
             return NULL;
         }
-        hdr->kind = g->kind, hdr->ni = g->ni, hdr->nj = g->nj, hdr->nk = g->nk, hdr->ng = g->ng;
-        memcpy(hdr->bc, g->bc, sizeof hdr->bc);
-        hdr->sj = g->sj, hdr->sk = g->sk, hdr->ntot = g->ntot;
-        hdr->axis_lo = g->axis_lo, hdr->axis_hi = g->axis_hi;
-        hdr->spec = g->spec;
         cr_grid_release(ms->g);
-        ms->g = hdr; /* no arrays: cr_grid_release frees NULLs */
+        ms->g = hdr;
     }
     return ms;
 }
@@ -784,6 +811,7 @@ int cr_msphere_restore(struct cr_msphere *ms, hid_t loc)
     ms->t_next_couple = v;
     if (cr_h5_read_attr_double(loc, ".", "ncouple", &v)) return CR_EIO;
     ms->ncouple = (int)v;
+    if (!is_root(ms)) return CR_OK; /* the ionosphere is rank 0's; the schedule above is every rank's */
     size_t n = ms->nnode;
     double *buf = malloc(n * sizeof(double));
     if (!buf) return CR_ENOMEM;
