@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../core/cr_common.h"
+#include "../grids/cr_grid.h"
+
 int helper_tmpdir(char *buf, size_t n)
 {
     const char *base = getenv("TMPDIR");
@@ -67,4 +70,17 @@ int helper_run_cli(const char *args, char *out, size_t n)
     int st = pclose(p);
     if (st == -1) return -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+struct cr_grid *helper_lfm_grid(int ni, int nj, int nk, const struct cr_log *log)
+{
+    struct cr_grid_spec s = {.log = log};
+    cr_assert_eq(cr_grid_spec_preset(&s, "D"), CR_OK);
+    s.ni = ni;
+    s.nj = nj;
+    s.nk = nk;
+    s.dr_focus = 0.0; /* the default for this many radial cells */
+    struct cr_grid *g = cr_grid_new(&s);
+    cr_assert_not_null(g);
+    return g;
 }

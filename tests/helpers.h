@@ -21,6 +21,12 @@ int helper_run_cli(const char *args, char *out, size_t n);
 /* Path of the repository root ($CUSPRATE_ROOT or "."). */
 const char *helper_root(void);
 
+/* A small LFM grid: the D preset's shape with ni x nj x nk cells (dr_focus
+ * left to its default for that many radial cells); asserts on failure. */
+struct cr_grid;
+struct cr_log;
+struct cr_grid *helper_lfm_grid(int ni, int nj, int nk, const struct cr_log *log);
+
 /* 1 when running under sanitizers/valgrind (tests may shrink sizes, never tolerances). */
 int helper_sanitized(void);
 

@@ -56,14 +56,7 @@ static struct cr_field_mhd *open_lfm(char *dir, size_t ndir)
     cr_assert_eq(helper_tmpdir(dir, ndir), 0);
     char path[512];
     snprintf(path, sizeof path, "%s/mhd.h5", dir);
-    struct cr_grid_spec s = {.log = &quiet};
-    cr_assert_eq(cr_grid_spec_preset(&s, "D"), CR_OK);
-    s.ni = 12;
-    s.nj = 16;
-    s.nk = 24;
-    s.dr_focus = 0.0;
-    struct cr_grid *g = cr_grid_new(&s);
-    cr_assert_not_null(g);
+    struct cr_grid *g = helper_lfm_grid(12, 16, 24, &quiet);
     size_t nc = (size_t)(g->ni + 1) * (g->nj + 1) * (g->nk + 1), q = 0;
     double *X = malloc(nc * sizeof *X), *Y = malloc(nc * sizeof *Y), *Z = malloc(nc * sizeof *Z);
     for (int k = 0; k <= g->nk; k++)

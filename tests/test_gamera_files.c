@@ -531,14 +531,7 @@ Test(gamera_files, gamera_grid_file_is_the_grid_of_a_run, .timeout = 120)
 {
     char dir[256], path[700], ini[700], args[2048], out[16384];
     cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
-    struct cr_grid_spec s = {.log = &quiet};
-    cr_assert_eq(cr_grid_spec_preset(&s, "D"), CR_OK);
-    s.ni = 16;
-    s.nj = 12;
-    s.nk = 16;
-    s.dr_focus = 0.0;
-    struct cr_grid *g = cr_grid_new(&s);
-    cr_assert_not_null(g);
+    struct cr_grid *g = helper_lfm_grid(16, 12, 16, &quiet);
     const int ng = 4, NI = g->ni + 1 + 2 * ng, NJ = g->nj + 1 + 2 * ng, NK = g->nk + 1 + 2 * ng;
     const size_t nall = (size_t)NI * NJ * NK;
     double *c[3];

@@ -222,14 +222,7 @@ static void sph(double r, double th, double ph, double p[3])
 
 Test(grid_locate, lfm_matches_brute_force_axis_and_seam)
 {
-    struct cr_grid_spec s = {.log = &quiet_log};
-    cr_assert_eq(cr_grid_spec_preset(&s, "D"), CR_OK);
-    s.ni = 12;
-    s.nj = 16;
-    s.nk = 24;
-    s.dr_focus = 0.0; /* default for 12 radial cells */
-    struct cr_grid *g = cr_grid_new(&s);
-    cr_assert_not_null(g);
+    struct cr_grid *g = helper_lfm_grid(12, 16, 24, &quiet_log);
     int n = helper_sanitized() ? 10000 : 100000;
     double(*pts)[3] = malloc(sizeof(double[3]) * n);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -366,14 +359,7 @@ Test(grid_locate, interpolation_reproduces_linear_fields)
  * every point in the same cell. */
 Test(grid_locate, lfm_from_corners_locates_alike)
 {
-    struct cr_grid_spec s = {.log = &quiet_log};
-    cr_assert_eq(cr_grid_spec_preset(&s, "D"), CR_OK);
-    s.ni = 16;
-    s.nj = 12;
-    s.nk = 16;
-    s.dr_focus = 0.0;
-    struct cr_grid *g = cr_grid_new(&s);
-    cr_assert_not_null(g);
+    struct cr_grid *g = helper_lfm_grid(16, 12, 16, &quiet_log);
     size_t nc = (size_t)(g->ni + 1) * (g->nj + 1) * (g->nk + 1);
     double *x = malloc(nc * sizeof(double)), *y = malloc(nc * sizeof(double)), *z = malloc(nc * sizeof(double));
     size_t n = 0;
@@ -417,14 +403,7 @@ Test(grid_locate, lfm_from_corners_locates_alike)
  * at several sizes: no value is special. */
 Test(grid_locate, lfm_axis_corners_off_the_axis_like_gamera)
 {
-    struct cr_grid_spec s = {.log = &quiet_log};
-    cr_assert_eq(cr_grid_spec_preset(&s, "D"), CR_OK);
-    s.ni = 16;
-    s.nj = 12;
-    s.nk = 16;
-    s.dr_focus = 0.0;
-    struct cr_grid *g = cr_grid_new(&s);
-    cr_assert_not_null(g);
+    struct cr_grid *g = helper_lfm_grid(16, 12, 16, &quiet_log);
     size_t nc = (size_t)(g->ni + 1) * (g->nj + 1) * (g->nk + 1);
     double *x = malloc(nc * sizeof(double)), *y = malloc(nc * sizeof(double)), *z = malloc(nc * sizeof(double));
     /* ring radius: a fixed offset [R_E], or (negative entries) an angle
