@@ -12,6 +12,7 @@
 
 #include "../core/cr_common.h"
 #include "../core/cr_h5.h"
+#include "../core/cr_units.h"
 
 enum { V_BX = 0, V_BY, V_BZ, V_VX, V_VY, V_VZ, V_D, V_P, NVAR };
 static const char *const var_name[NVAR] = {"Bx", "By", "Bz", "Vx", "Vy", "Vz", "D", "P"};
@@ -247,16 +248,29 @@ static int cmp_slice(const void *a, const void *b)
     return x->time < y->time ? -1 : x->time > y->time ? 1 : 0;
 }
 
+/* The file a slice object lives in, for messages: mhd.h5 itself, or the
+ * slice file its Step#N group links to ("slice.h5 (Step#3 of mhd.h5)"). */
+static void obj_file(const struct cr_field_mhd *m, const char *name, char *buf, size_t n)
+{
+    char f[4096];
+    cr_h5_object_file(m->fid, name, m->path, f, sizeof f);
+    if (!strcmp(f, m->path)) snprintf(buf, n, "%s", f);
+    else if (snprintf(buf, n, "%s (%.*s of %s)", f, (int)strcspn(name, "/"), name, m->path) < 0)
+        snprintf(buf, n, "%s", m->path);
+}
+
 /* Shape check of one dataset: CR_ECONFIG (logged) when missing or wrong. */
 static int check_shape(const struct cr_field_mhd *m, const char *name, const hsize_t want[3])
 {
     int rank;
     hsize_t dims[8];
+    char file[4400];
+    obj_file(m, name, file, sizeof file);
     if (H5Lexists(m->fid, name, H5P_DEFAULT) <= 0) {
-        cr_error(m->log, "%s: dataset '%s' is missing", m->path, name);
+        cr_error(m->log, "%s: dataset '%s' is missing (file missing, truncated or damaged?)", file, name);
         return CR_ECONFIG;
     }
-    if (cr_h5_shape(m->fid, name, &rank, dims, m->path, m->log)) return CR_ECONFIG;
+    if (cr_h5_shape(m->fid, name, &rank, dims, file, m->log)) return CR_ECONFIG;
     if (rank != 3 || dims[0] != want[0] || dims[1] != want[1] || dims[2] != want[2]) {
         char got[128] = "";
         for (int d = 0; d < rank && d < 4; d++) {
@@ -264,7 +278,7 @@ static int check_shape(const struct cr_field_mhd *m, const char *name, const hsi
             snprintf(one, sizeof one, "%s%llu", d ? " x " : "", (unsigned long long)dims[d]);
             strncat(got, one, sizeof got - strlen(got) - 1);
         }
-        cr_error(m->log, "%s: dataset '%s' has shape (%s), expected (%llu x %llu x %llu) = (Nk, Nj, Ni)%s", m->path,
+        cr_error(m->log, "%s: dataset '%s' has shape (%s), expected (%llu x %llu x %llu) = (Nk, Nj, Ni)%s", file,
                  name, got, (unsigned long long)want[0], (unsigned long long)want[1], (unsigned long long)want[2],
                  name[0] == 'S' ? " of the cells" : " + 1 corners");
         return CR_ECONFIG;
@@ -455,7 +469,10 @@ struct cr_field_mhd *cr_field_mhd_new(const struct cr_field_mhd_inp *inp, int *s
         char grp[64], name[96];
         snprintf(grp, sizeof grp, "Step#%ld", m->sl[s].step);
         if (cr_h5_read_attr_double(m->fid, grp, "time", &m->sl[s].time) || !isfinite(m->sl[s].time)) {
-            cr_error(log, "%s: slice group '%s' has no numeric attribute 'time' [s]", m->path, grp);
+            char file[4400];
+            obj_file(m, grp, file, sizeof file);
+            cr_error(log, "%s: slice group '%s' has no numeric attribute 'time' [s] (file missing, truncated or "
+                     "damaged?)", file, grp);
             rc = CR_ECONFIG;
         }
         for (int q = 0; q < NVAR && !rc; q++) {
@@ -556,6 +573,21 @@ static void fill_ghosts(const struct cr_field_mhd *m, double *rec)
             }
 }
 
+/* What a slice value may be, in the units of the file (GAMERA: B [nT],
+ * V [km/s], D [#/cc], P [nPa]). A value outside is a damaged or foreign
+ * file, refused before it turns into infinite particle weights or fields:
+ * |B| components up to 1e6 nT (16 times the field at the Earth's surface,
+ * far above any grid's inner boundary), |V| components below the speed of
+ * light, densities in [0, 1e7] #/cc (above the ionosphere's F-region peak,
+ * 1e6 #/cc) and pressures in [0, 1e6] nPa (a 1e7 #/cc, 1e9 K plasma is
+ * 1.4e5 nPa). Code-unit (dimensionless) verification files lie well inside. */
+static const struct {
+    double lo, hi;
+    const char *unit;
+} slice_range[NVAR] = {{-1e6, 1e6, "nT"}, {-1e6, 1e6, "nT"}, {-1e6, 1e6, "nT"},
+                       {-CR_C / 1e3, CR_C / 1e3, "km/s"}, {-CR_C / 1e3, CR_C / 1e3, "km/s"},
+                       {-CR_C / 1e3, CR_C / 1e3, "km/s"}, {0.0, 1e7, "#/cc"}, {0.0, 1e6, "nPa"}};
+
 static int load_slice(struct cr_field_mhd *m, int s, int slot)
 {
     const struct cr_grid *g = m->grid;
@@ -566,8 +598,10 @@ static int load_slice(struct cr_field_mhd *m, int s, int slot)
         if (!m->use[q]) continue;
         char name[96];
         snprintf(name, sizeof name, "Step#%ld/%s", m->sl[s].step, var_name[q]);
-        int rc = cr_h5_read_doubles(m->fid, name, m->tmp, n, m->path, m->log);
-        if (rc) return rc == CR_EIO ? CR_EIO : CR_ECONFIG;
+        char file[4400];
+        obj_file(m, name, file, sizeof file);
+        int rc = cr_h5_read_doubles(m->fid, name, m->tmp, n, file, m->log);
+        if (rc) return CR_ECONFIG; /* a damaged input (named): exit status 2 */
         const size_t ns = (size_t)m->stride;
         double *d = m->rec[slot] + m->lane[q];
         for (int k = 0; k < nk; k++)
@@ -575,8 +609,14 @@ static int load_slice(struct cr_field_mhd *m, int s, int slot)
                 const double *row = m->tmp + ((size_t)k * nj + j) * ni;
                 double *out = d + ns * CR_GIDX(g, 0, j, k);
                 for (int i = 0; i < ni; i++) {
-                    if (!isfinite(row[i])) {
-                        cr_error(m->log, "%s: %s is not finite in cell (i=%d, j=%d, k=%d)", m->path, name, i, j, k);
+                    if (!(row[i] >= slice_range[q].lo && row[i] <= slice_range[q].hi)) { /* NaN too */
+                        size_t c = CR_GIDX(g, i, j, k);
+                        cr_error(m->log,
+                                 "%s: %s = %.17g %s at time %g s in cell (i=%d, j=%d, k=%d) at (%.3f, %.3f, %.3f) R_E: "
+                                 "%s; allowed [%g, %g] %s",
+                                 file, name, row[i], slice_range[q].unit, m->sl[s].time, i, j, k, g->cx[c], g->cy[c],
+                                 g->cz[c], isfinite(row[i]) ? "out of range" : "not a finite number",
+                                 slice_range[q].lo, slice_range[q].hi, slice_range[q].unit);
                         return CR_ECONFIG;
                     }
                     out[ns * (size_t)i] = row[i];

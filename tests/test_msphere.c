@@ -525,7 +525,8 @@ Test(msphere, bad_configurations_exit_with_status_2)
     cr_assert(strstr(out, "va_max"), "%s", out);
     helper_write_file(path, "[problem]\nname = magnetosphere\n[wind]\ndriver = no_such_wind.txt\n");
     rc = helper_run_cli(args, out, sizeof out);
-    cr_assert_neq(rc, 0, "%s", out);
+    cr_assert_eq(rc, 2, "%s", out);
+    cr_assert(strstr(out, "no_such_wind.txt"), "%s", out);
     helper_rm_rf(dir);
 }
 

@@ -286,11 +286,54 @@ Test(report, missing_inputs_are_config_errors)
     helper_write_file(path, "not a netCDF file");
     snprintf(args, sizeof args, "rate %s/run.ini", dir);
     int st = helper_run_cli(args, out, sizeof out);
-    cr_assert_neq(st, 0, "%s", out);
+    cr_assert_eq(st, 2, "a damaged input is exit status 2: %s", out);
     cr_assert(strstr(out, "bad.spectrogram.nc"), "the message names the file: %s", out);
+    snprintf(path, sizeof path, "%s/bad.rate.nc", dir);
+    cr_assert(!file_nonempty(path), "rate.nc written from a damaged spectrogram");
     /* bad [rate] values are refused before anything is read */
     snprintf(args, sizeof args, "rate %s/run.ini rate.smooth_window=4", dir);
     cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    helper_rm_rf(dir);
+}
+
+/* A spectrogram whose times do not increase and a flux.nc without the
+ * E_xline the comparison needs: exit 2, with the file in the message. */
+Test(report, inconsistent_inputs_name_their_file, .timeout = 120)
+{
+    char dir[1024], args[4096], out[1 << 15], spec[2048], flux[2048], path[2048]; /* spec, flux: the files edited */
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    make_run(dir);
+    snprintf(spec, sizeof spec, "%s/noon_tracers.spectrogram.nc", dir);
+    snprintf(flux, sizeof flux, "%s/flux.nc", dir);
+    snprintf(args, sizeof args, "rate %s/run.ini", dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    /* flux.nc without E_xline: report (xline convention) names flux.nc */
+    int ncid, id;
+    cr_assert_eq(nc_open(flux, NC_WRITE, &ncid), NC_NOERR);
+    cr_assert_eq(nc_redef(ncid), NC_NOERR);
+    cr_assert_eq(nc_inq_varid(ncid, "E_xline", &id), NC_NOERR);
+    cr_assert_eq(nc_rename_var(ncid, id, "E_other"), NC_NOERR);
+    cr_assert_eq(nc_close(ncid), NC_NOERR);
+    snprintf(args, sizeof args, "report %s/run.ini report.figures=no", dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, dir) && strstr(out, "flux.nc: no variable E_xline"), "the message names flux.nc: %s", out);
+    snprintf(path, sizeof path, "%s/report/comparison.nc", dir);
+    cr_assert(!file_nonempty(path), "a report was written");
+    /* a repeated time in the spectrogram: rate names the file and the index */
+    snprintf(path, sizeof path, "%s/noon_tracers.rate.nc", dir);
+    remove(path);
+    cr_assert_eq(nc_open(spec, NC_WRITE, &ncid), NC_NOERR);
+    cr_assert_eq(nc_inq_varid(ncid, "time", &id), NC_NOERR);
+    double t0;
+    size_t i0 = 0, i1 = 1;
+    cr_assert_eq(nc_get_var1_double(ncid, id, &i0, &t0), NC_NOERR);
+    cr_assert_eq(nc_put_var1_double(ncid, id, &i1, &t0), NC_NOERR);
+    cr_assert_eq(nc_close(ncid), NC_NOERR);
+    snprintf(args, sizeof args, "rate %s/run.ini", dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, dir) && strstr(out, "noon_tracers.spectrogram.nc: time[1] = "),
+              "the message names the spectrogram: %s", out);
+    cr_assert(!file_nonempty(path), "rate.nc written from a spectrogram out of time order");
     helper_rm_rf(dir);
 }
 

@@ -1,0 +1,243 @@
+/* test_faults.c — the promise under faults: a damaged or hostile input
+ * file (an unreadable bcwind.h5, a missing or empty driver, an empty or
+ * truncated checkpoint, a truncated slice file, absurd numbers in a
+ * driver or a slice) is refused with exit status 2 and a message naming the
+ * file (and line, record or cell), and nothing is written. */
+#include <criterion/criterion.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "../core/cr_common.h"
+#include "../core/cr_file.h"
+#include "helpers.h"
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* Copy the first `n` bytes of src to dst (n = 0: an empty file). */
+static void truncated_copy(const char *src, const char *dst, long n)
+{
+    FILE *a = fopen(src, "rb"), *b = fopen(dst, "wb");
+    cr_assert(a && b, "%s -> %s", src, dst);
+    char buf[4096];
+    long left = n;
+    while (left > 0) {
+        size_t got = fread(buf, 1, left < (long)sizeof buf ? (size_t)left : sizeof buf, a);
+        if (got == 0) break;
+        cr_assert_eq(fwrite(buf, 1, got, b), got);
+        left -= (long)got;
+    }
+    fclose(a);
+    fclose(b);
+}
+
+/* The tiny magnetosphere of test_msphere.c: 16 x 12 x 16 cells, 40 s, a
+ * checkpoint every 10 s, slices every 5 s after a 10-s spin-up slice. */
+static void tiny_run_ini(const char *path, const char *rundir)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "[run]\ndir = %s\n[problem]\nname = magnetosphere\n[grid]\nkind = lfm\npreset = custom\nni = 16\n"
+             "nj = 12\nnk = 16\n[wind]\nspinup_time = 0\nspinup_bz = -5\nduration = 7200\n[msphere]\nn_init = 1\n"
+             "t_end = 40\nt_analysis = 20\nslice_dt = 5\nslice_dt_spinup = 10\ncheckpoint_dt = 10\n",
+             rundir);
+    helper_write_file(path, text);
+}
+
+Test(faults, damaged_driver_and_checkpoint_exit_2_nothing_written, .timeout = 120)
+{
+    char dir[256], ini[512], out[16384], cmd[4096], p[700], q[700], rd[600];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    /* an HDF5 signature followed by garbage: an unreadable bcwind.h5 */
+    snprintf(p, sizeof p, "%s/bcwind.h5", dir);
+    helper_write_file(p, "\x89HDF\r\n\x1a\ngarbage after the signature");
+    snprintf(ini, sizeof ini, "%s/w.ini", dir);
+    helper_write_file(ini, "[wind]\ndriver = bcwind.h5\n");
+    snprintf(cmd, sizeof cmd, "wind %s run.dir=%s/o1", ini, dir);
+    cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, p), "the message names the file: %s", out);
+    snprintf(q, sizeof q, "%s/o1", dir);
+    cr_assert(!exists(q), "a refused command created %s", q);
+    /* a missing or empty driver and an empty file name are refused by `config`
+       already, naming the line */
+    const char *cases[][2] = {{"[wind]\ndriver = no_such_wind.txt\n", "w.ini:2: wind.driver"},
+                              {"[wind]\ndriver = empty.txt\n", "empty.txt is empty"},
+                              {"[wind]\nfile =\n", "w.ini:2: wind.file"},
+                              {"[wind]\nbcwind_file = sub/b.h5\n", "w.ini:2: wind.bcwind_file"}};
+    snprintf(p, sizeof p, "%s/empty.txt", dir);
+    helper_write_file(p, "");
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        helper_write_file(ini, cases[c][0]);
+        snprintf(cmd, sizeof cmd, "config %s run.dir=%s/o2", ini, dir);
+        cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 2, "case %zu: %s", c, out);
+        cr_assert(strstr(out, cases[c][1]), "case %zu: '%s' not in %s", c, cases[c][1], out);
+    }
+    /* an empty and a truncated checkpoint: exit 2 naming it, no mhd.h5 */
+    snprintf(rd, sizeof rd, "%s/m", dir);
+    snprintf(ini, sizeof ini, "%s/m.ini", dir);
+    tiny_run_ini(ini, rd);
+    snprintf(cmd, sizeof cmd, "mhd %s run.threads=1 msphere.stop_after=13", ini);
+    cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 0, "%s", out);
+    char ck[700], bak[700], h5[700];
+    snprintf(ck, sizeof ck, "%s/checkpoint.h5", rd);
+    snprintf(bak, sizeof bak, "%s/checkpoint.bak", dir);
+    snprintf(h5, sizeof h5, "%s/mhd.h5", rd);
+    cr_assert_eq(rename(ck, bak), 0);
+    struct stat sb;
+    cr_assert_eq(stat(bak, &sb), 0);
+    const long sizes[2] = {0, sb.st_size / 3};
+    for (int c = 0; c < 2; c++) {
+        truncated_copy(bak, ck, sizes[c]);
+        snprintf(cmd, sizeof cmd, "mhd %s run.threads=1", ini);
+        int st = helper_run_cli(cmd, out, sizeof out);
+        cr_assert_eq(st, 2, "checkpoint of %ld bytes: exit %d: %s", sizes[c], st, out);
+        cr_assert(strstr(out, ck), "the message names the checkpoint: %s", out);
+        cr_assert(!exists(h5), "mhd.h5 written from a damaged checkpoint");
+    }
+    helper_rm_rf(dir);
+}
+
+Test(faults, damaged_slices_are_named_and_absurd_values_refused, .timeout = 120)
+{
+    char dir[256], ini[512], out[16384], cmd[4096], rd[600], sl[800], bak[800], ph[700];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(rd, sizeof rd, "%s/m", dir);
+    snprintf(ini, sizeof ini, "%s/m.ini", dir);
+    tiny_run_ini(ini, rd);
+    snprintf(cmd, sizeof cmd, "mhd %s run.threads=1", ini);
+    cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 0, "%s", out);
+    snprintf(sl, sizeof sl, "%s/mhd_slices.0/step_000003.h5", rd);
+    snprintf(bak, sizeof bak, "%s/step3.bak", dir);
+    snprintf(ph, sizeof ph, "%s/particles.h5", rd);
+    cr_assert_eq(rename(sl, bak), 0);
+    const char *particles = "particles.source=box particles.source_box=8,9,-1,1,-1,1 particles.source_density=5 "
+                            "particles.n=20 particles.inject_interval=0,40 particles.max_time=30 run.threads=1";
+    /* a truncated slice file: the message names it, not mhd.h5 alone */
+    struct stat sb;
+    cr_assert_eq(stat(bak, &sb), 0);
+    truncated_copy(bak, sl, sb.st_size / 5);
+    snprintf(cmd, sizeof cmd, "particles %s %s", ini, particles);
+    int st = helper_run_cli(cmd, out, sizeof out);
+    cr_assert_eq(st, 2, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "step_000003.h5 (Step#3 of "), "the slice file is not named: %s", out);
+    cr_assert(!exists(ph), "particles.h5 written from a damaged slice");
+    /* a density of 1e300 in one cell: the file, the step, the cell and the range */
+    truncated_copy(bak, sl, sb.st_size);
+    hid_t f = H5Fopen(sl, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert_geq(f, 0);
+    hid_t ds = H5Dopen2(f, "Step#3/D", H5P_DEFAULT);
+    cr_assert_geq(ds, 0);
+    double *d = malloc(16 * 12 * 16 * sizeof *d);
+    cr_assert_geq(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d), 0);
+    d[(2 * 12 + 3) * 16 + 4] = 1e300; /* (k, j, i) = (2, 3, 4) */
+    cr_assert_geq(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, d), 0);
+    free(d);
+    H5Dclose(ds);
+    H5Fclose(f);
+    st = helper_run_cli(cmd, out, sizeof out);
+    cr_assert_eq(st, 2, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "step_000003.h5 (Step#3 of ") && strstr(out, "Step#3/D = 1.0000000000000001e+300 #/cc") &&
+                  strstr(out, "cell (i=4, j=3, k=2)") && strstr(out, "allowed [0, 1e+07] #/cc"),
+              "%s", out);
+    cr_assert(!exists(ph), "particles.h5 written from an absurd slice");
+    helper_rm_rf(dir);
+}
+
+/* The count of a list key is checked with the line it was given on. */
+Test(faults, list_count_errors_name_the_line)
+{
+    char dir[256], ini[512], out[8192], cmd[1024];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(ini, sizeof ini, "%s/g.ini", dir);
+    helper_write_file(ini, "[grid]\nkind = cartesian\nbox = 1 2\n");
+    snprintf(cmd, sizeof cmd, "config %s", ini);
+    cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 2, "%s", out);
+    char want[700];
+    snprintf(want, sizeof want, "%s:3: grid.box has 2 values; allowed: list of reals, 6 to 6 values", ini);
+    cr_assert(strstr(out, want), "'%s' not in %s", want, out);
+    helper_rm_rf(dir);
+}
+
+/* Run `$CUSPRATE_BIN args` with files limited to `kib` KiB (RLIMIT_FSIZE,
+ * SIGXFSZ ignored: a write past the limit fails with EFBIG, as on a full
+ * disk); returns the exit status, 128 + signal when killed. */
+static int run_limited(long kib, const char *args, char *out, size_t n)
+{
+    const char *bin = getenv("CUSPRATE_BIN");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "sh -c \"trap '' XFSZ; ulimit -f %ld; exec %s %s\" 2>&1", kib,
+             bin && *bin ? bin : "bin/cusprate", args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t used = fread(out, 1, n - 1, p);
+    out[used] = '\0';
+    while (fgetc(p) != EOF) {
+    }
+    int st = pclose(p);
+    /* sh -c exec: the status is cusprate's; a signal shows as 128 + signal */
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* No file of the folder (but the lock) is a temporary or has the final name. */
+static void assert_nothing_left(const char *dir, const char *final)
+{
+    char cmd[1200], buf[4096];
+    snprintf(cmd, sizeof cmd, "find '%s' -maxdepth 2 -name '.*.tmp.*' -o -maxdepth 2 -name '%s'", dir, final);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t got = fread(buf, 1, sizeof buf - 1, p);
+    buf[got] = '\0';
+    pclose(p);
+    cr_assert_eq(got, 0, "left behind in %s: %s", dir, buf);
+}
+
+/* A full disk (here: a file-size limit) while mhd, flux and particles write:
+ * each prints the I/O error with the operating system's reason and exits 1,
+ * without a crash at exit (HDF5 1.10 closing a file whose close failed a
+ * second time), and leaves neither a temporary nor a file under the final
+ * name. */
+Test(faults, full_disk_fails_cleanly, .timeout = 180)
+{
+    char dir[256], ini[512], out[16384], args[4096], rd[600], od[600];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(rd, sizeof rd, "%s/m", dir);
+    snprintf(ini, sizeof ini, "%s/m.ini", dir);
+    tiny_run_ini(ini, rd);
+    /* mhd: the first slice file (1.3 MiB) passes the limit */
+    snprintf(od, sizeof od, "%s/full_mhd", dir);
+    snprintf(args, sizeof args, "mhd %s run.threads=1 run.dir=%s", ini, od);
+    int st = run_limited(1000, args, out, sizeof out);
+    cr_assert_eq(st, 1, "mhd: exit %d: %s", st, out);
+    cr_assert(strstr(out, "File too large"), "mhd: no reason given: %s", out);
+    assert_nothing_left(od, "mhd.h5");
+    /* the complete run the readers use */
+    snprintf(args, sizeof args, "mhd %s run.threads=1", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    snprintf(od, sizeof od, "%s/full_flux", dir);
+    snprintf(args, sizeof args,
+             "flux %s run.threads=1 run.dir=%s flux.mhd_file=%s/mhd.h5 flux.interval=10 flux.dlat=2 flux.dmlt=0.5 "
+             "flux.mlt_bin=2 flux.save_maps=no",
+             ini, od, rd);
+    st = run_limited(40, args, out, sizeof out);
+    cr_assert_eq(st, 1, "flux: exit %d: %s", st, out);
+    cr_assert(strstr(out, "File too large"), "flux: no reason given: %s", out);
+    assert_nothing_left(od, "flux.nc");
+    snprintf(od, sizeof od, "%s/full_particles", dir);
+    snprintf(args, sizeof args,
+             "particles %s run.threads=1 run.dir=%s particles.mhd_file=%s/mhd.h5 particles.source=box "
+             "particles.source_box=8,9,-1,1,-1,1 particles.source_density=5 particles.n=2000 "
+             "particles.inject_interval=0,40 particles.max_time=30",
+             ini, od, rd);
+    st = run_limited(64, args, out, sizeof out);
+    cr_assert_eq(st, 1, "particles: exit %d: %s", st, out);
+    cr_assert(strstr(out, "File too large"), "particles: no reason given: %s", out);
+    assert_nothing_left(od, "particles.h5");
+    helper_rm_rf(dir);
+}
