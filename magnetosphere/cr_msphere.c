@@ -423,6 +423,9 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
     }
     struct cr_msphere *ms = cr_zalloc(1, sizeof *ms);
     if (!ms) return NULL;
+    /* collapse: the CFL step below 1e-3 of its early value for 100 steps in a
+       row (the rule and its reasons: mhd/cr_mhd_dtwatch.h) */
+    cr_mhd_dtwatch_init(&ms->dtwatch, 1e-3, 100);
     ms->inp = *inp_in;
     struct cr_msphere_inp *inp = &ms->inp;
     ms->log = log;
@@ -580,6 +583,11 @@ int cr_msphere_step(struct cr_msphere *ms, double t_stop, struct cr_msphere_step
     struct cr_mhd_step_info mi;
     rc = cr_mhd_step(ms->m, dt_max, &mi);
     if (rc) return rc;
+    if (cr_mhd_dtwatch_update(&ms->dtwatch, mi.dt_cfl)) {
+        struct cr_mhd_dt_cell c;
+        if (cr_mhd_dt_limiter(ms->m, &c) == CR_OK) cr_mhd_dt_report(ms->m, &ms->dtwatch, &c);
+        return CR_ESTALL;
+    }
     if (mi.dt == dt_max) cr_mhd_set_time(ms->m, t_stop / ms->units.time, cr_mhd_nstep(ms->m));
     si.dt = mi.dt * ms->units.time;
     si.n_va_limit = va_limit(ms);

@@ -13,6 +13,7 @@
 
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
+#include "../mhd/cr_mhd_dtwatch.h"
 #include "helpers.h"
 
 static int exists(const char *path)
@@ -239,5 +240,44 @@ Test(faults, full_disk_fails_cleanly, .timeout = 180)
     cr_assert_eq(st, 1, "particles: exit %d: %s", st, out);
     cr_assert(strstr(out, "File too large"), "particles: no reason given: %s", out);
     assert_nothing_left(od, "particles.h5");
+    helper_rm_rf(dir);
+}
+
+/* The collapse rule: below fraction x the largest of the first `steps` CFL
+ * steps, `steps` times in a row; a step back above the threshold resets it. */
+Test(faults, dt_watch_rule)
+{
+    struct cr_mhd_dtwatch w;
+    cr_mhd_dtwatch_init(&w, 1e-3, 100);
+    for (int s = 0; s < 100; s++) cr_assert_eq(cr_mhd_dtwatch_update(&w, s == 50 ? 4.0 : 3.0), 0);
+    cr_assert_eq(w.dt_ref, 4.0);
+    for (int s = 0; s < 99; s++) cr_assert_eq(cr_mhd_dtwatch_update(&w, 3.9e-3), 0, "step %d", s);
+    cr_assert_eq(cr_mhd_dtwatch_update(&w, 4.1e-3), 0, "at the threshold's right side: reset");
+    for (int s = 0; s < 99; s++) cr_assert_eq(cr_mhd_dtwatch_update(&w, 1e-30), 0, "step %d", s);
+    cr_assert_eq(cr_mhd_dtwatch_update(&w, 1e-30), 1, "100 steps below 1e-3 of the reference");
+}
+
+/* Legal but extreme driving (IMF By = -500 nT) on the tiny grid: the flow
+ * runs away and the CFL step falls from 4 s to 1e-3 s within ~150 steps,
+ * then on towards 1e-77 s. The run stops within a second with exit status
+ * 3, naming the cell, its position in R_E, the speed that limits the step
+ * with its unit, and the cause; no mhd.h5. */
+Test(faults, time_step_collapse_is_stopped_and_diagnosed, .timeout = 120)
+{
+    char dir[256], ini[512], out[16384], args[2048], rd[600], h5[700];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(rd, sizeof rd, "%s/m", dir);
+    snprintf(ini, sizeof ini, "%s/m.ini", dir);
+    tiny_run_ini(ini, rd);
+    snprintf(args, sizeof args, "mhd %s run.threads=1 wind.by=-500 msphere.t_end=600", ini);
+    int st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 3, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "the time step collapsed") && strstr(out, "Limiting cell (i, j, k) = (") &&
+                  strstr(out, ") R_E (r = ") && strstr(out, "limited by the flow speed (") &&
+                  strstr(out, "km/s") && strstr(out, "Likely cause: a runaway flow") &&
+                  strstr(out, "cusprate mhd: failed (time step collapsed)"),
+              "%s", out);
+    snprintf(h5, sizeof h5, "%s/mhd.h5", rd);
+    cr_assert(!exists(h5), "mhd.h5 written by a collapsed run");
     helper_rm_rf(dir);
 }
