@@ -281,3 +281,70 @@ Test(faults, time_step_collapse_is_stopped_and_diagnosed, .timeout = 120)
     cr_assert(!exists(h5), "mhd.h5 written by a collapsed run");
     helper_rm_rf(dir);
 }
+
+/* Count the occurrences of `needle` in the file at path (-1: no file). */
+static int count_in_file(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    int c = 0;
+    for (const char *p = strstr(buf, needle); p; p = strstr(p + 1, needle)) c++;
+    return c;
+}
+
+static int count_steps_h5(const char *path)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return -1;
+    int c = 0;
+    char name[64];
+    for (;; c++) {
+        snprintf(name, sizeof name, "Step#%d", c);
+        if (H5Lexists(f, name, H5P_DEFAULT) <= 0) break;
+    }
+    H5Fclose(f);
+    return c;
+}
+
+/* A run killed at any of its renames (strace injects SIGKILL into the K-th
+ * rename(2), K = 1, 2, ... until the run completes) over a folder holding
+ * an earlier complete run: mhd.xmf, when present, always describes the
+ * mhd.h5 beside it (the same number of slices), never one that is missing
+ * or belongs to another run. */
+Test(faults, mhd_h5_and_xmf_stay_a_pair_under_kill, .timeout = 240)
+{
+    if (system("strace -qq -e trace=none -o /dev/null true >/dev/null 2>&1") != 0)
+        cr_skip_test("strace cannot trace here (tools/deps.sh installs it; ptrace may be forbidden)");
+    char dir[256], ini[512], out[16384], cmd[4096], rd[600], base[600], xmf[700], h5[700];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(base, sizeof base, "%s/base", dir);
+    snprintf(ini, sizeof ini, "%s/m.ini", dir);
+    tiny_run_ini(ini, base);
+    snprintf(cmd, sizeof cmd, "mhd %s run.threads=1 msphere.t_end=20", ini);
+    cr_assert_eq(helper_run_cli(cmd, out, sizeof out), 0, "%s", out);
+    const char *bin = getenv("CUSPRATE_BIN");
+    int done = 0;
+    for (int k = 1; k <= 40 && !done; k++) {
+        snprintf(rd, sizeof rd, "%s/k%d", dir, k);
+        snprintf(cmd, sizeof cmd, "cp -a '%s' '%s'", base, rd);
+        cr_assert_eq(system(cmd), 0);
+        snprintf(cmd, sizeof cmd,
+                 "strace -f -qq -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=%d %s mhd %s "
+                 "run.dir=%s run.threads=1 msphere.restart=no msphere.t_end=30 >/dev/null 2>&1",
+                 k, bin && *bin ? bin : "bin/cusprate", ini, rd);
+        int st = system(cmd);
+        done = WIFEXITED(st) && WEXITSTATUS(st) == 0; /* fewer than k renames: the run completed */
+        snprintf(xmf, sizeof xmf, "%s/mhd.xmf", rd);
+        snprintf(h5, sizeof h5, "%s/mhd.h5", rd);
+        int nx = count_in_file(xmf, "<Grid Name=\"Step#"), nh = count_steps_h5(h5);
+        if (nx >= 0) cr_assert_eq(nx, nh, "killed at rename %d: mhd.xmf has %d slices, mhd.h5 %d", k, nx, nh);
+        if (done) cr_assert_eq(nh, 5, "the completed run has %d slices", nh); /* 0, 10, 20, 25, 30 s */
+        helper_rm_rf(rd);
+    }
+    cr_assert(done, "the run never completed");
+    helper_rm_rf(dir);
+}
