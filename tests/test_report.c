@@ -5,6 +5,7 @@
  * skipping up-to-date stages, rerunning stale ones and naming a stage it
  * cannot run. */
 #include <criterion/criterion.h>
+#include <hdf5.h>
 #include <math.h>
 #include <netcdf.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <utime.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_h5.h"
 #include "../core/cr_units.h"
 #include "../reconnection/cr_lockwood.h"
 #include "../reconnection/cr_report.h"
@@ -345,6 +347,38 @@ static void age_file(const char *path, int seconds)
     cr_assert_eq(stat(path, &sb), 0, "%s", path);
     struct utimbuf ut = {.actime = sb.st_atime - seconds, .modtime = sb.st_mtime - seconds};
     cr_assert_eq(utime(path, &ut), 0);
+}
+
+/* An output made by hand with other settings is not up to date for the
+ * pipeline: particles.h5 records its configuration, and the pipeline
+ * compares the sections the stage reads with this run's. */
+Test(report, pipeline_reruns_an_output_made_with_other_settings, .timeout = 120)
+{
+    char dir[1024], args[4096], out[1 << 15], ini[2048], h5[2048];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(ini, sizeof ini, "%s/p.ini", dir);
+    helper_write_file(ini, "[run]\ndir = .\n[particles]\nfield = dipole_uniform\nuniform_b = 0, 0, -5\n"
+                           "uniform_e = 0, 0, 0\nsource = box\nsource_box = 0.7, 1.2, -0.3, 0.3, 3.2, 3.6\n"
+                           "source_density = 10\nn = 150\ninject_interval = 0, 30\nmax_time = 300\n"
+                           "[pipeline]\nstages = particles\n");
+    snprintf(args, sizeof args, "particles %s run.threads=1", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    snprintf(args, sizeof args, "pipeline %s run.threads=1", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "particles: up to date"), "the same settings: %s", out);
+    snprintf(args, sizeof args, "pipeline %s run.threads=1 particles.n=100", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "particles: running") && strstr(out, "was made with other settings (it records 'n = 150', now "
+                                                                 "'n = 100')"),
+              "%s", out);
+    snprintf(h5, sizeof h5, "%s/particles.h5", dir);
+    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert_geq(f, 0);
+    double n = 0;
+    cr_assert_eq(cr_h5_read_attr_double(f, ".", "n_injected", &n), CR_OK);
+    H5Fclose(f);
+    cr_assert_eq(n, 100.0, "particles.h5 holds %g protons", n);
+    helper_rm_rf(dir);
 }
 
 Test(report, pipeline_skips_reruns_and_names_missing_stages, .timeout = 120)
