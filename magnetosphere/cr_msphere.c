@@ -683,9 +683,18 @@ void cr_msphere_dbz_centre(const struct cr_grid *g, const double *jx, const doub
                            double *night)
 {
     const int ni = g->ni, nj = g->nj, nk = g->nk;
-    double st = 0.0, sn = 0.0;
-#pragma omp parallel for collapse(2) schedule(static) reduction(+ : st, sn)
-    for (int k = 0; k < nk; k++)
+    /* a fixed-order sum, so that the value does not depend on the thread
+       count: one partial per azimuthal plane k (its cells in j, i order),
+       then the planes in k order (an OpenMP reduction adds the threads'
+       partials in an order that changes the last bits) */
+    double *part = cr_zalloc(2 * (size_t)nk, sizeof(double));
+    if (!part) {
+        *total = *night = NAN;
+        return;
+    }
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < nk; k++) {
+        double st = 0.0, sn = 0.0;
         for (int j = 0; j < nj; j++)
             for (int i = 0; i < ni; i++) {
                 size_t c = CR_GIDX(g, i, j, k), o = (size_t)i + (size_t)ni * ((size_t)j + (size_t)nj * (size_t)k);
@@ -695,6 +704,12 @@ void cr_msphere_dbz_centre(const struct cr_grid *g, const double *jx, const doub
                 st += w;
                 if (x < 0.0) sn += w;
             }
+        part[2 * k] = st;
+        part[2 * k + 1] = sn;
+    }
+    double st = 0.0, sn = 0.0;
+    for (int k = 0; k < nk; k++) st += part[2 * k], sn += part[2 * k + 1];
+    free(part);
     *total = st / (4.0 * CR_PI);
     *night = sn / (4.0 * CR_PI);
 }
