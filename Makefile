@@ -8,10 +8,13 @@
 #   make demo         the default run
 #   make verify       long verification runs (not part of make test)
 #   make valgrind     tests under valgrind (portable build, no -march=native)
+#   make fuzz         hostile inputs under ASan+UBSan for FUZZ_SECONDS (default 600;
+#                     `make test` runs it for TEST_FUZZ_SECONDS = 45)
 #   make deps         install the Debian packages the build, tests and tools need
 #
 # Variables: BUILD (object folder), OPENMP (1/0), NATIVE (1/0), SAN (1 = ASan+UBSan),
-# WERROR (1/0), CC, PYTHON, TEST_ARGS (passed to the Criterion runner).
+# WERROR (1/0), CC, PYTHON, TEST_ARGS (passed to the Criterion runner),
+# FUZZ_SECONDS, TEST_FUZZ_SECONDS, FUZZ_ARGS (passed to tools/fuzz.py).
 
 CC      ?= cc
 PYTHON  ?= /usr/bin/python3
@@ -20,6 +23,8 @@ NATIVE  ?= 1
 SAN     ?= 0
 WERROR  ?= 1
 BUILD   ?= build/release
+FUZZ_SECONDS ?= 600
+TEST_FUZZ_SECONDS ?= 45
 
 PKGS    := hdf5 netcdf gsl inih
 VERSION := 0.1.0
@@ -63,7 +68,7 @@ LIB      := $(BUILD)/libcusprate.a
 EXE      := $(BUILD)/cusprate
 TESTEXE  := $(BUILD)/cusprate_tests
 
-.PHONY: all test test-release test-asan unit bench demo verify deps deps-check clean valgrind docs-keys
+.PHONY: all test test-release test-asan unit bench demo verify deps deps-check clean valgrind docs-keys fuzz
 
 all: bin/cusprate
 
@@ -116,6 +121,7 @@ unit: $(TESTEXE) $(EXE)
 test: deps-check
 	$(MAKE) --no-print-directory test-release
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
 test-release:
 	$(MAKE) --no-print-directory unit BUILD=build/release
@@ -124,6 +130,13 @@ test-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	CUSPRATE_SANITIZED=1 $(MAKE) --no-print-directory unit BUILD=build/asan SAN=1
+
+# Mutated parameter files and input files (tools/fuzz.py) against the
+# sanitized binary: counts of tried / accepted / refused cleanly / crashed;
+# fails on a crash or on a refusal that wrote something.
+fuzz: deps-check
+	$(MAKE) --no-print-directory build/asan/cusprate BUILD=build/asan SAN=1
+	$(PYTHON) tools/fuzz.py --bin build/asan/cusprate --seconds $(FUZZ_SECONDS) $(FUZZ_ARGS)
 
 valgrind:
 	$(MAKE) --no-print-directory build/valgrind/cusprate_tests build/valgrind/cusprate BUILD=build/valgrind NATIVE=0 OPENMP=0

@@ -745,10 +745,19 @@ int cr_msphere_restore(struct cr_msphere *ms, hid_t loc)
     const char *pn[2] = {"phi_north", "phi_south"}, *fn[2] = {"fac_north", "fac_south"};
     int rc = CR_OK;
     for (int h = 0; h < 2 && !rc; h++) {
-        rc = cr_h5_read_doubles(loc, pn[h], buf, n, "checkpoint", ms->log);
-        if (!rc) rc = cr_iono_set_potential(ms->io, h, buf);
-        if (!rc) rc = cr_h5_read_doubles(loc, fn[h], buf, n, "checkpoint", ms->log);
-        if (!rc) rc = cr_iono_set_fac(ms->io, h, buf);
+        for (int q = 0; q < 2 && !rc; q++) { /* the potential, then the FAC: finite numbers */
+            const char *name = q ? fn[h] : pn[h];
+            rc = cr_h5_read_doubles(loc, name, buf, n, "checkpoint", ms->log);
+            for (size_t i = 0; i < n && !rc; i++)
+                if (!isfinite(buf[i])) {
+                    char file[1024] = "checkpoint";
+                    if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "checkpoint");
+                    cr_error(ms->log, "%s: checkpoint dataset 'msphere/%s'[%zu] is not a finite number (damaged file)",
+                             file, name, i);
+                    rc = CR_ECONFIG;
+                }
+            if (!rc) rc = q ? cr_iono_set_fac(ms->io, h, buf) : cr_iono_set_potential(ms->io, h, buf);
+        }
     }
     free(buf);
     if (!rc) cr_msphere_refresh_boundary(ms);

@@ -39,6 +39,23 @@ int cr_checkpoint_write_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *lo
     return CR_OK;
 }
 
+/* Every restored value is a finite number: a damaged checkpoint is refused
+ * when it is read (CR_ECONFIG, naming the file, dataset and index), not a
+ * few steps later as a non-finite state. */
+static int all_finite(hid_t loc, const double *a, size_t n, const char *name, const struct cr_log *log)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(a[i])) {
+            char file[1024] = "checkpoint";
+            if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "checkpoint");
+            cr_error(log, "%s: checkpoint dataset '%s'[%zu] = %g is not a finite number (damaged file)", file, name, i,
+                     a[i]);
+            return CR_ECONFIG;
+        }
+    }
+    return CR_OK;
+}
+
 int cr_checkpoint_read_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *log)
 {
     const struct cr_grid *g = cr_mhd_grid(m);
@@ -72,8 +89,36 @@ int cr_checkpoint_read_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *log
     struct cr_mhd_view v;
     cr_mhd_get_view(m, &v);
     int rc = CR_OK;
-    for (int q = 0; q < CR_MHD_NCONS && !rc; q++) rc = cr_h5_read_doubles(loc, cons_names[q], v.u[q], g->ntot, "checkpoint", log);
-    for (int d = 0; d < 3 && !rc; d++) rc = cr_h5_read_doubles(loc, face_names[d], v.face[d], g->ntot, "checkpoint", log);
+    for (int q = 0; q < CR_MHD_NCONS && !rc; q++) {
+        rc = cr_h5_read_doubles(loc, cons_names[q], v.u[q], g->ntot, "checkpoint", log);
+        if (!rc) rc = all_finite(loc, v.u[q], g->ntot, cons_names[q], log);
+    }
+    for (int d = 0; d < 3 && !rc; d++) {
+        rc = cr_h5_read_doubles(loc, face_names[d], v.face[d], g->ntot, "checkpoint", log);
+        if (!rc) rc = all_finite(loc, v.face[d], g->ntot, face_names[d], log);
+    }
+    if (rc) return rc;
+    /* a state the solver can take: in every active cell a positive density and
+       finite kinetic and magnetic energies (a value such as 1e300 or 1e-300 in
+       the right place is finite but makes the first step non-finite) */
+    for (int k = 0; k < g->nk && !rc; k++)
+        for (int j = 0; j < g->nj && !rc; j++)
+            for (int i = 0; i < g->ni && !rc; i++) {
+                const size_t c = CR_GIDX(g, i, j, k);
+                const double rho = v.u[CR_MHD_RHO][c], mx = v.u[CR_MHD_MX][c], my = v.u[CR_MHD_MY][c],
+                             mz = v.u[CR_MHD_MZ][c];
+                const double ek = 0.5 * (mx * mx + my * my + mz * mz) / rho;
+                double fb = 0.0;
+                for (int d = 0; d < 3; d++) fb += v.face[d][c] * v.face[d][c];
+                if (!(rho > 0.0) || !isfinite(ek) || !isfinite(v.u[CR_MHD_EN][c] - ek) || !isfinite(fb)) {
+                    char file[1024] = "checkpoint";
+                    if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "checkpoint");
+                    cr_error(log, "%s: checkpoint cell (i, j, k) = (%d, %d, %d): density %g, kinetic energy %g, "
+                             "face fluxes^2 %g (code units): not a state the solver can take (damaged file)", file, i,
+                             j, k, rho, ek, fb);
+                    rc = CR_ECONFIG;
+                }
+            }
     if (rc) return rc;
     cr_mhd_set_time(m, t, (long)ns);
     return CR_OK;

@@ -5,6 +5,7 @@
  * file (and line, record or cell), and nothing is written. */
 #include <criterion/criterion.h>
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,32 @@ Test(faults, damaged_driver_and_checkpoint_exit_2_nothing_written, .timeout = 12
         int st = helper_run_cli(cmd, out, sizeof out);
         cr_assert_eq(st, 2, "checkpoint of %ld bytes: exit %d: %s", sizes[c], st, out);
         cr_assert(strstr(out, ck), "the message names the checkpoint: %s", out);
+        cr_assert(!exists(h5), "mhd.h5 written from a damaged checkpoint");
+    }
+    /* a complete checkpoint with values no run can take: a momentum of 1e300
+       (finite, but its kinetic energy is not) and a NaN density */
+    const char *const ds_names[2] = {"mhd/mz", "mhd/rho"};
+    const double bad[2] = {1e300, NAN};
+    for (int c = 0; c < 2; c++) {
+        truncated_copy(bak, ck, sb.st_size);
+        hid_t f = H5Fopen(ck, H5F_ACC_RDWR, H5P_DEFAULT);
+        cr_assert_geq(f, 0);
+        hid_t ds = H5Dopen2(f, ds_names[c], H5P_DEFAULT);
+        cr_assert_geq(ds, 0);
+        hid_t sp = H5Dget_space(ds);
+        hssize_t n = H5Sget_simple_extent_npoints(sp);
+        double *v = malloc((size_t)n * sizeof *v);
+        cr_assert_geq(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
+        v[n / 2] = bad[c]; /* the middle of the array: an active cell */
+        cr_assert_geq(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
+        free(v);
+        H5Sclose(sp);
+        H5Dclose(ds);
+        H5Fclose(f);
+        snprintf(cmd, sizeof cmd, "mhd %s run.threads=1", ini);
+        int st = helper_run_cli(cmd, out, sizeof out);
+        cr_assert_eq(st, 2, "%s = %g: exit %d: %s", ds_names[c], bad[c], st, out);
+        cr_assert(strstr(out, ck) && strstr(out, "damaged file"), "the message names the checkpoint: %s", out);
         cr_assert(!exists(h5), "mhd.h5 written from a damaged checkpoint");
     }
     helper_rm_rf(dir);
