@@ -26,7 +26,7 @@ BUILD   ?= build/release
 FUZZ_SECONDS ?= 600
 TEST_FUZZ_SECONDS ?= 45
 
-PKGS    := hdf5 netcdf gsl inih
+PKGS    := hdf5 netcdf gsl inih zlib
 VERSION := 0.1.0
 GIT_HASH := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 

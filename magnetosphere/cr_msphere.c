@@ -11,6 +11,7 @@
 #include "../core/cr_units.h"
 #include "../grids/cr_field.h"
 #include "../grids/cr_grid_cmd.h"
+#include "../mhd/cr_checkpoint.h"
 #include "cr_msphere_priv.h"
 
 #define SEC "msphere"
@@ -723,12 +724,16 @@ int cr_msphere_save(const struct cr_msphere *ms, hid_t loc)
     rc |= cr_h5_attr_int(loc, "ncouple", ms->ncouple);
     hsize_t dims[2] = {(hsize_t)cr_iono_ntheta(ms->io), (hsize_t)cr_iono_nphi(ms->io)};
     const char *pn[2] = {"phi_north", "phi_south"}, *fn[2] = {"fac_north", "fac_south"};
+    unsigned long crc = cr_checkpoint_crc(0, NULL, 0);
     for (int h = 0; h < 2 && !rc; h++) {
         rc |= cr_h5_write_doubles(loc, pn[h], 2, dims, cr_iono_potential(ms->io, h), "V",
                                   "ionospheric potential (convective part) at the nodes", ms->log);
         rc |= cr_h5_write_doubles(loc, fn[h], 2, dims, cr_iono_fac(ms->io, h), "A/m^2",
                                   "field-aligned current at the ionosphere, upward positive", ms->log);
+        crc = cr_checkpoint_crc(crc, cr_iono_potential(ms->io, h), ms->nnode);
+        crc = cr_checkpoint_crc(crc, cr_iono_fac(ms->io, h), ms->nnode);
     }
+    if (!rc) rc |= cr_h5_attr_int(loc, "crc32", (long)crc); /* checked by cr_msphere_restore */
     return rc ? CR_EIO : CR_OK;
 }
 
@@ -744,6 +749,7 @@ int cr_msphere_restore(struct cr_msphere *ms, hid_t loc)
     if (!buf) return CR_ENOMEM;
     const char *pn[2] = {"phi_north", "phi_south"}, *fn[2] = {"fac_north", "fac_south"};
     int rc = CR_OK;
+    unsigned long crc = cr_checkpoint_crc(0, NULL, 0);
     for (int h = 0; h < 2 && !rc; h++) {
         for (int q = 0; q < 2 && !rc; q++) { /* the potential, then the FAC: finite numbers */
             const char *name = q ? fn[h] : pn[h];
@@ -756,10 +762,19 @@ int cr_msphere_restore(struct cr_msphere *ms, hid_t loc)
                              file, name, i);
                     rc = CR_ECONFIG;
                 }
+            if (!rc) crc = cr_checkpoint_crc(crc, buf, n);
             if (!rc) rc = q ? cr_iono_set_fac(ms->io, h, buf) : cr_iono_set_potential(ms->io, h, buf);
         }
     }
     free(buf);
+    double crc_rec;
+    if (!rc && cr_h5_read_attr_double(loc, ".", "crc32", &crc_rec) == CR_OK && (double)crc != crc_rec) {
+        char file[1024] = "checkpoint";
+        if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "checkpoint");
+        cr_error(ms->log, "%s: the checkpoint's ionosphere arrays do not match their CRC-32: damaged or edited file",
+                 file);
+        rc = CR_ECONFIG;
+    }
     if (!rc) cr_msphere_refresh_boundary(ms);
     return rc;
 }

@@ -2,12 +2,27 @@
 #include "cr_checkpoint.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <zlib.h>
 
 #include "../core/cr_common.h"
 #include "../core/cr_h5.h"
 
 static const char *const cons_names[CR_MHD_NCONS] = {"rho", "mx", "my", "mz", "en"};
 static const char *const face_names[3] = {"face_i", "face_j", "face_k"};
+
+unsigned long cr_checkpoint_crc(unsigned long crc, const double *a, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)a;
+    size_t bytes = n * sizeof *a;
+    while (bytes > 0) { /* zlib takes lengths as uInt */
+        uInt chunk = bytes > (1u << 30) ? (1u << 30) : (uInt)bytes;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        bytes -= chunk;
+    }
+    return crc;
+}
 
 int cr_checkpoint_write_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *log)
 {
@@ -32,6 +47,10 @@ int cr_checkpoint_write_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *lo
     for (int d = 0; d < 3 && !rc; d++)
         rc |= cr_h5_write_doubles(loc, face_names[d], 1, &n, v.face[d], "code units",
                                   "flux of the evolved field through the faces (ghosts included)", log);
+    unsigned long crc = crc32(0L, Z_NULL, 0);
+    for (int q = 0; q < CR_MHD_NCONS; q++) crc = cr_checkpoint_crc(crc, v.u[q], g->ntot);
+    for (int d = 0; d < 3; d++) crc = cr_checkpoint_crc(crc, v.face[d], g->ntot);
+    if (!rc) rc |= cr_h5_attr_int(loc, "crc32", (long)crc);
     if (rc) {
         cr_error(log, "checkpoint: cannot write the solver state");
         return CR_EIO;
@@ -98,6 +117,20 @@ int cr_checkpoint_read_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *log
         if (!rc) rc = all_finite(loc, v.face[d], g->ntot, face_names[d], log);
     }
     if (rc) return rc;
+    /* the arrays are those written (checkpoints before the checksum have none) */
+    double crc_rec;
+    if (cr_h5_read_attr_double(loc, ".", "crc32", &crc_rec) == CR_OK) {
+        unsigned long crc = crc32(0L, Z_NULL, 0);
+        for (int q = 0; q < CR_MHD_NCONS; q++) crc = cr_checkpoint_crc(crc, v.u[q], g->ntot);
+        for (int d = 0; d < 3; d++) crc = cr_checkpoint_crc(crc, v.face[d], g->ntot);
+        if ((double)crc != crc_rec) {
+            char file[1024] = "checkpoint";
+            if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "checkpoint");
+            cr_error(log, "%s: the checkpoint's solver arrays do not match their CRC-32 (recorded %.0f, computed %lu): "
+                     "damaged or edited file", file, crc_rec, crc);
+            return CR_ECONFIG;
+        }
+    }
     /* a state the solver can take: in every active cell a positive density and
        finite kinetic and magnetic energies (a value such as 1e300 or 1e-300 in
        the right place is finite but makes the first step non-finite) */

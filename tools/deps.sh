@@ -3,12 +3,12 @@
 #   sh tools/deps.sh check     exit 0 when everything is present
 #   sh tools/deps.sh install   apt-get install the missing packages
 set -eu
-PKGS="build-essential pkg-config libhdf5-dev hdf5-tools libnetcdf-dev netcdf-bin libgsl-dev libinih-dev
+PKGS="build-essential pkg-config zlib1g-dev libhdf5-dev hdf5-tools libnetcdf-dev netcdf-bin libgsl-dev libinih-dev
 libcriterion-dev python3 python3-matplotlib python3-netcdf4 python3-h5py python3-numpy strace"
 
 check() {
     command -v pkg-config >/dev/null 2>&1 || return 1
-    pkg-config --exists hdf5 netcdf gsl inih criterion || return 1
+    pkg-config --exists hdf5 netcdf gsl inih zlib criterion || return 1
     command -v h5dump >/dev/null 2>&1 || return 1
     command -v ncdump >/dev/null 2>&1 || return 1
     command -v strace >/dev/null 2>&1 || return 1   # the kill-at-every-rename test
