@@ -10,10 +10,13 @@
 #   make demo         the default run
 #   make verify       long verification runs (not part of make test)
 #   make valgrind     tests under valgrind (portable build, no -march=native)
+#   make fuzz         hostile inputs under ASan+UBSan for FUZZ_SECONDS (default 600;
+#                     `make test` runs it for TEST_FUZZ_SECONDS = 45)
 #   make deps         install the Debian packages the build, tests and tools need
 #
 # Variables: BUILD (object folder), OPENMP (1/0), NATIVE (1/0), SAN (1 = ASan+UBSan), MPI (1/0),
-# WERROR (1/0), CC, PYTHON, TEST_ARGS (passed to the Criterion runner).
+# WERROR (1/0), CC, PYTHON, TEST_ARGS (passed to the Criterion runner),
+# FUZZ_SECONDS, TEST_FUZZ_SECONDS, FUZZ_ARGS (passed to tools/fuzz.py).
 
 MPI     ?= 0
 ifeq ($(MPI),1)
@@ -28,8 +31,10 @@ NATIVE  ?= 1
 SAN     ?= 0
 WERROR  ?= 1
 BUILD   ?= build/release
+FUZZ_SECONDS ?= 600
+TEST_FUZZ_SECONDS ?= 45
 
-PKGS    := hdf5 netcdf gsl inih
+PKGS    := hdf5 netcdf gsl inih zlib
 VERSION := 0.1.0
 GIT_HASH := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
@@ -75,7 +80,7 @@ LIB      := $(BUILD)/libcusprate.a
 EXE      := $(BUILD)/cusprate
 TESTEXE  := $(BUILD)/cusprate_tests
 
-.PHONY: all test test-release test-asan test-mpi unit bench demo verify deps deps-check clean valgrind docs-keys
+.PHONY: all test test-release test-asan test-mpi unit bench demo verify deps deps-check clean valgrind docs-keys fuzz
 
 all: bin/cusprate
 
@@ -129,6 +134,7 @@ test: deps-check
 	$(MAKE) --no-print-directory test-release
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-mpi
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
 test-release:
 	$(MAKE) --no-print-directory unit BUILD=build/release
@@ -145,6 +151,13 @@ test-mpi:
 	$(MAKE) --no-print-directory BUILD=build/release build/release/cusprate_tests build/release/cusprate
 	CUSPRATE_MPI_BIN=$(CURDIR)/build/mpi/cusprate CUSPRATE_BIN=$(CURDIR)/build/release/cusprate \
 	  CUSPRATE_ROOT=$(CURDIR) build/release/cusprate_tests --filter 'mpi/*' $(TEST_ARGS)
+
+# Mutated parameter files and input files (tools/fuzz.py) against the
+# sanitized binary: counts of tried / accepted / refused cleanly / crashed;
+# fails on a crash or on a refusal that wrote something.
+fuzz: deps-check
+	$(MAKE) --no-print-directory build/asan/cusprate BUILD=build/asan SAN=1
+	$(PYTHON) tools/fuzz.py --bin build/asan/cusprate --seconds $(FUZZ_SECONDS) $(FUZZ_ARGS)
 
 valgrind:
 	$(MAKE) --no-print-directory build/valgrind/cusprate_tests build/valgrind/cusprate BUILD=build/valgrind NATIVE=0 OPENMP=0

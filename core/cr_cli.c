@@ -23,6 +23,7 @@
 #include "cr_common.h"
 #include "cr_epoch.h"
 #include "cr_file.h"
+#include "cr_h5.h"
 #include "cr_version.h"
 
 const struct cr_key cr_run_keys[] = {
@@ -322,7 +323,18 @@ static const struct cr_command bench_command = {
     "second, point locations per second, peak memory. Configuration keys can be overridden as section.key=value.",
     sec_none, 0, cmd_bench, 0};
 
+static int cli_main(int argc, char **argv);
+
 int cr_cli_main(int argc, char **argv)
+{
+    struct cr_log log = {.level = CR_LEVEL_WARN, .stream = stderr};
+    cr_h5_library_begin();
+    int status = cli_main(argc, argv);
+    cr_h5_library_end(&log);
+    return status;
+}
+
+static int cli_main(int argc, char **argv)
 {
     struct cr_log log = {.level = CR_LEVEL_INFO, .stream = stderr};
     /* GSL's default handler aborts; library code checks GSL's return codes. */

@@ -8,6 +8,7 @@ int cr_status_exit_code(int status)
 {
     if (status == CR_OK) return 0;
     if (status == CR_ECONFIG) return 2;
+    if (status == CR_ESTALL) return 3;
     return 1;
 }
 
@@ -21,6 +22,7 @@ const char *cr_status_name(int status)
     case CR_ENOMEM: return "out of memory";
     case CR_EDOMAIN: return "degenerate or out-of-domain input";
     case CR_ENUMERIC: return "numerical failure";
+    case CR_ESTALL: return "time step collapsed";
     default: return "unknown status";
     }
 }

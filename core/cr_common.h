@@ -15,10 +15,12 @@ enum cr_status {
     CR_EIO = 3,        /* file could not be read or written */
     CR_ENOMEM = 4,     /* allocation failed */
     CR_EDOMAIN = 5,    /* degenerate or out-of-domain input (planar tetrahedron, null field, point outside grid) */
-    CR_ENUMERIC = 6    /* numerical failure (NaN, non-convergence) */
+    CR_ENUMERIC = 6,   /* numerical failure (NaN, non-convergence) */
+    CR_ESTALL = 7      /* the time step collapsed: the run cannot go on (exit status 3) */
 };
 
-/* Exit status the CLI uses for a library status: config and data errors are 2. */
+/* Exit status the CLI uses for a library status: config and data errors are
+ * 2, a collapsed time step 3, every other failure 1. */
 int cr_status_exit_code(int status);
 
 /* Human-readable name of a status code. */

@@ -90,6 +90,14 @@ static void allowed_text(const struct cr_key *k, char *buf, size_t n)
                  (k->unit && *k->unit) ? k->unit : "", k->choices);
         return;
     }
+    if (k->type == CR_KEY_PATH && (k->flags & CR_KEY_EXISTING)) {
+        snprintf(buf, n, "path of an existing, readable, non-empty file (empty = none)");
+        return;
+    }
+    if (k->type == CR_KEY_STRING && (k->flags & CR_KEY_FILENAME)) {
+        snprintf(buf, n, "a file name (not empty, no '/')");
+        return;
+    }
     char count[96] = "";
     if (k->type == CR_KEY_REALS && (k->min_count > 0 || k->max_count > 0))
         snprintf(count, sizeof count, ", %d to %d values", k->min_count,
@@ -108,6 +116,19 @@ static int in_range(const struct cr_key *k, double v)
         if (!(v < k->max)) return 0;
     } else if (!(v <= k->max)) return 0;
     return 1;
+}
+
+int cr_key_allows(const struct cr_key *k, double v, char *allowed, size_t n)
+{
+    if (allowed && n) allowed_text(k, allowed, n);
+    return isfinite(v) && in_range(k, v);
+}
+
+const struct cr_key *cr_key_find(const struct cr_key *table, const char *name)
+{
+    for (const struct cr_key *k = table; k && k->name; k++)
+        if (!strcmp(k->name, name)) return k;
+    return NULL;
 }
 
 static int parse_real(const char *s, double *out)
@@ -236,6 +257,31 @@ static char *join_path(const char *dir, const char *rel)
     return p;
 }
 
+/* 0 when path names a readable, non-empty regular file; else -1 and why. */
+static int existing_file(const char *path, char *why, size_t nwhy)
+{
+    struct stat sb;
+    if (stat(path, &sb)) {
+        snprintf(why, nwhy, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(why, nwhy, "%s is not a regular file", path);
+        return -1;
+    }
+    if (sb.st_size == 0) {
+        snprintf(why, nwhy, "%s is empty", path);
+        return -1;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, nwhy, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
 /* Parse `value` into entry e. `append` for list continuation. Returns 0, or -1
  * with a reason in why. */
 static int assign(struct entry *e, const char *value_in, const char *dir, int append, char *why,
@@ -288,10 +334,19 @@ static int assign(struct entry *e, const char *value_in, const char *dir, int ap
         break;
     }
     case CR_KEY_STRING:
+        if ((k->flags & CR_KEY_FILENAME) && (!*v || strchr(v, '/') || !strcmp(v, ".") || !strcmp(v, ".."))) {
+            snprintf(why, nwhy, "'%s' is not a file name", v);
+            rc = -1;
+        }
         break;
     case CR_KEY_PATH: {
         char *p = join_path(dir, v);
         if (!p) { snprintf(why, nwhy, "out of memory"); rc = -1; break; }
+        if ((k->flags & CR_KEY_EXISTING) && *p && existing_file(p, why, nwhy)) {
+            free(p);
+            rc = -1;
+            break;
+        }
         free(e->path);
         e->path = p;
         break;
@@ -660,8 +715,10 @@ int cr_config_check_required(const struct cr_config *cfg)
         }
         if (k->type == CR_KEY_REALS && k->min_count > 0 && (e->set || !(k->flags & CR_KEY_REQUIRED)) &&
             (int)e->nlist < k->min_count && (e->set || e->nlist > 0)) {
-            cr_error(cfg->log, "%s: %s.%s has %zu values; allowed: at least %d",
-                     e->line ? cfg->file : "configuration", k->section, k->name, e->nlist, k->min_count);
+            char allowed[256];
+            allowed_text(k, allowed, sizeof allowed);
+            cr_error(cfg->log, "%s: %s.%s has %zu value%s; allowed: %s", e->set ? e->origin : "default",
+                     k->section, k->name, e->nlist, e->nlist == 1 ? "" : "s", allowed);
             return CR_ECONFIG;
         }
     }

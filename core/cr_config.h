@@ -37,7 +37,9 @@ enum {
     CR_KEY_MIN_OPEN = 1 << 0,  /* value must be > min, not >= */
     CR_KEY_MAX_OPEN = 1 << 1,  /* value must be < max, not <= */
     CR_KEY_RANGED = 1 << 2,    /* [min, max] applies even if both are 0 */
-    CR_KEY_REQUIRED = 1 << 3   /* no default: the key must be given */
+    CR_KEY_REQUIRED = 1 << 3,  /* no default: the key must be given */
+    CR_KEY_EXISTING = 1 << 4,  /* CR_KEY_PATH: when not empty, an existing, readable, non-empty file */
+    CR_KEY_FILENAME = 1 << 5   /* CR_KEY_STRING: a file name in the run folder (not empty, no '/', not . or ..) */
 };
 
 struct cr_key {
@@ -53,6 +55,15 @@ struct cr_key {
     const char *doc;      /* one line of documentation */
     int min_count, max_count; /* CR_KEY_REALS: list length limits (0 = none) */
 };
+
+/* 1 when v is allowed by key k's range (real/integer/list keys), else 0;
+ * `allowed` (may be NULL) receives what the key allows, e.g.
+ * "real in [-500, 500] nT". For checking numbers read from data files
+ * against the same rule as the key that sets them. */
+int cr_key_allows(const struct cr_key *k, double v, char *allowed, size_t n);
+
+/* The key `name` of a schema table (NULL when absent). */
+const struct cr_key *cr_key_find(const struct cr_key *table, const char *name);
 
 /* A schema table ends with an entry whose `name` is NULL. */
 #define CR_KEY_END { .section = NULL, .name = NULL }

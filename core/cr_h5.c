@@ -21,6 +21,42 @@ struct cr_h5 {
 
 void cr_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
+static herr_t find_os_reason(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    char *buf = data;
+    const char *m = e->desc ? strstr(e->desc, "error message = '") : NULL;
+    if (!m || buf[0]) return 0;
+    m += strlen("error message = '");
+    const char *end = strchr(m, '\'');
+    size_t len = end ? (size_t)(end - m) : strlen(m);
+    if (len > 200) len = 200;
+    memcpy(buf, m, len);
+    buf[len] = '\0';
+    return 0;
+}
+
+void cr_h5_os_reason(char *buf, size_t n)
+{
+    char tmp[256] = "";
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find_os_reason, tmp);
+    snprintf(buf, n, "%s", tmp);
+}
+
+void cr_h5_library_begin(void) { H5dont_atexit(); }
+
+long cr_h5_library_end(const struct cr_log *log)
+{
+    ssize_t open_files = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE);
+    if (open_files == 0) {
+        H5close();
+        return 0;
+    }
+    cr_warn(log, "HDF5: %ld file(s) left open after a failed write or close; the library is not shut down "
+            "(its shutdown would close them again)", (long)open_files);
+    return (long)open_files;
+}
+
 int cr_h5_attr_string(hid_t loc, const char *name, const char *value)
 {
     hid_t type = H5Tcopy(H5T_C_S1);
@@ -126,7 +162,9 @@ int cr_h5_commit(struct cr_h5 *f)
     if (!f) return CR_EIO;
     int rc = CR_OK;
     if (H5Fclose(f->fid) < 0) {
-        cr_error(f->log, "%s: error closing HDF5 file", f->path);
+        char why[256];
+        cr_h5_os_reason(why, sizeof why);
+        cr_error(f->log, "%s: error closing HDF5 file%s%s", f->path, why[0] ? ": " : "", why);
         unlink(f->tmp);
         rc = CR_EIO;
     } else {
@@ -154,7 +192,10 @@ static int write_ds(hid_t loc, const char *name, int rank, const hsize_t *dims, 
     hid_t ds = H5Dcreate2(loc, name, filetype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int rc = CR_OK;
     if (ds < 0 || H5Dwrite(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-        cr_error(log, "HDF5: cannot write dataset '%s'", name);
+        char why[256], file[1024] = "HDF5";
+        cr_h5_os_reason(why, sizeof why);
+        if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "HDF5");
+        cr_error(log, "%s: cannot write dataset '%s'%s%s", file, name, why[0] ? ": " : "", why);
         rc = CR_EIO;
     } else {
         rc |= cr_h5_attr_string(ds, "units", units ? units : "1");
@@ -235,6 +276,30 @@ int cr_h5_read_doubles(hid_t loc, const char *name, double *data, size_t n, cons
         return CR_EIO;
     }
     return CR_OK;
+}
+
+void cr_h5_object_file(hid_t loc, const char *name, const char *loc_path, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", loc_path);
+    char first[256];
+    const char *slash = strchr(name, '/');
+    size_t len = slash ? (size_t)(slash - name) : strlen(name);
+    if (len == 0 || len >= sizeof first) return;
+    memcpy(first, name, len);
+    first[len] = '\0';
+    H5L_info_t li;
+    if (H5Lexists(loc, first, H5P_DEFAULT) <= 0 || H5Lget_info(loc, first, &li, H5P_DEFAULT) < 0 ||
+        li.type != H5L_TYPE_EXTERNAL || li.u.val_size == 0 || li.u.val_size > 8192)
+        return;
+    char val[8192];
+    const char *file = NULL, *obj = NULL;
+    unsigned flags = 0;
+    if (H5Lget_val(loc, first, val, li.u.val_size, H5P_DEFAULT) < 0 ||
+        H5Lunpack_elink_val(val, li.u.val_size, &flags, &file, &obj) < 0 || !file)
+        return;
+    const char *sep = strrchr(loc_path, '/');
+    if (file[0] == '/' || !sep) snprintf(buf, n, "%s", file);
+    else snprintf(buf, n, "%.*s/%s", (int)(sep - loc_path), loc_path, file);
 }
 
 static hid_t open_attr(hid_t loc, const char *obj, const char *name)

@@ -63,6 +63,28 @@ int cr_h5_read_attr_double(hid_t loc, const char *obj, const char *name, double 
 /* String attribute into buf (truncated to n-1). */
 int cr_h5_read_attr_string(hid_t loc, const char *obj, const char *name, char *buf, size_t n);
 
+/* The file an object of `loc` (opened from loc_path) lives in: when the
+ * first component of `name` ("Step#3" of "Step#3/D") is an external link,
+ * its target file (relative targets resolved against loc_path's folder),
+ * else loc_path. For messages that must name the damaged file. */
+void cr_h5_object_file(hid_t loc, const char *name, const char *loc_path, char *buf, size_t n);
+
+/* The operating system's reason for HDF5's last failed file operation
+ * ("No space left on device", "File too large"), from HDF5's error stack;
+ * "" when the stack holds none. */
+void cr_h5_os_reason(char *buf, size_t n);
+
+/* The HDF5 library's life in a process (the CLI): cr_h5_library_begin()
+ * before any other HDF5 call stops HDF5 from closing the library from an
+ * atexit handler, and cr_h5_library_end() closes it (H5close) when no file
+ * is left open. A file whose H5Fclose failed (a full disk: the flush fails)
+ * stays in HDF5 1.10's ID table after its memory is freed, and the library's
+ * own shutdown then closes it again and crashes (HDFGroup/hdf5 PR #2496,
+ * fixed in 1.14.1); with files left, cr_h5_library_end() logs their count
+ * and leaves the library to the operating system. Returns that count. */
+void cr_h5_library_begin(void);
+long cr_h5_library_end(const struct cr_log *log);
+
 /* Silence HDF5's own error stack printing (we report errors ourselves). */
 void cr_h5_quiet(void);
 

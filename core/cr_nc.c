@@ -10,6 +10,7 @@
 #include "cr_common.h"
 #include "cr_epoch.h"
 #include "cr_file.h"
+#include "cr_h5.h"
 #include "cr_version.h"
 
 #define CR_NC_MAX_INDEX 32
@@ -27,7 +28,10 @@ struct cr_nc {
 int cr_nc_check(int status, const char *path, const char *what, const struct cr_log *log)
 {
     if (status == NC_NOERR) return CR_OK;
-    cr_error(log, "%s: netCDF error in %s: %s", path ? path : "netCDF", what ? what : "call", nc_strerror(status));
+    char why[256] = "";
+    cr_h5_os_reason(why, sizeof why); /* the HDF5 layer's reason, when it failed */
+    cr_error(log, "%s: netCDF error in %s: %s%s%s", path ? path : "netCDF", what ? what : "call", nc_strerror(status),
+             why[0] ? ": " : "", why);
     return CR_EIO;
 }
 

@@ -281,17 +281,30 @@ static int cmp_step(const void *a, const void *b)
     return x->step < y->step ? -1 : x->step > y->step ? 1 : 0;
 }
 
+/* The file an object of (fid, path) lives in, for messages: the file itself,
+ * or the slice file its Step#N group links to ("slice.h5 (Step#3 of mhd.h5)"). */
+static void obj_file(hid_t fid, const char *path, const char *name, char *buf, size_t n)
+{
+    char f[4096];
+    cr_h5_object_file(fid, name, path, f, sizeof f);
+    if (!strcmp(f, path)) snprintf(buf, n, "%s", f);
+    else if (snprintf(buf, n, "%s (%.*s of %s)", f, (int)strcspn(name, "/"), name, path) < 0)
+        snprintf(buf, n, "%s", path);
+}
+
 /* Shape check of one dataset of a file: CR_ECONFIG (logged) when missing or wrong. */
 static int check_shape(hid_t fid, const char *path, const char *name, const hsize_t want[3],
                        const struct cr_log *log)
 {
     int rank;
     hsize_t dims[8];
+    char file[4400];
+    obj_file(fid, path, name, file, sizeof file);
     if (H5Lexists(fid, name, H5P_DEFAULT) <= 0 || (strchr(name, '/') && H5Oexists_by_name(fid, name, H5P_DEFAULT) <= 0)) {
-        cr_error(log, "%s: dataset '%s' is missing", path, name);
+        cr_error(log, "%s: dataset '%s' is missing (file missing, truncated or damaged?)", file, name);
         return CR_ECONFIG;
     }
-    if (cr_h5_shape(fid, name, &rank, dims, path, log)) return CR_ECONFIG;
+    if (cr_h5_shape(fid, name, &rank, dims, file, log)) return CR_ECONFIG;
     if (rank != 3 || dims[0] != want[0] || dims[1] != want[1] || dims[2] != want[2]) {
         char got[128] = "";
         for (int d = 0; d < rank && d < 4; d++) {
@@ -299,8 +312,8 @@ static int check_shape(hid_t fid, const char *path, const char *name, const hsiz
             snprintf(one, sizeof one, "%s%llu", d ? " x " : "", (unsigned long long)dims[d]);
             strncat(got, one, sizeof got - strlen(got) - 1);
         }
-        cr_error(log, "%s: dataset '%s' has shape (%s), expected (%llu x %llu x %llu) = (Nk, Nj, Ni)%s", path, name,
-                 got, (unsigned long long)want[0], (unsigned long long)want[1], (unsigned long long)want[2],
+        cr_error(log, "%s: dataset '%s' has shape (%s), expected (%llu x %llu x %llu) = (Nk, Nj, Ni)%s", file,
+                 name, got, (unsigned long long)want[0], (unsigned long long)want[1], (unsigned long long)want[2],
                  name[0] == 'S' ? " of the cells" : " + 1 corners");
         return CR_ECONFIG;
     }
@@ -431,13 +444,17 @@ static int read_global(struct cr_field_mhd *m, const char *name, int corner, dou
     if (m->ntile == 1) {
         const struct tile *t = &m->tile[0];
         size_t n = (size_t)(t->nk + c) * (t->nj + c) * (t->ni + c);
-        return cr_h5_read_doubles(t->fid, name, out, n, t->path, m->log);
+        char file[4400];
+        obj_file(t->fid, t->path, name, file, sizeof file);
+        return cr_h5_read_doubles(t->fid, name, out, n, file, m->log);
     }
     const size_t sj = (size_t)m->gni + c, sk = sj * ((size_t)m->gnj + c);
     for (int q = 0; q < m->ntile; q++) {
         const struct tile *t = &m->tile[q];
         const size_t tj = (size_t)t->ni + c, tk = tj * ((size_t)t->nj + c);
-        int rc = cr_h5_read_doubles(t->fid, name, m->ttmp, tk * ((size_t)t->nk + c), t->path, m->log);
+        char file[4400];
+        obj_file(t->fid, t->path, name, file, sizeof file);
+        int rc = cr_h5_read_doubles(t->fid, name, m->ttmp, tk * ((size_t)t->nk + c), file, m->log);
         if (rc) return rc;
         for (int k = 0; k < t->nk + c; k++)
             for (int j = 0; j < t->nj + c; j++)
@@ -548,10 +565,12 @@ static int slice_times(struct cr_field_mhd *m, const struct cr_field_mhd_inp *in
             m->sl[s].time = cr_epoch_seconds(&inp->epoch, v);
             n_mjd++;
         } else {
+            char file[4400];
+            obj_file(m->fid, m->path, grp, file, sizeof file);
             cr_error(m->log, "%s: slice group '%s' has no time: no attribute 'time' or 'MJD', and no "
-                             "timeAttributeCache entry; give the times with slices.times (one per Step#N, "
-                             "increasing N) or slices.cadence [s]",
-                     m->path, grp);
+                             "timeAttributeCache entry (file missing, truncated or damaged?); give the times with "
+                             "slices.times (one per Step#N, increasing N) or slices.cadence [s]",
+                     file, grp);
             return CR_ECONFIG;
         }
     }
@@ -838,19 +857,34 @@ static void fill_ghosts(const struct cr_field_mhd *m, double *rec)
             }
 }
 
+/* What a slice value may be, in the units of the file (GAMERA: B [nT],
+ * V [km/s], D [#/cc], P [nPa]). A value outside is a damaged or foreign
+ * file, refused before it turns into infinite particle weights or fields:
+ * |B| components up to 1e6 nT (16 times the field at the Earth's surface,
+ * far above any grid's inner boundary), |V| components below the speed of
+ * light, densities in [0, 1e7] #/cc (above the ionosphere's F-region peak,
+ * 1e6 #/cc) and pressures in [0, 1e6] nPa (a 1e7 #/cc, 1e9 K plasma is
+ * 1.4e5 nPa). Code-unit (dimensionless) verification files lie well inside. */
+static const struct {
+    double lo, hi;
+    const char *unit;
+} slice_range[NVAR] = {{-1e6, 1e6, "nT"}, {-1e6, 1e6, "nT"}, {-1e6, 1e6, "nT"},
+                       {-CR_C / 1e3, CR_C / 1e3, "km/s"}, {-CR_C / 1e3, CR_C / 1e3, "km/s"},
+                       {-CR_C / 1e3, CR_C / 1e3, "km/s"}, {0.0, 1e7, "#/cc"}, {0.0, 1e6, "nPa"}};
+
 static int load_slice(struct cr_field_mhd *m, int s, int slot)
 {
     const struct cr_grid *g = m->grid;
     const int ni = g->ni, nj = g->nj, nk = g->nk;
-    const size_t n = (size_t)ni * nj * nk;
     m->held[slot] = -1;
     for (int q = 0; q < NVAR; q++) {
         if (!m->use[q]) continue;
         char name[96];
         snprintf(name, sizeof name, "Step#%ld/%s", m->sl[s].step, var_name[q]);
-        (void)n;
+        char file[4400];
+        obj_file(m->tile[0].fid, m->tile[0].path, name, file, sizeof file);
         int rc = read_global(m, name, 0, m->tmp);
-        if (rc) return rc == CR_EIO ? CR_EIO : CR_ECONFIG;
+        if (rc) return CR_ECONFIG; /* a damaged input (named): exit status 2 */
         const double sc = m->vscale[q];
         const size_t ns = (size_t)m->stride;
         double *d = m->rec[slot] + m->lane[q];
@@ -859,11 +893,18 @@ static int load_slice(struct cr_field_mhd *m, int s, int slot)
                 const double *row = m->tmp + ((size_t)k * nj + j) * ni;
                 double *out = d + ns * CR_GIDX(g, 0, j, k);
                 for (int i = 0; i < ni; i++) {
-                    if (!isfinite(row[i])) {
-                        cr_error(m->log, "%s: %s is not finite in cell (i=%d, j=%d, k=%d)", m->path, name, i, j, k);
+                    const double val = sc * row[i]; /* physical units */
+                    if (!(val >= slice_range[q].lo && val <= slice_range[q].hi)) { /* NaN too */
+                        size_t c = CR_GIDX(g, i, j, k);
+                        cr_error(m->log,
+                                 "%s: %s = %.17g %s at time %g s in cell (i=%d, j=%d, k=%d) at (%.3f, %.3f, %.3f) R_E: "
+                                 "%s; allowed [%g, %g] %s",
+                                 file, name, val, slice_range[q].unit, m->sl[s].time, i, j, k, g->cx[c], g->cy[c],
+                                 g->cz[c], isfinite(val) ? "out of range" : "not a finite number",
+                                 slice_range[q].lo, slice_range[q].hi, slice_range[q].unit);
                         return CR_ECONFIG;
                     }
-                    out[ns * (size_t)i] = sc * row[i];
+                    out[ns * (size_t)i] = val;
                 }
             }
     }

@@ -12,6 +12,7 @@
 #include "../core/cr_units.h"
 #include "../grids/cr_field.h"
 #include "../grids/cr_grid_cmd.h"
+#include "../mhd/cr_checkpoint.h"
 #include "cr_msphere_priv.h"
 
 #define SEC "msphere"
@@ -457,6 +458,9 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
     }
     struct cr_msphere *ms = cr_zalloc(1, sizeof *ms);
     if (!ms) return NULL;
+    /* collapse: the CFL step below 1e-3 of its early value for 100 steps in a
+       row (the rule and its reasons: mhd/cr_mhd_dtwatch.h) */
+    cr_mhd_dtwatch_init(&ms->dtwatch, 1e-3, 100);
     ms->inp = *inp_in;
     struct cr_msphere_inp *inp = &ms->inp;
     ms->log = log;
@@ -666,6 +670,11 @@ int cr_msphere_step(struct cr_msphere *ms, double t_stop, struct cr_msphere_step
     struct cr_mhd_step_info mi;
     rc = cr_mhd_step(ms->m, dt_max, &mi);
     if (rc) return rc;
+    if (cr_mhd_dtwatch_update(&ms->dtwatch, mi.dt_cfl)) {
+        struct cr_mhd_dt_cell c;
+        if (cr_mhd_dt_limiter(ms->m, &c) == CR_OK && is_root(ms)) cr_mhd_dt_report(ms->m, &ms->dtwatch, &c);
+        return CR_ESTALL;
+    }
     if (mi.dt == dt_max) cr_mhd_set_time(ms->m, t_stop / ms->units.time, cr_mhd_nstep(ms->m));
     si.dt = mi.dt * ms->units.time;
     si.n_va_limit = cr_par_sum_long(&ms->par, va_limit(ms));
@@ -770,9 +779,18 @@ void cr_msphere_dbz_centre(const struct cr_grid *g, const double *jx, const doub
                            double *night)
 {
     const int ni = g->ni, nj = g->nj, nk = g->nk;
-    double st = 0.0, sn = 0.0;
-#pragma omp parallel for collapse(2) schedule(static) reduction(+ : st, sn)
-    for (int k = 0; k < nk; k++)
+    /* a fixed-order sum, so that the value does not depend on the thread
+       count: one partial per azimuthal plane k (its cells in j, i order),
+       then the planes in k order (an OpenMP reduction adds the threads'
+       partials in an order that changes the last bits) */
+    double *part = cr_zalloc(2 * (size_t)nk, sizeof(double));
+    if (!part) {
+        *total = *night = NAN;
+        return;
+    }
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < nk; k++) {
+        double st = 0.0, sn = 0.0;
         for (int j = 0; j < nj; j++)
             for (int i = 0; i < ni; i++) {
                 size_t c = CR_GIDX(g, i, j, k), o = (size_t)i + (size_t)ni * ((size_t)j + (size_t)nj * (size_t)k);
@@ -782,6 +800,12 @@ void cr_msphere_dbz_centre(const struct cr_grid *g, const double *jx, const doub
                 st += w;
                 if (x < 0.0) sn += w;
             }
+        part[2 * k] = st;
+        part[2 * k + 1] = sn;
+    }
+    double st = 0.0, sn = 0.0;
+    for (int k = 0; k < nk; k++) st += part[2 * k], sn += part[2 * k + 1];
+    free(part);
     *total = st / (4.0 * CR_PI);
     *night = sn / (4.0 * CR_PI);
 }
@@ -795,12 +819,16 @@ int cr_msphere_save(const struct cr_msphere *ms, hid_t loc)
     rc |= cr_h5_attr_int(loc, "ncouple", ms->ncouple);
     hsize_t dims[2] = {(hsize_t)cr_iono_ntheta(ms->io), (hsize_t)cr_iono_nphi(ms->io)};
     const char *pn[2] = {"phi_north", "phi_south"}, *fn[2] = {"fac_north", "fac_south"};
+    unsigned long crc = cr_checkpoint_crc(0, NULL, 0);
     for (int h = 0; h < 2 && !rc; h++) {
         rc |= cr_h5_write_doubles(loc, pn[h], 2, dims, cr_iono_potential(ms->io, h), "V",
                                   "ionospheric potential (convective part) at the nodes", ms->log);
         rc |= cr_h5_write_doubles(loc, fn[h], 2, dims, cr_iono_fac(ms->io, h), "A/m^2",
                                   "field-aligned current at the ionosphere, upward positive", ms->log);
+        crc = cr_checkpoint_crc(crc, cr_iono_potential(ms->io, h), ms->nnode);
+        crc = cr_checkpoint_crc(crc, cr_iono_fac(ms->io, h), ms->nnode);
     }
+    if (!rc) rc |= cr_h5_attr_int(loc, "crc32", (long)crc); /* checked by cr_msphere_restore */
     return rc ? CR_EIO : CR_OK;
 }
 
@@ -817,13 +845,32 @@ int cr_msphere_restore(struct cr_msphere *ms, hid_t loc)
     if (!buf) return CR_ENOMEM;
     const char *pn[2] = {"phi_north", "phi_south"}, *fn[2] = {"fac_north", "fac_south"};
     int rc = CR_OK;
+    unsigned long crc = cr_checkpoint_crc(0, NULL, 0);
     for (int h = 0; h < 2 && !rc; h++) {
-        rc = cr_h5_read_doubles(loc, pn[h], buf, n, "checkpoint", ms->log);
-        if (!rc) rc = cr_iono_set_potential(ms->io, h, buf);
-        if (!rc) rc = cr_h5_read_doubles(loc, fn[h], buf, n, "checkpoint", ms->log);
-        if (!rc) rc = cr_iono_set_fac(ms->io, h, buf);
+        for (int q = 0; q < 2 && !rc; q++) { /* the potential, then the FAC: finite numbers */
+            const char *name = q ? fn[h] : pn[h];
+            rc = cr_h5_read_doubles(loc, name, buf, n, "checkpoint", ms->log);
+            for (size_t i = 0; i < n && !rc; i++)
+                if (!isfinite(buf[i])) {
+                    char file[1024] = "checkpoint";
+                    if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "checkpoint");
+                    cr_error(ms->log, "%s: checkpoint dataset 'msphere/%s'[%zu] is not a finite number (damaged file)",
+                             file, name, i);
+                    rc = CR_ECONFIG;
+                }
+            if (!rc) crc = cr_checkpoint_crc(crc, buf, n);
+            if (!rc) rc = q ? cr_iono_set_fac(ms->io, h, buf) : cr_iono_set_potential(ms->io, h, buf);
+        }
     }
     free(buf);
+    double crc_rec;
+    if (!rc && cr_h5_read_attr_double(loc, ".", "crc32", &crc_rec) == CR_OK && (double)crc != crc_rec) {
+        char file[1024] = "checkpoint";
+        if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "checkpoint");
+        cr_error(ms->log, "%s: the checkpoint's ionosphere arrays do not match their CRC-32: damaged or edited file",
+                 file);
+        rc = CR_ECONFIG;
+    }
     if (!rc) cr_msphere_refresh_boundary(ms);
     return rc;
 }

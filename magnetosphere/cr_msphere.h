@@ -122,7 +122,9 @@ struct cr_msphere_step {
 
 /* One step ending at or before t_stop [s] (exactly at t_stop when the CFL
  * allows it); the ionosphere is solved first when its cadence is due.
- * CR_ENUMERIC on a non-finite state or a failed potential solve. */
+ * CR_ENUMERIC on a non-finite state or a failed potential solve; CR_ESTALL
+ * (logged with the limiting cell) when the time step has collapsed: below
+ * 1e-3 of its early value for 100 steps in a row (mhd/cr_mhd_dtwatch.h). */
 int cr_msphere_step(struct cr_msphere *ms, double t_stop, struct cr_msphere_step *info);
 
 /* Solve the ionosphere now from the current state (FAC in, potential,

@@ -8,6 +8,7 @@
 
 #include "../core/cr_par.h"
 #include "cr_msphere.h"
+#include "../mhd/cr_mhd_dtwatch.h"
 
 struct cr_msphere {
     struct cr_msphere_inp inp;        /* resolved input (defaults filled) */
@@ -30,6 +31,7 @@ struct cr_msphere {
     double boris_prof[3];             /* Boris speed profile: c far, c near [code], r near [R_E] */
     double x_bc;                      /* reference plane of the driver [R_E] */
     double t_next_couple;             /* [s] */
+    struct cr_mhd_dtwatch dtwatch;    /* time-step collapse (mhd/cr_mhd_dtwatch.h) */
     int ncouple;                      /* couplings done */
 
     /* inner boundary: E x B drift at every inner ghost cell (code units),

@@ -260,7 +260,7 @@ static int read_long(hid_t f, const char *name, long *v)
 static int resume(struct run *r)
 {
     hid_t f = cr_h5_open_read(r->ckpt_path, r->log);
-    if (f < 0) return CR_EIO;
+    if (f < 0) return CR_ECONFIG;
     int rc = CR_OK;
     char *st = cr_zalloc(strlen(r->stamp) + 65536, 1);
     if (!st) rc = CR_ENOMEM;
@@ -330,7 +330,11 @@ static int resume(struct run *r)
         }
     }
     H5Fclose(f);
-    if (rc == CR_EIO) cr_error(r->log, "msphere: cannot restore the run from %s", r->ckpt_path);
+    if (rc == CR_EIO) { /* a damaged input, not a failure of this run: exit status 2 */
+        cr_error(r->log, "msphere: cannot restore the run from %s (damaged or truncated): delete it or set "
+                 "msphere.restart=no to start again", r->ckpt_path);
+        rc = CR_ECONFIG;
+    }
     if (!rc)
         cr_info(r->log, "resumed from %s at t = %.1f s (step %ld, %ld slices)", r->ckpt_path,
                 cr_msphere_time(r->ms), cr_msphere_nstep(r->ms), r->nslice);
@@ -507,7 +511,7 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
     char sdir[256] = "";
     if (have_ckpt) {
         hid_t f = cr_h5_open_read(r.ckpt_path, log);
-        if (f < 0) rc = CR_EIO;
+        if (f < 0) rc = CR_ECONFIG; /* damaged: the message names the file */
         else {
             if (H5Aexists(f, "slice_dir") <= 0) {
                 cr_error(log,
@@ -517,7 +521,7 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
                 rc = CR_ECONFIG;
             } else if (cr_h5_read_attr_string(f, ".", "slice_dir", sdir, sizeof sdir) || !sdir[0]) {
                 cr_error(log, "msphere: %s: unreadable attribute slice_dir", r.ckpt_path);
-                rc = CR_EIO;
+                rc = CR_ECONFIG;
             }
             H5Fclose(f);
         }

@@ -21,7 +21,7 @@
 #include "../core/cr_version.h"
 
 const struct cr_key cr_wind_keys[] = {
-    {.section = "wind", .name = "driver", .type = CR_KEY_PATH, .unit = "", .def = "",
+    {.section = "wind", .name = "driver", .type = CR_KEY_PATH, .unit = "", .def = "", .flags = CR_KEY_EXISTING,
      .doc = "existing driver (our text format or GAMERA bcwind.h5) for the run; `cusprate wind` converts it; "
             "empty = the idealized driver of the keys below"},
     {.section = "wind", .name = "n", .type = CR_KEY_REAL, .unit = "cm^-3", .def = "5", .min = 0, .max = 1e4,
@@ -54,11 +54,12 @@ const struct cr_key cr_wind_keys[] = {
      .flags = CR_KEY_MIN_OPEN, .doc = "end time of the idealized driver"},
     {.section = "wind", .name = "dt", .type = CR_KEY_REAL, .unit = "s", .def = "60", .min = 0, .max = 1e6,
      .flags = CR_KEY_MIN_OPEN, .doc = "sample cadence of the idealized driver (ramp corners are always samples)"},
-    {.section = "wind", .name = "file", .type = CR_KEY_STRING, .unit = "", .def = "wind.txt",
+    {.section = "wind", .name = "file", .type = CR_KEY_STRING, .unit = "", .def = "wind.txt", .flags = CR_KEY_FILENAME,
      .doc = "name of the text driver `cusprate wind` writes in the run folder"},
     {.section = "wind", .name = "bcwind", .type = CR_KEY_BOOL, .unit = "", .def = "no",
      .doc = "also write the driver as GAMERA bcwind.h5"},
     {.section = "wind", .name = "bcwind_file", .type = CR_KEY_STRING, .unit = "", .def = "bcwind.h5",
+     .flags = CR_KEY_FILENAME,
      .doc = "name of the bcwind.h5 file in the run folder"},
     CR_KEY_END,
 };
@@ -75,23 +76,30 @@ static const char *const index_unit[CR_WIND_NINDEX] = {"nT", "sfu", "1"};
 
 /* ---- construction and validation -------------------------------------- */
 
+/* The one rule for a driver sample, wherever it comes from (our text file,
+ * bcwind.h5, the idealized driver): every value a finite number, and n, V, T
+ * and B inside the range of the [wind] key that sets the same quantity
+ * (cr_wind_keys: a driver file may not drive a run where the keys may not).
+ * On failure `why` names the quantity, its value and unit, and the range. */
 static int sample_ok(const struct cr_wind_sample *s, char *why, size_t n)
 {
     const double v[9] = {s->t, s->n, s->v[0], s->v[1], s->v[2], s->temp, s->b[0], s->b[1], s->b[2]};
     static const char *const names[9] = {"time", "n", "vx", "vy", "vz", "T", "bx", "by", "bz"};
+    static const char *const units[9] = {"s", "cm^-3", "km/s", "km/s", "km/s", "K", "nT", "nT", "nT"};
+    static const char *const keys[9] = {NULL, "n", "vx", "vy", "vz", "temperature", "bx", "by", "bz"};
     for (int k = 0; k < 9; k++) {
         if (!isfinite(v[k])) {
             snprintf(why, n, "%s is not a finite number", names[k]);
             return 0;
         }
-    }
-    if (!(s->n > 0)) {
-        snprintf(why, n, "density n = %g cm^-3 must be > 0", s->n);
-        return 0;
-    }
-    if (!(s->temp > 0)) {
-        snprintf(why, n, "temperature T = %g K must be > 0", s->temp);
-        return 0;
+        const struct cr_key *key = keys[k] ? cr_key_find(cr_wind_keys, keys[k]) : NULL;
+        char allowed[160];
+        if (key && !cr_key_allows(key, v[k], allowed, sizeof allowed)) {
+            if (snprintf(why, n, "%s = %.17g %s is out of range; allowed: %s (the range of wind.%s)", names[k], v[k],
+                     units[k], allowed, keys[k]) < 0)
+                why[0] = '\0';
+            return 0;
+        }
     }
     return 1;
 }
@@ -103,7 +111,7 @@ struct cr_wind *cr_wind_new(const struct cr_wind_inp *inp)
         cr_error(inp->log, "%s: no samples", src);
         return NULL;
     }
-    char why[160];
+    char why[400];
     for (size_t k = 0; k < inp->n; k++) {
         if (!sample_ok(&inp->samples[k], why, sizeof why)) {
             cr_error(inp->log, "%s: sample %zu: %s", src, k, why);
@@ -250,7 +258,7 @@ int cr_wind_read_text(const char *path, const struct cr_log *log, struct cr_wind
     FILE *f = fopen(path, "r");
     if (!f) {
         cr_error(log, "%s: cannot open solar-wind driver: %s", path, strerror(errno));
-        return CR_EIO;
+        return CR_ECONFIG;
     }
     char *line = NULL;
     size_t cap = 0, ns = 0, scap = 0;
@@ -315,8 +323,14 @@ int cr_wind_read_text(const char *path, const struct cr_log *log, struct cr_wind
         double v[NCOL];
         int k = 0;
         char *save = NULL;
+        int extra = 0;
         for (char *tok = strtok_r(p, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save), k++) {
-            if (k >= ncols) break;
+            if (k >= ncols) { /* more values than the header names columns */
+                extra = 1;
+                while (strtok_r(NULL, " \t,", &save)) k++;
+                k++;
+                break;
+            }
             char *end;
             errno = 0;
             double d = strtod(tok, &end);
@@ -334,9 +348,9 @@ int cr_wind_read_text(const char *path, const struct cr_log *log, struct cr_wind
                 v[map[k]] = d;
             }
         }
-        if (k != ncols || strtok_r(NULL, " \t,", &save)) {
-            cr_error(log, "%s:%ld: %d values where the header (line %ld) names %d columns", path, lineno,
-                     k + (k == ncols ? 1 : 0), header_line, ncols);
+        if (k != ncols || extra) {
+            cr_error(log, "%s:%ld: %d values where the header (line %ld) names %d columns", path, lineno, k,
+                     header_line, ncols);
             rc = CR_ECONFIG;
             goto done;
         }
@@ -354,7 +368,7 @@ int cr_wind_read_text(const char *path, const struct cr_log *log, struct cr_wind
         struct cr_wind_sample *q = &s[ns];
         *q = (struct cr_wind_sample){.t = v[COL_T], .n = v[COL_N], .v = {v[COL_VX], v[COL_VY], v[COL_VZ]},
                                      .temp = v[COL_TEMP], .b = {v[COL_BX], v[COL_BY], v[COL_BZ]}};
-        char why[160];
+        char why[400];
         if (!sample_ok(q, why, sizeof why)) {
             cr_error(log, "%s:%ld: %s", path, lineno, why);
             rc = CR_ECONFIG;
@@ -504,7 +518,7 @@ int cr_wind_read_bcwind(const char *path, const struct cr_log *log, struct cr_wi
 {
     *out = NULL;
     hid_t fid = cr_h5_open_read(path, log);
-    if (fid < 0) return CR_EIO;
+    if (fid < 0) return CR_ECONFIG; /* unreadable input: named by cr_h5_open_read */
     int rc = CR_OK;
     double *col[NCOL] = {0};
     struct cr_wind_sample *s = NULL;
@@ -562,9 +576,10 @@ int cr_wind_read_bcwind(const char *path, const struct cr_log *log, struct cr_wi
                                        .v = {col[COL_VX][k] / CR_KMS, col[COL_VY][k] / CR_KMS, col[COL_VZ][k] / CR_KMS},
                                        .temp = col[COL_TEMP][k],
                                        .b = {col[COL_BX][k], col[COL_BY][k], col[COL_BZ][k]}};
-        char why[160];
+        char why[400];
         if (!sample_ok(&s[k], why, sizeof why)) {
-            cr_error(log, "%s: index %zu: %s", path, k, why);
+            cr_error(log, "%s: record %zu (T[%zu] = %.17g s; datasets T D Vx Vy Vz Temp Bx By Bz, V read in m/s): %s",
+                     path, k, k, s[k].t, why);
             rc = CR_ECONFIG;
             goto done;
         }
@@ -691,7 +706,7 @@ int cr_wind_load(const char *path, const struct cr_log *log, struct cr_wind **ou
     FILE *f = fopen(path, "rb");
     if (!f) {
         cr_error(log, "%s: cannot open solar-wind driver: %s", path, strerror(errno));
-        return CR_EIO;
+        return CR_ECONFIG;
     }
     unsigned char sig[8] = {0};
     size_t got = fread(sig, 1, 8, f);

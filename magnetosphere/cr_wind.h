@@ -66,7 +66,7 @@ void cr_wind_release(struct cr_wind *w);
 
 /* Read a driver: bcwind.h5 when the file is HDF5, our text format otherwise.
  * CR_ECONFIG with "file:line: reason" (text) or "file: dataset[index]:
- * reason" (HDF5) for bad content; CR_EIO when the file cannot be read. */
+ * reason" (HDF5) for bad content, and for a file that cannot be read. */
 int cr_wind_load(const char *path, const struct cr_log *log, struct cr_wind **out);
 int cr_wind_read_text(const char *path, const struct cr_log *log, struct cr_wind **out);
 int cr_wind_read_bcwind(const char *path, const struct cr_log *log, struct cr_wind **out);

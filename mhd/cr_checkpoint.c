@@ -2,7 +2,9 @@
 #include "cr_checkpoint.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #include "../core/cr_common.h"
 #include "../core/cr_h5.h"
@@ -13,6 +15,19 @@ static const char *const face_names[3] = {"face_i", "face_j", "face_k"};
 
 static int write_state(hid_t loc, const struct cr_mhd *m, int ni, size_t ntot, double *const u[CR_MHD_NCONS],
                        double *const face[3], const struct cr_log *log);
+
+unsigned long cr_checkpoint_crc(unsigned long crc, const double *a, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)a;
+    size_t bytes = n * sizeof *a;
+    while (bytes > 0) { /* zlib takes lengths as uInt */
+        uInt chunk = bytes > (1u << 30) ? (1u << 30) : (uInt)bytes;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        bytes -= chunk;
+    }
+    return crc;
+}
 
 /* A decomposed solver: every rank calls the functions below; the blocks are
  * gathered into (and cut out of) the whole grid's layout, so a checkpoint
@@ -64,9 +79,30 @@ static int write_state(hid_t loc, const struct cr_mhd *m, int ni, size_t ntot, d
     for (int d = 0; d < 3 && !rc; d++)
         rc |= cr_h5_write_doubles(loc, face_names[d], 1, &n, face[d], "code units",
                                   "flux of the evolved field through the faces (ghosts included)", log);
+    unsigned long crc = crc32(0L, Z_NULL, 0);
+    for (int q = 0; q < CR_MHD_NCONS; q++) crc = cr_checkpoint_crc(crc, u[q], ntot);
+    for (int d = 0; d < 3; d++) crc = cr_checkpoint_crc(crc, face[d], ntot);
+    if (!rc) rc |= cr_h5_attr_int(loc, "crc32", (long)crc);
     if (rc) {
         cr_error(log, "checkpoint: cannot write the solver state");
         return CR_EIO;
+    }
+    return CR_OK;
+}
+
+/* Every restored value is a finite number: a damaged checkpoint is refused
+ * when it is read (CR_ECONFIG, naming the file, dataset and index), not a
+ * few steps later as a non-finite state. */
+static int all_finite(hid_t loc, const double *a, size_t n, const char *name, const struct cr_log *log)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(a[i])) {
+            char file[1024] = "checkpoint";
+            if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "checkpoint");
+            cr_error(log, "%s: checkpoint dataset '%s'[%zu] = %g is not a finite number (damaged file)", file, name, i,
+                     a[i]);
+            return CR_ECONFIG;
+        }
     }
     return CR_OK;
 }
@@ -104,24 +140,52 @@ int cr_checkpoint_read_mhd(hid_t loc, struct cr_mhd *m, const struct cr_log *log
     }
     struct cr_mhd_view v;
     cr_mhd_get_view(m, &v);
+    /* the whole grid's arrays as written (cut into this block when
+     * decomposed), every value finite, their CRC-32 the recorded one */
     int rc = CR_OK;
-    if (part) {
-        /* the whole grid's arrays, this block cut out */
-        const size_t nt = cr_mhd_global_ntot(m);
-        double *buf = malloc(nt * sizeof(double));
-        if (!buf) return CR_ENOMEM;
-        for (int q = 0; q < CR_MHD_NCONS + 3 && !rc; q++) {
-            rc = cr_h5_read_doubles(loc, q < CR_MHD_NCONS ? cons_names[q] : face_names[q - CR_MHD_NCONS], buf, nt,
-                                    "checkpoint", log);
-            if (!rc) cr_mhd_block_of_nodes(m, buf, q < CR_MHD_NCONS ? v.u[q] : v.face[q - CR_MHD_NCONS]);
-        }
-        free(buf);
-        if (rc) return rc;
-        cr_mhd_set_time(m, t, (long)ns);
-        return CR_OK;
+    const size_t nt = cr_mhd_global_ntot(m);
+    double *buf = part ? malloc(nt * sizeof(double)) : NULL;
+    if (part && !buf) return CR_ENOMEM;
+    unsigned long crc = crc32(0L, Z_NULL, 0);
+    for (int q = 0; q < CR_MHD_NCONS + 3 && !rc; q++) {
+        const char *name = q < CR_MHD_NCONS ? cons_names[q] : face_names[q - CR_MHD_NCONS];
+        double *dst = q < CR_MHD_NCONS ? v.u[q] : v.face[q - CR_MHD_NCONS], *whole = part ? buf : dst;
+        rc = cr_h5_read_doubles(loc, name, whole, nt, "checkpoint", log);
+        if (!rc) rc = all_finite(loc, whole, nt, name, log);
+        if (!rc) crc = cr_checkpoint_crc(crc, whole, nt);
+        if (!rc && part) cr_mhd_block_of_nodes(m, buf, dst);
     }
-    for (int q = 0; q < CR_MHD_NCONS && !rc; q++) rc = cr_h5_read_doubles(loc, cons_names[q], v.u[q], g->ntot, "checkpoint", log);
-    for (int d = 0; d < 3 && !rc; d++) rc = cr_h5_read_doubles(loc, face_names[d], v.face[d], g->ntot, "checkpoint", log);
+    free(buf);
+    if (rc) return rc;
+    double crc_rec; /* checkpoints before the checksum have none */
+    if (cr_h5_read_attr_double(loc, ".", "crc32", &crc_rec) == CR_OK && (double)crc != crc_rec) {
+        char file[1024] = "checkpoint";
+        if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "checkpoint");
+        cr_error(log, "%s: the checkpoint's solver arrays do not match their CRC-32 (recorded %.0f, computed %lu): "
+                 "damaged or edited file", file, crc_rec, crc);
+        return CR_ECONFIG;
+    }
+    /* a state the solver can take: in every active cell a positive density and
+       finite kinetic and magnetic energies (a value such as 1e300 or 1e-300 in
+       the right place is finite but makes the first step non-finite) */
+    for (int k = 0; k < g->nk && !rc; k++)
+        for (int j = 0; j < g->nj && !rc; j++)
+            for (int i = 0; i < g->ni && !rc; i++) {
+                const size_t c = CR_GIDX(g, i, j, k);
+                const double rho = v.u[CR_MHD_RHO][c], mx = v.u[CR_MHD_MX][c], my = v.u[CR_MHD_MY][c],
+                             mz = v.u[CR_MHD_MZ][c];
+                const double ek = 0.5 * (mx * mx + my * my + mz * mz) / rho;
+                double fb = 0.0;
+                for (int d = 0; d < 3; d++) fb += v.face[d][c] * v.face[d][c];
+                if (!(rho > 0.0) || !isfinite(ek) || !isfinite(v.u[CR_MHD_EN][c] - ek) || !isfinite(fb)) {
+                    char file[1024] = "checkpoint";
+                    if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "checkpoint");
+                    cr_error(log, "%s: checkpoint cell (i, j, k) = (%d, %d, %d): density %g, kinetic energy %g, "
+                             "face fluxes^2 %g (code units): not a state the solver can take (damaged file)", file, i,
+                             j, k, rho, ek, fb);
+                    rc = CR_ECONFIG;
+                }
+            }
     if (rc) return rc;
     cr_mhd_set_time(m, t, (long)ns);
     return CR_OK;

@@ -548,8 +548,8 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
             /* CFL: dt = cfl min over cells and directions of h_d / (|v.n_d| + c_fast), h_d = V / mean |A_d| */
             dtc = rate > 0.0 ? m->cfl / rate : INFINITY;
             if (!(dtc > 0.0) || isnan(dtc)) {
-                cr_error(m->log, "mhd: step %ld at t = %.6g: the time step is not positive (%g)", m->nstep, m->t,
-                         dtc);
+                cr_error(m->log, "mhd: step %ld at t = %.6g %s: the time step is not positive (%g %s)", m->nstep,
+                         m->t * m->units.time, m->units.time_unit, dtc * m->units.time, m->units.time_unit);
                 return CR_ENUMERIC;
             }
             dt = dt_max > 0.0 && dt_max < dtc ? dt_max : dtc;
@@ -579,8 +579,8 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
         rc = cr_mhd_agree(m, bad ? CR_ENUMERIC : CR_OK);
 
         if (rc) {
-            cr_error(m->log, "mhd: step %ld at t = %.6g (dt %.3g): non-finite state after stage %d", m->nstep, m->t,
-                     dt, s + 1);
+            cr_error(m->log, "mhd: step %ld at t = %.6g %s (dt %.3g %s): non-finite state after stage %d", m->nstep,
+                     m->t * m->units.time, m->units.time_unit, dt * m->units.time, m->units.time_unit, s + 1);
             return rc;
         }
         if (m->nrings > 0 && (rc = cr_mhd_axis_average(m))) return rc;

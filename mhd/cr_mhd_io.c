@@ -473,10 +473,10 @@ static void xmf_slab(FILE *f, const char *indent, const struct cr_mhd_out *o, in
     fprintf(f, "%s</DataItem>\n", indent);
 }
 
-static int write_xmf(const struct cr_mhd_out *o)
+/* The XDMF companion under its temporary name `tmp` (renamed by the caller). */
+static int write_xmf(const struct cr_mhd_out *o, char *tmp, size_t ntmp)
 {
-    char tmp[4200];
-    if (cr_tmp_name(o->xmf_path, tmp, sizeof tmp)) return CR_EIO;
+    if (cr_tmp_name(o->xmf_path, tmp, ntmp)) return CR_EIO;
     FILE *f = fopen(tmp, "w");
     if (!f) {
         cr_error(o->log, "mhd: cannot create %s", o->xmf_path);
@@ -573,7 +573,7 @@ static int write_xmf(const struct cr_mhd_out *o)
         cr_error(o->log, "mhd: cannot write %s", o->xmf_path);
         return CR_EIO;
     }
-    return cr_commit_file(tmp, o->xmf_path, o->log);
+    return CR_OK;
 }
 
 int cr_mhd_out_xmf_surface(struct cr_mhd_out *o, const char *group, int nsurf, int n1, int n2,
@@ -628,9 +628,24 @@ int cr_mhd_out_close(struct cr_mhd_out *o, int commit)
         H5Pclose(lapl);
     }
     if (o->h5) {
-        if (commit && !rc) rc |= write_xmf(o);
-        if (commit && !rc) rc |= cr_h5_commit(o->h5);
-        else cr_h5_discard(o->h5);
+        /* mhd.h5 and mhd.xmf stay a pair whenever the process dies: both are
+         * complete under temporary names first, the old mhd.xmf goes, mhd.h5
+         * takes its name, then mhd.xmf (a kill in between leaves mhd.h5
+         * without a companion, never an mhd.xmf describing another mhd.h5) */
+        char xtmp[4200] = "";
+        if (commit && !rc) rc |= write_xmf(o, xtmp, sizeof xtmp);
+        if (commit && !rc && unlink(o->xmf_path) && errno != ENOENT) {
+            cr_error(o->log, "%s: cannot remove the previous file: %s", o->xmf_path, strerror(errno));
+            rc = CR_EIO;
+        }
+        if (commit && !rc) {
+            rc |= cr_h5_commit(o->h5);
+            if (!rc) rc |= cr_commit_file(xtmp, o->xmf_path, o->log);
+            else unlink(xtmp);
+        } else {
+            cr_h5_discard(o->h5);
+            if (xtmp[0]) unlink(xtmp);
+        }
         o->h5 = NULL;
         /* mhd.h5 now links to this run's folder: earlier runs' go */
         long kmax;

@@ -207,7 +207,8 @@ int cr_mhd_prims(struct cr_mhd *m, double *rate_out)
     m->n_p_floor += np;
     if (want_rate) *rate_out = rate;
     if (bad) {
-        cr_error(m->log, "mhd: non-finite conserved state at t = %.6g (step %ld)", m->t, m->nstep);
+        cr_error(m->log, "mhd: non-finite conserved state at t = %.6g %s (step %ld)", m->t * m->units.time,
+                 m->units.time_unit, m->nstep);
         return CR_ENUMERIC;
     }
     return CR_OK;

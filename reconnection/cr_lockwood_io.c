@@ -314,6 +314,13 @@ struct cr_lw_spec *cr_lw_spec_read(const char *path, const char *quantity, const
         }
     }
     if (!rc) rc = read_var(ncid, path, "time", nt, 0, CR_LW_FILL, 1, &s->time, NULL, 0, log);
+    for (size_t i = 1; !rc && i < nt; i++) {
+        if (!(s->time[i] > s->time[i - 1])) {
+            cr_error(log, "%s: time[%zu] = %.17g s does not follow time[%zu] = %.17g s (times must increase; a fill "
+                     "value counts as missing)", path, i, s->time[i], i - 1, s->time[i - 1]);
+            rc = CR_ECONFIG;
+        }
+    }
     if (!rc) rc = read_var(ncid, path, "energy", ne, 0, CR_LW_FILL, 1, &s->energy, NULL, 0, log);
     if (!rc) {
         /* channel edges (optional): energy_bnds (energy, bnds) */
@@ -870,7 +877,7 @@ static int rate_one(const char *spec_path, const char *out_path, const char *run
                     const struct cr_config *cfg, const struct cr_log *log)
 {
     struct cr_lw_spec *s = cr_lw_spec_read(spec_path, o->quantity, log);
-    if (!s) return CR_EIO;
+    if (!s) return CR_ECONFIG; /* an input that cannot be used: the reason and the file are logged */
     const int n = s->nt;
     size_t m = n ? (size_t)n : 1;
     double *eic = cr_zalloc(m, sizeof(double)), *bs = cr_zalloc(m, sizeof(double));

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <netcdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 
 #include "../core/cr_common.h"
 #include "../core/cr_file.h"
+#include "../core/cr_h5.h"
+#include "../core/cr_nc.h"
 #include "cr_lockwood_io.h"
 
 const struct cr_key cr_pipeline_keys[] = {
@@ -131,6 +134,81 @@ static int write_stamp(const char *path, const char *text, const struct cr_log *
     return cr_commit_file(tmp, path, log);
 }
 
+/* The resolved configuration an output records (its HDF5 root attribute or
+ * netCDF global attribute `config`, written by cr_h5/cr_nc), NULL when it
+ * has none or is not such a file. Caller frees. */
+static char *recorded_config(const char *path)
+{
+    size_t len = strlen(path);
+    char *text = NULL;
+    if (len > 3 && !strcmp(path + len - 3, ".h5")) {
+        cr_h5_quiet();
+        if (H5Fis_hdf5(path) <= 0) return NULL;
+        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (f < 0) return NULL;
+        const size_t cap = 1 << 22;
+        text = malloc(cap);
+        if (text && cr_h5_read_attr_string(f, ".", "config", text, cap)) {
+            free(text);
+            text = NULL;
+        }
+        H5Fclose(f);
+    } else if (len > 3 && !strcmp(path + len - 3, ".nc")) {
+        int ncid;
+        size_t n = 0;
+        if (nc_open(path, NC_NOWRITE, &ncid) != NC_NOERR) return NULL;
+        if (nc_inq_attlen(ncid, NC_GLOBAL, "config", &n) == NC_NOERR && (text = malloc(n + 1))) {
+            if (nc_get_att_text(ncid, NC_GLOBAL, "config", text) == NC_NOERR) text[n] = '\0';
+            else {
+                free(text);
+                text = NULL;
+            }
+        }
+        nc_close(ncid);
+    }
+    return text;
+}
+
+/* Why an output's recorded configuration says the stage must run again: the
+ * sections the command reads (the stamp's selection) differ from `stamp`,
+ * or cannot be read back; "" when they agree or the file records none. */
+static void recorded_reason(const char *out, const struct cr_command *cmd, const char *stamp, char *why, size_t n)
+{
+    why[0] = '\0';
+    char *rec = recorded_config(out);
+    if (!rec) return;
+    char *msg = NULL;
+    size_t msglen = 0;
+    FILE *ms = open_memstream(&msg, &msglen);
+    struct cr_log quiet = {.level = CR_LEVEL_ERROR, .stream = ms, .no_timestamps = 1};
+    struct cr_config *rc = ms ? cr_config_new_all(&quiet) : NULL;
+    char *old = NULL;
+    if (rc && cr_config_load_string(rc, rec, "recorded configuration") == CR_OK) old = config_stamp(rc, cmd);
+    if (ms) fclose(ms);
+    if (!old) {
+        snprintf(why, n, "%.2000s records a configuration this version cannot compare (%.600s)", out,
+                 msg && *msg ? msg : "unreadable");
+        size_t l = strlen(why);
+        while (l > 0 && (why[l - 1] == '\n' || why[l - 1] == ')')) why[--l] = '\0';
+        snprintf(why + l, n - l, ")");
+    } else if (strcmp(old, stamp)) {
+        /* the first line that differs */
+        const char *a = old, *b = stamp;
+        while (*a && *a == *b) a++, b++;
+        while (a > old && a[-1] != '\n') a--;
+        while (b > stamp && b[-1] != '\n') b--;
+        int la = (int)strcspn(a, ";\n"), lb = (int)strcspn(b, ";\n"); /* without the unit comment */
+        while (la > 0 && a[la - 1] == ' ') la--;
+        while (lb > 0 && b[lb - 1] == ' ') lb--;
+        snprintf(why, n, "%.2000s was made with other settings (it records '%.*s', now '%.*s')", out,
+                 la > 300 ? 300 : la, a, lb > 300 ? 300 : lb, b);
+    }
+    free(old);
+    free(msg);
+    cr_config_release(rc);
+    free(rec);
+}
+
 /* ---- one stage ------------------------------------------------------------------ */
 
 struct stage_run {
@@ -144,8 +222,12 @@ struct stage_run {
 enum { R_UPTODATE, R_RAN, R_UNAVAILABLE, R_FAILED, R_NOT_REACHED };
 static const char *const result_names[] = {"up to date", "ran", "UNAVAILABLE", "FAILED", "not reached"};
 
-/* Why a stage must run ("" when up to date). */
-static void stale_reason(const struct stage_run *s, const char *stamp, char *why, size_t n)
+/* Why a stage must run ("" when up to date): an output missing or older
+ * than an input, an output whose recorded configuration differs from this
+ * run's for the sections the stage reads (whoever made it: the pipeline or
+ * the command by hand), or the pipeline's own stamp of the stage changed. */
+static void stale_reason(const struct stage_run *s, const struct cr_command *cmd, const char *stamp, char *why,
+                         size_t n)
 {
     why[0] = '\0';
     if (s->out.n == 0) {
@@ -171,7 +253,11 @@ static void stale_reason(const struct stage_run *s, const char *stamp, char *why
             return;
         }
     }
-    /* outputs made outside the pipeline (no stamp) are taken as they are */
+    for (int k = 0; k < s->out.n; k++) {
+        recorded_reason(s->out.p[k], cmd, stamp, why, n);
+        if (why[0]) return;
+    }
+    /* outputs that record no configuration (report/index.md): the stamp */
     char *old = read_file(s->stamp_path);
     if (old && strcmp(old, stamp)) snprintf(why, n, "its configuration changed");
     free(old);
@@ -183,7 +269,7 @@ static int run_stage(struct stage_run *s, int force, const struct cr_log *log, i
     char *stamp = config_stamp(s->ctx.cfg, cmd);
     if (!stamp) return CR_ENOMEM;
     char why[4200];
-    stale_reason(s, stamp, why, sizeof why);
+    stale_reason(s, cmd, stamp, why, sizeof why);
     if (force && !why[0]) snprintf(why, sizeof why, "pipeline.force = yes");
     if (!why[0]) {
         cr_info(log, "pipeline: %s: up to date, skipped", s->label);

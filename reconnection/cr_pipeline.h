@@ -2,8 +2,9 @@
  * (mhd -> flux -> particles -> fly -> rate -> report), each dispatched by
  * name through the command table (core/cr_cli.h) and skipped when it is up
  * to date: its outputs exist, are newer than its inputs (cr_file_mtime), and
- * the configuration sections it reads are unchanged since it last ran under
- * the pipeline (a stamp in <run>/.pipeline/<stage>.ini). A stage that must
+ * the configuration sections it reads are those each output records (its
+ * `config` attribute; for outputs without one, the stamp the pipeline wrote
+ * in <run>/.pipeline/<stage>.ini when the stage last ran). A stage that must
  * run but has no command in this build is reported as unavailable and stops
  * the pipeline; nothing is pretended.
  *

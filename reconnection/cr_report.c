@@ -431,8 +431,8 @@ static void row_free(struct fly_row *w)
     for (int k = 0; k < 2; k++) free(w->p_est[k]), free(w->p_err[k]);
 }
 
-static int build_row(struct fly_row *w, const struct flux_data *fx, int conv, double width, double iono_alt,
-                     double b_e, const struct cr_log *log)
+static int build_row(struct fly_row *w, const struct flux_data *fx, const char *flux_path, int conv, double width,
+                     double iono_alt, double b_e, const struct cr_log *log)
 {
     struct rate_data *r = &w->r;
     /* flyby sector: mean MLT of the spectra with an estimate (all spectra when none) */
@@ -459,8 +459,8 @@ static int build_row(struct fly_row *w, const struct flux_data *fx, int conv, do
         !w->p_err[0] || !w->p_err[1])
         return CR_ENOMEM;
     if (!fx->e[conv]) {
-        cr_error(log, "report: flux file has no %s for report.compare = %s", conv == 0 ? "E_xline" : "E_iono",
-                 conv == 0 ? "xline" : "iono");
+        cr_error(log, "%s: no variable %s for report.compare = %s (docs/formats.md)", flux_path,
+                 conv == 0 ? "E_xline" : "E_iono", conv == 0 ? "xline" : "iono");
         return CR_ECONFIG;
     }
     flux_sector(fx, conv, w->hemi_index, w->mlt_lo, width, w->sector);
@@ -770,7 +770,7 @@ int cr_cmd_report(struct cr_cmd_ctx *ctx)
         }
         nrow++;
         snprintf(w->rate_path, sizeof w->rate_path, "%s", rates[k]);
-        rc = build_row(w, &fx, conv, width, iono_alt, b_e, log);
+        rc = build_row(w, &fx, flux_path, conv, width, iono_alt, b_e, log);
     }
     if (!rc) rc = cr_mkdir_p(outdir, log);
     if (!rc) rc = cr_run_lock(ctx, ctx->run_dir); /* report/ lies in the run folder */

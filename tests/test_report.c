@@ -5,6 +5,7 @@
  * skipping up-to-date stages, rerunning stale ones and naming a stage it
  * cannot run. */
 #include <criterion/criterion.h>
+#include <hdf5.h>
 #include <math.h>
 #include <netcdf.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <utime.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_h5.h"
 #include "../core/cr_units.h"
 #include "../reconnection/cr_lockwood.h"
 #include "../reconnection/cr_report.h"
@@ -292,11 +294,54 @@ Test(report, missing_inputs_are_config_errors)
     helper_write_file(path, "not a netCDF file");
     snprintf(args, sizeof args, "rate %s/run.ini", dir);
     int st = helper_run_cli(args, out, sizeof out);
-    cr_assert_neq(st, 0, "%s", out);
+    cr_assert_eq(st, 2, "a damaged input is exit status 2: %s", out);
     cr_assert(strstr(out, "bad.spectrogram.nc"), "the message names the file: %s", out);
+    snprintf(path, sizeof path, "%s/bad.rate.nc", dir);
+    cr_assert(!file_nonempty(path), "rate.nc written from a damaged spectrogram");
     /* bad [rate] values are refused before anything is read */
     snprintf(args, sizeof args, "rate %s/run.ini rate.smooth_window=4", dir);
     cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    helper_rm_rf(dir);
+}
+
+/* A spectrogram whose times do not increase and a flux.nc without the
+ * E_xline the comparison needs: exit 2, with the file in the message. */
+Test(report, inconsistent_inputs_name_their_file, .timeout = 120)
+{
+    char dir[1024], args[4096], out[1 << 15], spec[2048], flux[2048], path[2048]; /* spec, flux: the files edited */
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    make_run(dir);
+    snprintf(spec, sizeof spec, "%s/noon_tracers.spectrogram.nc", dir);
+    snprintf(flux, sizeof flux, "%s/flux.nc", dir);
+    snprintf(args, sizeof args, "rate %s/run.ini", dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    /* flux.nc without E_xline: report (xline convention) names flux.nc */
+    int ncid, id;
+    cr_assert_eq(nc_open(flux, NC_WRITE, &ncid), NC_NOERR);
+    cr_assert_eq(nc_redef(ncid), NC_NOERR);
+    cr_assert_eq(nc_inq_varid(ncid, "E_xline", &id), NC_NOERR);
+    cr_assert_eq(nc_rename_var(ncid, id, "E_other"), NC_NOERR);
+    cr_assert_eq(nc_close(ncid), NC_NOERR);
+    snprintf(args, sizeof args, "report %s/run.ini report.figures=no", dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, dir) && strstr(out, "flux.nc: no variable E_xline"), "the message names flux.nc: %s", out);
+    snprintf(path, sizeof path, "%s/report/comparison.nc", dir);
+    cr_assert(!file_nonempty(path), "a report was written");
+    /* a repeated time in the spectrogram: rate names the file and the index */
+    snprintf(path, sizeof path, "%s/noon_tracers.rate.nc", dir);
+    remove(path);
+    cr_assert_eq(nc_open(spec, NC_WRITE, &ncid), NC_NOERR);
+    cr_assert_eq(nc_inq_varid(ncid, "time", &id), NC_NOERR);
+    double t0;
+    size_t i0 = 0, i1 = 1;
+    cr_assert_eq(nc_get_var1_double(ncid, id, &i0, &t0), NC_NOERR);
+    cr_assert_eq(nc_put_var1_double(ncid, id, &i1, &t0), NC_NOERR);
+    cr_assert_eq(nc_close(ncid), NC_NOERR);
+    snprintf(args, sizeof args, "rate %s/run.ini", dir);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, dir) && strstr(out, "noon_tracers.spectrogram.nc: time[1] = "),
+              "the message names the spectrogram: %s", out);
+    cr_assert(!file_nonempty(path), "rate.nc written from a spectrogram out of time order");
     helper_rm_rf(dir);
 }
 
@@ -308,6 +353,38 @@ static void age_file(const char *path, int seconds)
     cr_assert_eq(stat(path, &sb), 0, "%s", path);
     struct utimbuf ut = {.actime = sb.st_atime - seconds, .modtime = sb.st_mtime - seconds};
     cr_assert_eq(utime(path, &ut), 0);
+}
+
+/* An output made by hand with other settings is not up to date for the
+ * pipeline: particles.h5 records its configuration, and the pipeline
+ * compares the sections the stage reads with this run's. */
+Test(report, pipeline_reruns_an_output_made_with_other_settings, .timeout = 120)
+{
+    char dir[1024], args[4096], out[1 << 15], ini[2048], h5[2048];
+    cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
+    snprintf(ini, sizeof ini, "%s/p.ini", dir);
+    helper_write_file(ini, "[run]\ndir = .\n[particles]\nfield = dipole_uniform\nuniform_b = 0, 0, -5\n"
+                           "uniform_e = 0, 0, 0\nsource = box\nsource_box = 0.7, 1.2, -0.3, 0.3, 3.2, 3.6\n"
+                           "source_density = 10\nn = 150\ninject_interval = 0, 30\nmax_time = 300\n"
+                           "[pipeline]\nstages = particles\n");
+    snprintf(args, sizeof args, "particles %s run.threads=1", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    snprintf(args, sizeof args, "pipeline %s run.threads=1", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "particles: up to date"), "the same settings: %s", out);
+    snprintf(args, sizeof args, "pipeline %s run.threads=1 particles.n=100", ini);
+    cr_assert_eq(helper_run_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "particles: running") && strstr(out, "was made with other settings (it records 'n = 150', now "
+                                                                 "'n = 100')"),
+              "%s", out);
+    snprintf(h5, sizeof h5, "%s/particles.h5", dir);
+    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert_geq(f, 0);
+    double n = 0;
+    cr_assert_eq(cr_h5_read_attr_double(f, ".", "n_injected", &n), CR_OK);
+    H5Fclose(f);
+    cr_assert_eq(n, 100.0, "particles.h5 holds %g protons", n);
+    helper_rm_rf(dir);
 }
 
 Test(report, pipeline_skips_reruns_and_names_missing_stages, .timeout = 120)
@@ -339,7 +416,8 @@ Test(report, pipeline_skips_reruns_and_names_missing_stages, .timeout = 120)
     snprintf(args, sizeof args, "pipeline %s/run.ini rate.d=13", dir);
     st = helper_run_cli(args, out, sizeof out);
     cr_assert_eq(st, 0, "%s", out);
-    cr_assert(strstr(out, "configuration changed"), "%s", out);
+    cr_assert(strstr(out, "noon_tracers.rate.nc was made with other settings (it records 'd = 12', now 'd = 13')"),
+              "%s", out);
     cr_assert(strstr(out, "report                           ran"), "%s", out);
 
     /* a newer input reruns its stage: the spectrogram touched now, rate.nc aged

@@ -248,7 +248,11 @@ Test(wind, bad_text_files_report_file_and_line)
         {"0 5 -400 0 0 1e5 0 0 0\n60 nan -400 0 0 1e5 0 0 0\n", 4, "not a finite"},
         {"0 5 -400 0 0 1e5 0 0 0\n60 5 -400 0 0 1e5 0 0\n", 4, "values where the header"},
         {"0 5 -400 0 0 1e5 0 0 0\n60 5 -400 0 abc 1e5 0 0 0\n", 4, "not a number"},
-        {"0 -5 -400 0 0 1e5 0 0 0\n", 3, "must be > 0"},
+        {"0 -5 -400 0 0 1e5 0 0 0\n", 3, "n = -5 cm^-3 is out of range; allowed: real in (0, 10000] cm^-3 (the range of wind.n)"},
+        /* every value against the range of its [wind] key, and exactly the columns of the header */
+        {"0 5 -400 0 0 1e5 0 0 0\n60 5 -400 0 0 1e5 0 0 1e300\n", 4, "bz = 1.0000000000000001e+300 nT is out of range; allowed: real in [-500, 500] nT"},
+        {"0 5 400 0 0 1e5 0 0 0\n", 3, "vx = 400 km/s is out of range; allowed: real in [-5000, 0) km/s"},
+        {"0 5 -400 0 0 1e5 0 0 -5 7\n", 3, "10 values where the header (line 2) names 9 columns"},
     };
     char buf[2048], path[600], want[700];
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -273,13 +277,16 @@ Test(wind, bad_bcwind_reports_dataset_and_index)
     cr_assert_eq(helper_tmpdir(dir, sizeof dir), 0);
     snprintf(path, sizeof path, "%s/bcwind.h5", dir);
     const char *names[9] = {"T", "D", "Vx", "Vy", "Vz", "Temp", "Bx", "By", "Bz"};
-    for (int variant = 0; variant < 2; variant++) {
+    for (int variant = 0; variant < 3; variant++) {
         struct cr_h5 *f = cr_h5_create(path, NULL, &quiet);
-        double v[4] = {0, 60, 60, 120}, one[4] = {1, 1, 1, 1};
+        /* legal values (Vx Earthward, in m/s) except for the flaw of each variant */
+        double v[4] = {0, 60, variant == 0 ? 60 : 90, 120}, one[4] = {1, 1, 1, 1}, vx[4] = {-4e5, -4e5, -4e5, -4e5};
+        double bz[4] = {-5, -5, variant == 2 ? 1e300 : -5, -5};
         hsize_t d[1] = {4};
         for (int k = 0; k < 9; k++) {
             if (variant == 1 && k == 8) continue; /* no Bz */
-            cr_h5_write_doubles(cr_h5_root(f), names[k], 1, d, k == 0 ? v : one, "", "", &quiet);
+            cr_h5_write_doubles(cr_h5_root(f), names[k], 1, d, k == 0 ? v : k == 2 ? vx : k == 8 ? bz : one, "", "",
+                                &quiet);
         }
         cr_assert_eq(cr_h5_commit(f), CR_OK);
         FILE *lf = tmpfile();
@@ -292,8 +299,13 @@ Test(wind, bad_bcwind_reports_dataset_and_index)
         fclose(lf);
         if (variant == 0)
             cr_assert(strstr(buf, "T[2]") && strstr(buf, "does not increase"), "%s", buf);
-        else
+        else if (variant == 1)
             cr_assert(strstr(buf, "missing dataset Bz"), "%s", buf);
+        else /* Bz = 1e300 in record 2: the file, the record, the quantity and the range of wind.bz */
+            cr_assert(strstr(buf, path) && strstr(buf, "record 2") &&
+                          strstr(buf, "bz = 1.0000000000000001e+300 nT is out of range; allowed: real in [-500, "
+                                      "500] nT (the range of wind.bz)"),
+                      "%s", buf);
     }
     helper_rm_rf(dir);
 }
