@@ -110,6 +110,12 @@ int cr_run_lock(const struct cr_cmd_ctx *ctx, const char *dir)
     char path[4200];
     if (cr_path_join(path, sizeof path, dir, ".cusprate.lock")) return CR_EIO;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+        /* fly, rate and report write beside the inputs they read: no folder, no inputs */
+        cr_error(ctx->log, "%s: no such run folder (check [run] dir; the commands that make its inputs create it)",
+                 dir);
+        return CR_ECONFIG;
+    }
     if (fd < 0) {
         cr_error(ctx->log, "%s: cannot create the run folder's lock: %s", path, strerror(errno));
         return CR_EIO;

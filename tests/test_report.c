@@ -298,6 +298,12 @@ Test(report, missing_inputs_are_config_errors)
     cr_assert(strstr(out, "bad.spectrogram.nc"), "the message names the file: %s", out);
     snprintf(path, sizeof path, "%s/bad.rate.nc", dir);
     cr_assert(!file_nonempty(path), "rate.nc written from a damaged spectrogram");
+    /* the folder it would write into does not exist: exit 2 naming it (was 1: the lock could not be made) */
+    snprintf(args, sizeof args, "rate %s/run.ini run.dir=%s/nope rate.spectrograms=%s/bad.spectrogram.nc", dir, dir,
+             dir);
+    st = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(st, 2, "a missing run folder is exit status 2: %s", out);
+    cr_assert(strstr(out, "no such run folder"), "%s", out);
     /* bad [rate] values are refused before anything is read */
     snprintf(args, sizeof args, "rate %s/run.ini rate.smooth_window=4", dir);
     cr_assert_eq(helper_run_cli(args, out, sizeof out), 2, "%s", out);
