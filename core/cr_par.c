@@ -2,6 +2,7 @@
  * CR_HAVE_MPI is defined (make MPI=1, mpicc). */
 #include "cr_par.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +20,9 @@ void cr_par_block(const struct cr_par *p, long n, long *lo, long *hi)
 #include <mpi.h>
 
 /* The run's communicator: a library constant of MPI, not state of ours. */
-static MPI_Comm world_comm = MPI_COMM_WORLD;
+static const MPI_Comm world_comm = MPI_COMM_WORLD;
 
-static MPI_Comm comm_of(const struct cr_par *p) { return p && p->comm ? *(MPI_Comm *)p->comm : MPI_COMM_SELF; }
+static MPI_Comm comm_of(const struct cr_par *p) { return p && p->comm ? *(const MPI_Comm *)p->comm : MPI_COMM_SELF; }
 
 int cr_par_enabled(void) { return 1; }
 
@@ -43,7 +44,7 @@ void cr_par_finalize(void)
 
 void cr_par_world(struct cr_par *p)
 {
-    p->comm = (void *)&world_comm;
+    p->comm = (void *)(uintptr_t)&world_comm; /* read only (comm_of) */
     MPI_Comm_rank(world_comm, &p->rank);
     MPI_Comm_size(world_comm, &p->size);
 }
