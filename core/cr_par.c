@@ -55,37 +55,16 @@ void cr_par_abort(const struct cr_par *p, int rc)
     exit(rc);
 }
 
-double cr_par_max(const struct cr_par *p, double x)
+/* One value reduced over the processes, in place (no-op on one process). */
+static void allreduce(const struct cr_par *p, void *x, MPI_Datatype type, MPI_Op op)
 {
-    if (!p || p->size <= 1) return x;
-    double r = x;
-    MPI_Allreduce(&x, &r, 1, MPI_DOUBLE, MPI_MAX, comm_of(p));
-    return r;
+    if (p && p->size > 1) MPI_Allreduce(MPI_IN_PLACE, x, 1, type, op, comm_of(p));
 }
 
-double cr_par_min(const struct cr_par *p, double x)
-{
-    if (!p || p->size <= 1) return x;
-    double r = x;
-    MPI_Allreduce(&x, &r, 1, MPI_DOUBLE, MPI_MIN, comm_of(p));
-    return r;
-}
-
-long cr_par_sum_long(const struct cr_par *p, long x)
-{
-    if (!p || p->size <= 1) return x;
-    long r = x;
-    MPI_Allreduce(&x, &r, 1, MPI_LONG, MPI_SUM, comm_of(p));
-    return r;
-}
-
-int cr_par_max_int(const struct cr_par *p, int x)
-{
-    if (!p || p->size <= 1) return x;
-    int r = x;
-    MPI_Allreduce(&x, &r, 1, MPI_INT, MPI_MAX, comm_of(p));
-    return r;
-}
+double cr_par_max(const struct cr_par *p, double x) { return allreduce(p, &x, MPI_DOUBLE, MPI_MAX), x; }
+double cr_par_min(const struct cr_par *p, double x) { return allreduce(p, &x, MPI_DOUBLE, MPI_MIN), x; }
+long cr_par_sum_long(const struct cr_par *p, long x) { return allreduce(p, &x, MPI_LONG, MPI_SUM), x; }
+int cr_par_max_int(const struct cr_par *p, int x) { return allreduce(p, &x, MPI_INT, MPI_MAX), x; }
 
 void cr_par_barrier(const struct cr_par *p)
 {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cr_common.h"
+#include "cr_sys.h"
 
 struct cr_progress {
     char label[64];
@@ -18,13 +19,6 @@ struct cr_progress {
     int drawn;
     double t0, last;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 struct cr_progress *cr_progress_new(const struct cr_progress_inp *inp)
 {
@@ -40,7 +34,7 @@ struct cr_progress *cr_progress_new(const struct cr_progress_inp *inp)
         p->visible = 0;
     else
         p->visible = isatty(fileno(p->out));
-    p->t0 = now_s();
+    p->t0 = cr_wtime();
     p->last = -1e30;
     return p;
 }
@@ -59,7 +53,7 @@ static void fmt_time(double s, char *buf, size_t n)
 void cr_progress_update(struct cr_progress *p, double done, const char *extra)
 {
     if (!p || !p->visible) return;
-    double t = now_s();
+    double t = cr_wtime();
     int final = done >= p->total;
     if (!final && t - p->last < 0.25) return;
     p->last = t;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../core/cr_common.h"
+#include "../core/cr_sys.h"
 #include "../core/cr_file.h"
 #include "../core/cr_h5.h"
 
@@ -320,13 +321,6 @@ int cr_cmd_grid(struct cr_cmd_ctx *ctx)
     return rc;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 /* CPU time of this thread: the rate per core even on a busy machine. */
 static double cpu_s(void)
 {
@@ -379,17 +373,17 @@ int cr_bench_grid(struct cr_cmd_ctx *ctx)
         /* timed: locate the stored path again, each search from the previous cell */
         struct cr_grid_loc l = {.i = -1};
         long fails = 0;
-        double t0 = now_s(), u0 = cpu_s();
+        double t0 = cr_wtime(), u0 = cpu_s();
         for (int s = 0; s < n; s++) fails += cr_grid_locate(g, path[s], &l) != CR_OK;
-        double dt = now_s() - t0, dc = cpu_s() - u0;
+        double dt = cr_wtime() - t0, dc = cpu_s() - u0;
         /* fresh searches (no hint) on a subsample, for comparison */
         int nf = n / 20;
-        double t1 = now_s(), u1 = cpu_s();
+        double t1 = cr_wtime(), u1 = cpu_s();
         for (int s = 0; s < nf; s++) {
             struct cr_grid_loc lf = {.i = -1};
             fails += cr_grid_locate(g, path[20 * s], &lf) != CR_OK;
         }
-        double dtf = now_s() - t1, dcf = cpu_s() - u1;
+        double dtf = cr_wtime() - t1, dcf = cpu_s() - u1;
         printf("grid %d x %d x %d (%s): %d located points along a random walk (steps 0.25 cell), 1 thread\n", g->ni,
                g->nj, g->nk, cr_config_choice_name(ctx->cfg, "grid", "kind"), n);
         printf("  from the previous cell: %.3g locations/s per core (CPU time; %.1f ns each), %.3g/s wall clock\n",

@@ -19,6 +19,7 @@
 
 #include "../core/cr_cli.h"
 #include "../core/cr_common.h"
+#include "../core/cr_sys.h"
 #include "../core/cr_h5.h"
 #include "../core/cr_units.h"
 
@@ -972,13 +973,6 @@ done:
 
 /* ---- benchmark ---------------------------------------------------------- */
 
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 static void bench_fac(const struct cr_iono *io, double *j, double amp_noise)
 {
     int nt = io->n + 1, np = io->nphi;
@@ -1004,17 +998,17 @@ static int bench_case(const char *label, const struct cr_iono_inp *inp, int nrep
     }
     bench_fac(io, j, 0.3);
     for (int h = 0; h < 2; h++) cr_iono_set_fac(io, h, j);
-    double t0 = wall_seconds();
+    double t0 = cr_wtime();
     int rc = cr_iono_solve(io);
-    double tcold = wall_seconds() - t0;
+    double tcold = cr_wtime() - t0;
     int it_cold = io->h[0].iters;
-    double t1 = wall_seconds();
+    double t1 = cr_wtime();
     for (int r = 0; r < nrep && !rc; r++) {
         for (size_t q = 0; q < nn; q++) j[q] *= 1.0 + 0.01 * sin(0.37 * q + r);
         for (int h = 0; h < 2; h++) cr_iono_set_fac(io, h, j);
         rc = cr_iono_solve(io);
     }
-    double twarm = (wall_seconds() - t1) / nrep;
+    double twarm = (cr_wtime() - t1) / nrep;
     printf("  %-44s %5d x %-4d nodes, %6zu unknowns/hemisphere: cold %.3f s (%d restarts), coupling step %.4f s "
            "(%d restarts, residual %.1e), %.1f solves/s, CPCP %.2f kV\n",
            label, io->n + 1, io->nphi, io->nunk, tcold, it_cold, twarm, io->h[0].iters, io->h[0].resid, 1.0 / twarm,

@@ -706,7 +706,7 @@ void cr_mhd_totals(const struct cr_mhd *m, struct cr_mhd_totals *t)
                 double v = g->vol[c];
                 for (int q = 0; q < CR_MHD_NCONS; q++) pl[(size_t)q * np + (size_t)i] += m->u[q][c] * v;
             }
-    const int last = !m->parted || m->part.rank_hi < 0 || m->part.periodic_i;
+    const int last = !m->parted || m->part.rank_hi < 0; /* holds the grid's last i faces */
     for (int d = 0; d < 3; d++) {
         int hi[3] = {g->ni - 1, g->nj - 1, g->nk - 1};
         const int per = d == 0 && m->parted ? m->part.periodic_i : g->bc[d] == CR_GRID_PERIODIC;

@@ -450,8 +450,8 @@ int cr_particles_trace(const struct cr_particles_inp *inp, struct cr_particles_o
             cr_progress_update(prog, (double)done, extra);
         }
     }
-    if (np > 1) rc = cr_par_max_int(inp->par, rc); /* one rank's failure stops all */
-    out->wall = np > 1 ? cr_par_max(inp->par, cr_wtime() - w0) : cr_wtime() - w0;
+    rc = cr_par_max_int(inp->par, rc); /* one rank's failure stops all */
+    out->wall = cr_par_max(inp->par, cr_wtime() - w0);
     if (rc) goto done;
 
     /* protons never reached by a window (injection failed) */
