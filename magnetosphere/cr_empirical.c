@@ -61,6 +61,20 @@ double cr_emp_boyle97_kv(const double v_kms[3], const double b_nt[3])
     return 1e-4 * v2 + 11.7 * bn * s * s * s;
 }
 
+double cr_emp_siscoe02_kv(const double v_kms[3], const double b_nt[3], double pdyn_npa, double sigma_p)
+{
+    double vn = sqrt(v_kms[0] * v_kms[0] + v_kms[1] * v_kms[1] + v_kms[2] * v_kms[2]);
+    double bt = sqrt(b_nt[1] * b_nt[1] + b_nt[2] * b_nt[2]);
+    if (!(vn > 0 && isfinite(vn)) || !(pdyn_npa > 0 && isfinite(pdyn_npa)) || !(sigma_p > 0 && isfinite(sigma_p)) ||
+        !isfinite(bt))
+        return 0.0;
+    double e = vn * bt * 1e-3; /* km/s x nT = 1e-3 mV/m */
+    double s = sin(0.5 * fabs(atan2(b_nt[1], b_nt[2])));
+    double f = s * s;
+    double xi = 4.45 - 1.08 * log10(sigma_p);
+    return 57.6 * e * cbrt(pdyn_npa) * f / (sqrt(pdyn_npa) + 0.0125 * xi * sigma_p * e * f);
+}
+
 int cr_emp_reference(const struct cr_emp_sw *sw, struct cr_emp_ref *out)
 {
     memset(out, 0, sizeof *out);

@@ -53,6 +53,15 @@ int cr_emp_farris_russell94(double r_mp, double mach, double gamma, double *r_bs
  * magnitude) and the IMF B [nT] (magnitude and clock angle in the y-z plane). */
 double cr_emp_boyle97_kv(const double v_kms[3], const double b_nt[3]);
 
+/* Hill-Siscoe transpolar potential with saturation (Siscoe et al. 2002,
+ * JGR 107(A6), 1075, eqs. 3-5): Phi = 57.6 E P^(1/3) F / (P^(1/2) +
+ * 0.0125 xi Sigma_P E F) [kV], E = |V| B_T the solar-wind electric field
+ * [mV/m] (B_T in the y-z plane), P the dynamic pressure [nPa],
+ * F = sin^2(theta/2) (theta the IMF clock angle), xi = 4.45 - 1.08 log10
+ * Sigma_P (Sigma_P the Pedersen conductance [S]). 0 when an input is not
+ * positive and finite. */
+double cr_emp_siscoe02_kv(const double v_kms[3], const double b_nt[3], double pdyn_npa, double sigma_p);
+
 /* Everything for one upstream state. */
 struct cr_emp_sw {
     double n;          /* [cm^-3] */

@@ -677,6 +677,7 @@ int cr_msphere_step(struct cr_msphere *ms, double t_stop, struct cr_msphere_step
     }
     if (mi.dt == dt_max) cr_mhd_set_time(ms->m, t_stop / ms->units.time, cr_mhd_nstep(ms->m));
     si.dt = mi.dt * ms->units.time;
+    si.dt_cfl = mi.dt_cfl * ms->units.time;
     si.n_va_limit = cr_par_sum_long(&ms->par, va_limit(ms));
     si.n_rho_floor = mi.n_rho_floor;
     si.n_p_floor = mi.n_p_floor;

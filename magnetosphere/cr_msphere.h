@@ -114,6 +114,7 @@ long cr_msphere_nstep(const struct cr_msphere *ms);
 
 struct cr_msphere_step {
     double dt;           /* step taken [s] */
+    double dt_cfl;       /* the CFL step [s] (before clipping to an output time) */
     long n_rho_floor;    /* floor uses in the step */
     long n_p_floor;
     long n_va_limit;     /* cells whose density the Alfven-speed limiter raised after the step */

@@ -73,6 +73,7 @@ static double slice_time(const struct sched *s, long n)
 struct rec {
     double t, r_mp, r_mp_j, r_bs, cpcp[2], divb, dbz0, dbz0_night;
     long nrho, np, nva;
+    double dt_min; /* smallest CFL step since the previous slice [s] (NaN: no step) */
 };
 
 struct run {
@@ -86,6 +87,7 @@ struct run {
     long nslice;        /* slices written */
     long nckpt;         /* index of the next checkpoint time (k * dt_ckpt) */
     long nrho_cum, np_cum, nrho_since, np_since, nva_cum, nva_since, nsteps_cum;
+    double dtmin_since; /* smallest CFL step since the previous slice [s] (INFINITY: none yet) */
     struct rec *recs;
     long nrec, caprec;
 };
@@ -129,7 +131,7 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
     if (rc) return rc;
     struct rec x = {.t = d.t, .r_mp = d.r_mp, .r_mp_j = d.r_mp_j, .r_bs = d.r_bs, .cpcp = {d.cpcp[0], d.cpcp[1]},
                     .divb = d.divb, .dbz0 = d.dbz0, .dbz0_night = d.dbz0_night, .nrho = r->nrho_since,
-                    .np = r->np_since, .nva = r->nva_since};
+                    .np = r->np_since, .nva = r->nva_since, .dt_min = isfinite(r->dtmin_since) ? r->dtmin_since : NAN};
     rc = rec_add(r, &x);
     cr_info(r->log,
             "slice %d t = %.1f s: magnetopause %.2f R_E (|J| peak %.2f), bow shock %.2f R_E, CPCP N/S %.1f/%.1f kV, "
@@ -138,6 +140,7 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
             cr_mhd_out_count(r->out) - 1, d.t, d.r_mp, d.r_mp_j, d.r_bs, d.cpcp[0], d.cpcp[1], d.dbz0, d.dbz0_night,
             r->nrho_since, r->np_since, r->nva_since, d.divb, steps_per_s, mcells);
     r->nrho_since = r->np_since = r->nva_since = 0;
+    r->dtmin_since = INFINITY;
     r->nslice++;
     return rc;
 }
@@ -173,12 +176,14 @@ static int write_slice_extras(struct run *r, const struct cr_msphere_diag *dp)
     rc |= cr_h5_attr_int(grp, "n_rho_floor", r->nrho_since);
     rc |= cr_h5_attr_int(grp, "n_p_floor", r->np_since);
     rc |= cr_h5_attr_int(grp, "n_va_limit", r->nva_since);
+    rc |= cr_h5_attr_double(grp, "dt_min", isfinite(r->dtmin_since) ? r->dtmin_since : NAN);
     rc |= cr_h5_attr_string(grp, "diagnostics_units",
                             "r_mp, r_mp_j, r_bs [R_E] (subsolar magnetopause from the Bz reversal or density drop, "
                             "from the |J| peak; bow shock at twice the upstream density; 0 = not found); "
                             "cpcp_north, cpcp_south [kV]; n_rho_floor, n_p_floor: floor uses since the previous "
                             "slice (cell-stages); n_va_limit: cells raised by the Alfven-speed limiter since the "
-                            "previous slice (cell-steps); divb: max |div B| V^-1 / (|B1|/h); dbz0, dbz0_night [nT]: "
+                            "previous slice (cell-steps); dt_min [s]: the smallest CFL time step since the previous "
+                            "slice (NaN: none); divb: max |div B| V^-1 / (|B1|/h); dbz0, dbz0_night [nT]: "
                             "Bz at the Earth's centre from the currents of the whole domain and of its x < 0 half "
                             "(Biot-Savart; a Dst proxy without ionospheric, inner and induced currents)");
     H5Gclose(grp);
@@ -226,6 +231,7 @@ static int write_checkpoint_file(struct run *r)
     rc |= cr_h5_attr_int(root, "np_since", r->np_since);
     rc |= cr_h5_attr_int(root, "nva_cum", r->nva_cum);
     rc |= cr_h5_attr_int(root, "nva_since", r->nva_since);
+    rc |= cr_h5_attr_double(root, "dtmin_since", r->dtmin_since);
     rc |= cr_h5_attr_int(root, "nsteps_cum", r->nsteps_cum);
     rc |= cr_h5_attr_double(root, "time_s", cr_msphere_time(r->ms));
     hid_t g1 = H5Gcreate2(root, "mhd", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -285,6 +291,8 @@ static int resume(struct run *r)
              read_long(f, "nrho_since", &r->nrho_since) | read_long(f, "np_since", &r->np_since) |
              read_long(f, "nva_cum", &r->nva_cum) | read_long(f, "nva_since", &r->nva_since) |
              read_long(f, "nsteps_cum", &r->nsteps_cum);
+    /* absent in checkpoints written before this diagnostic existed */
+    if (!rc && cr_h5_read_attr_double(f, ".", "dtmin_since", &r->dtmin_since)) r->dtmin_since = INFINITY;
     if (rc == 1 || rc == CR_EIO) rc = CR_EIO;
     hid_t g = -1;
     if (!rc) {
@@ -324,6 +332,7 @@ static int resume(struct run *r)
             x.nrho = (long)a, x.np = (long)b;
             rc |= cr_h5_read_attr_double(g, name, "n_va_limit", &a);
             x.nva = (long)a;
+            if (cr_h5_read_attr_double(g, name, "dt_min", &x.dt_min)) x.dt_min = NAN;
             H5Fclose(g);
             if (!rc) rc = rec_add(r, &x);
             else rc = CR_EIO;
@@ -354,13 +363,14 @@ static int write_diag_csv(struct run *r)
                "|J| peak [R_E]; r_bs: bow shock (twice the upstream density) [R_E]; 0 = not found\n"
                "# cpcp: cross-polar-cap potential [kV]; floors: uses since the previous slice; divb: max |div B| "
                "V^-1 / (|B1|/h); dbz0: Bz at the Earth's centre from the domain's currents (Biot-Savart, a Dst proxy) "
-               "[nT], dbz0_night: its part from x < 0\n");
+               "[nT], dbz0_night: its part from x < 0; dt_min: the smallest CFL time step since the previous slice "
+               "[s] (nan: no step)\n");
     fprintf(f, "t_s,r_mp_RE,r_mp_j_RE,r_bs_RE,cpcp_north_kV,cpcp_south_kV,n_rho_floor,n_p_floor,n_va_limit,divb,"
-               "dbz0_nT,dbz0_night_nT\n");
+               "dbz0_nT,dbz0_night_nT,dt_min_s\n");
     for (long s = 0; s < r->nrec; s++) {
         const struct rec *x = &r->recs[s];
-        fprintf(f, "%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%ld,%ld,%ld,%.3e,%.3f,%.3f\n", x->t, x->r_mp, x->r_mp_j, x->r_bs,
-                x->cpcp[0], x->cpcp[1], x->nrho, x->np, x->nva, x->divb, x->dbz0, x->dbz0_night);
+        fprintf(f, "%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%ld,%ld,%ld,%.3e,%.3f,%.3f,%.4g\n", x->t, x->r_mp, x->r_mp_j,
+                x->r_bs, x->cpcp[0], x->cpcp[1], x->nrho, x->np, x->nva, x->divb, x->dbz0, x->dbz0_night, x->dt_min);
     }
     int bad = ferror(f);
     bad |= fclose(f);
@@ -393,6 +403,25 @@ static void stat_of(const struct run *r, double t0, int what, double *mean, doub
     *spread = *n && *mean != 0 ? (hi - lo) / fabs(*mean) : 0.0;
 }
 
+/* Area-weighted mean Pedersen conductance [S] poleward of 60 deg MLat, both
+ * hemispheres: the polar cap's conductance for the Hill-Siscoe potential. */
+static double polar_sigma_p(const struct cr_msphere *ms)
+{
+    const struct cr_iono *io = ms->io;
+    int nt = cr_iono_ntheta(io), np = cr_iono_nphi(io);
+    double s = 0.0, w = 0.0;
+    for (int h = 0; h < 2; h++) {
+        const double *sp = cr_iono_sigma_p(io, h);
+        for (int i = 0; i < nt; i++) {
+            if (fabs(cr_iono_mlat(io, h, i)) < 60.0) continue;
+            double a = sin(cr_iono_alpha(io, i));
+            if (i == 0) a = 0.125 * cr_iono_dtheta(io); /* the polar cap node's ring */
+            for (int j = 0; j < np; j++) s += a * sp[i * np + j], w += a;
+        }
+    }
+    return w > 0 ? s / w : NAN;
+}
+
 static int summarize(struct run *r, int *pass)
 {
     struct cr_wind_sample s;
@@ -405,38 +434,80 @@ static int summarize(struct run *r, int *pass)
     sw.te_over_ti = 1.0;
     struct cr_emp_ref ref2;
     cr_emp_reference(&sw, &ref2);
+    const double sig_pc = polar_sigma_p(r->ms);
+    const double hs = cr_emp_siscoe02_kv(sw.v, sw.b, ref.pdyn, sig_pc);
     /* the last 30 minutes */
     double m[3], sp[3];
     int n[3], miss[3];
     for (int w = 0; w < 3; w++) stat_of(r, t_end - 1800.0, w, &m[w], &sp[w], &n[w], &miss[w]);
+    double dbz = 0.0, divb = 0.0;
+    int ndbz = 0;
+    for (long k = 0; k < r->nrec; k++) {
+        divb = fmax(divb, r->recs[k].divb);
+        if (r->recs[k].t >= t_end - 1800.0 - 1e-9 && isfinite(r->recs[k].dbz0)) dbz += r->recs[k].dbz0, ndbz++;
+    }
+    dbz = ndbz ? dbz / ndbz : NAN;
+    /* The goals of the validation across driving (docs/magnetosphere.md, "Across
+     * driving"), set before any result: the stand-off within 10 % of Shue et
+     * al. for IMF Bz >= -5 nT and within 15 % below (the empirical fit's
+     * scatter grows with the driving); the potential within a factor 1.5 of
+     * Boyle et al. down to -10 nT, and below that between the Hill-Siscoe
+     * saturation and Boyle et al.'s unsaturated fit. */
+    const double tol_mp = s.b[2] >= -5.0 - 1e-9 ? 0.10 : 0.15;
+    const int saturated = s.b[2] < -10.0 - 1e-9;
     double e_mp = ref.r0 > 0 ? fabs(m[0] - ref.r0) / ref.r0 : INFINITY;
     double e_bs = ref.r_bs > 0 ? fabs(m[1] - ref.r_bs) / ref.r_bs : INFINITY;
     double f_pc = m[2] > 0 && ref.cpcp_kv > 0 ? fmax(m[2] / ref.cpcp_kv, ref.cpcp_kv / m[2]) : INFINITY;
     /* a stand-off must be found in at least 90 % of the slices to be judged */
-    int ok_mp = e_mp <= 0.10 && n[0] > 0 && miss[0] * 10 <= n[0] + miss[0];
+    int ok_mp = e_mp <= tol_mp && n[0] > 0 && miss[0] * 10 <= n[0] + miss[0];
     int ok_bs = e_bs <= 0.15 && n[1] > 0 && miss[1] * 10 <= n[1] + miss[1];
-    int ok_pc = f_pc <= 1.5;
+    int ok_pc = saturated ? m[2] >= fmin(hs, ref.cpcp_kv) && m[2] <= fmax(hs, ref.cpcp_kv) : f_pc <= 1.5;
     int ok_st = n[0] >= 2 && sp[0] < 0.10 && sp[2] < 0.10;
-    *pass = ok_mp && ok_bs && ok_pc && ok_st;
+    /* Stability (docs/magnetosphere.md): the smallest CFL step after the IMF
+     * starts to turn within a factor 3 of the step before (the Boris speed caps
+     * the fast speed, so a sound run keeps its step), div B at round-off. */
+    const double t_turn = cr_config_real(r->ctx->cfg, "wind", "spinup_time");
+    double dt_pre = NAN, dt_post = INFINITY;
+    for (long k = 0; k < r->nrec; k++) {
+        const struct rec *x = &r->recs[k];
+        if (!isfinite(x->dt_min)) continue;
+        if (x->t <= t_turn + 1e-9) dt_pre = x->dt_min; /* the last slice interval before the turning */
+        else dt_post = fmin(dt_post, x->dt_min);
+    }
+    double dt_ratio = isfinite(dt_pre) && isfinite(dt_post) ? dt_post / dt_pre : NAN;
+    int ok_dt = !(dt_ratio < 1.0 / 3.0); /* no record (resumed from an old checkpoint): not judged */
+    int ok_db = divb <= 1e-12;
+    *pass = ok_mp && ok_bs && ok_pc && ok_st && ok_dt && ok_db;
+    char pcgoal[160];
+    if (saturated)
+        snprintf(pcgoal, sizeof pcgoal, "goal: between Hill-Siscoe %.1f kV and Boyle", hs);
+    else
+        snprintf(pcgoal, sizeof pcgoal, "factor %.2f, tolerance 1.5; Hill-Siscoe %.1f kV", f_pc, hs);
     char text[4096];
     int w = snprintf(text, sizeof text,
                      "magnetosphere at t = %.0f s against the GEM-2009 references (upstream n = %.3g /cc, V = "
                      "(%.4g, %.4g, %.4g) km/s, T = %.3g K, B = (%.3g, %.3g, %.3g) nT, P_dyn = %.4g nPa)\n"
                      "means over the %d slices from t = %.0f s (last 30 min):\n"
-                     "  subsolar magnetopause %.2f R_E vs Shue et al. 1998 %.2f R_E: %+.1f %% (tolerance 10 %%; "
+                     "  subsolar magnetopause %.2f R_E vs Shue et al. 1998 %.2f R_E: %+.1f %% (tolerance %.0f %%; "
                      "not found in %d slices) %s\n"
                      "  bow shock             %.2f R_E vs Farris & Russell 1994 %.2f R_E (M_f %.2f; %.2f R_E with "
                      "T_e = T_i): %+.1f %% (tolerance 15 %%; not found in %d slices) %s\n"
-                     "  cross-polar-cap pot.  %.1f kV vs Boyle et al. 1997 %.1f kV: factor %.2f (tolerance 1.5) %s\n"
+                     "  cross-polar-cap pot.  %.1f kV vs Boyle et al. 1997 %.1f kV (%s; polar-cap Sigma_P %.3g S) %s\n"
                      "  quasi-steady: spread (max-min)/mean of the stand-off %.1f %%, bow shock %.1f %%, CPCP %.1f %% "
                      "(tolerance 10 %%) %s\n"
+                     "  Dst proxy (Bz at the centre from the domain's currents, mean) %.2f nT\n"
+                     "  time step: %.4g s before the IMF turns (t <= %.0f s), smallest after %.4g s: ratio %.3f "
+                     "(goal >= 1/3) %s\n"
+                     "  div B: at most %.1e of |B1|/h over the run (goal <= 1e-12, round-off) %s\n"
                      "  floors used over the run: density %ld, pressure %ld (cell-stages); Alfven-speed limiter %ld "
                      "(cell-steps); steps %ld\n",
                      t_end, s.n, s.v[0], s.v[1], s.v[2], s.temp, s.b[0], s.b[1], s.b[2], ref.pdyn, n[2],
-                     t_end - 1800.0, m[0], ref.r0, 100 * (m[0] - ref.r0) / ref.r0, miss[0], ok_mp ? "PASS" : "FAIL",
-                     m[1], ref.r_bs, ref.mach, ref2.r_bs, ref.r_bs > 0 ? 100 * (m[1] - ref.r_bs) / ref.r_bs : 0.0,
-                     miss[1], ok_bs ? "PASS" : "FAIL", m[2], ref.cpcp_kv, f_pc, ok_pc ? "PASS" : "FAIL", 100 * sp[0],
-                     100 * sp[1], 100 * sp[2], ok_st ? "PASS" : "FAIL", r->nrho_cum, r->np_cum, r->nva_cum, r->nsteps_cum);
+                     t_end - 1800.0, m[0], ref.r0, 100 * (m[0] - ref.r0) / ref.r0, 100 * tol_mp, miss[0],
+                     ok_mp ? "PASS" : "FAIL", m[1], ref.r_bs, ref.mach, ref2.r_bs,
+                     ref.r_bs > 0 ? 100 * (m[1] - ref.r_bs) / ref.r_bs : 0.0, miss[1], ok_bs ? "PASS" : "FAIL", m[2],
+                     ref.cpcp_kv, pcgoal, sig_pc, ok_pc ? "PASS" : "FAIL", 100 * sp[0], 100 * sp[1], 100 * sp[2],
+                     ok_st ? "PASS" : "FAIL", dbz, dt_pre, t_turn, dt_post, dt_ratio, ok_dt ? "PASS" : "FAIL", divb,
+                     ok_db ? "PASS" : "FAIL", r->nrho_cum, r->np_cum, r->nva_cum, r->nsteps_cum);
     (void)w;
     fputs(text, cr_log_stream(r->log));
     char tmp[4400];
@@ -458,7 +529,7 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
     int rc = cr_msphere_inp_from_config(cfg, &inp, log);
     if (rc) return rc;
     inp.par = &ctx->par;
-    struct run r = {.ctx = ctx, .log = log};
+    struct run r = {.ctx = ctx, .log = log, .dtmin_since = INFINITY};
     sched_init(&r.sc, cr_config_real(cfg, "msphere", "t_end"), cr_config_real(cfg, "msphere", "t_analysis"),
                cr_config_real(cfg, "msphere", "slice_dt"), cr_config_real(cfg, "msphere", "slice_dt_spinup"),
                cr_config_real(cfg, "msphere", "checkpoint_dt"));
@@ -593,6 +664,7 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
         r.nsteps_cum++;
         r.nrho_since += si.n_rho_floor, r.np_since += si.n_p_floor, r.nva_since += si.n_va_limit;
         r.nrho_cum += si.n_rho_floor, r.np_cum += si.n_p_floor, r.nva_cum += si.n_va_limit;
+        r.dtmin_since = fmin(r.dtmin_since, si.dt_cfl);
         if (cr_log_enabled(log, CR_LEVEL_DEBUG))
             cr_debug(log, "step %ld t = %.4f s dt = %.4g s%s floors %ld/%ld", cr_msphere_nstep(ms), cr_msphere_time(ms),
                      si.dt, si.coupled ? " (ionosphere solved)" : "", si.n_rho_floor, si.n_p_floor);

@@ -240,6 +240,13 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                 if (ic2 > 0.0) {
                     for (int i = 0; i < ni; i++) {
                         const size_t c = r0 + (size_t)i;
+                        /* velocity of the state this stage updates (U^n, or the
+                         * integrator's combination of U^n and U^(s)) */
+                        double ub[4];
+                        for (int q = 0; q < 4; q++)
+                            ub[q] = stage == 0 ? m->u[q][c] : g0 * m->u0[q][c] + g1 * m->u[q][c];
+                        const double drho = du[0][i], vdr[3] = {ub[1] / ub[0] * drho, ub[2] / ub[0] * drho,
+                                                                ub[3] / ub[0] * drho};
                         double B[3] = {m->w[5][c], m->w[6][c], m->w[7][c]};
                         if (m->has_b0) B[0] += m->b0c[0][c], B[1] += m->b0c[1][c], B[2] += m->b0c[2][c];
                         double b2 = B[0] * B[0] + B[1] * B[1] + B[2] * B[2];
@@ -251,15 +258,24 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                          * keeps the truncation error of a strongly curved B0 (the discrete
                          * Maxwell stress is not exactly perpendicular to the cell's B) from
                          * accelerating tenuous plasma along B unchecked where vA >> c */
-                        /* [h + alpha b (b.h) + g] / (1 + alpha) with h = du - g: only b.h is needed */
-                        double bh = B[0] * (du[1][i] - dg[0][i]) + B[1] * (du[2][i] - dg[1][i]) +
-                                    B[2] * (du[3][i] - dg[2][i]);
+                        /* The correction acts on the acceleration, rho dv = dm - v drho, not on
+                         * the momentum change dm: the semi-relativistic momentum is
+                         * rho v + S_A/c^2 with v the velocity, and what its larger inertia
+                         * slows is the change of v (Gombosi et al. 2002, eqs. 13-14). Dividing
+                         * dm itself would keep rho v across B almost fixed where alpha >> 1
+                         * while the density changes at the full rate, so v = m/rho would grow
+                         * as 1/rho wherever the plasma rarefies (not Galilean invariant: a
+                         * uniform drift across B is not kept).
+                         *   dm_B = v drho + [h' + alpha b (b.h') + g] / (1 + alpha),
+                         *   h' = dm - g - v drho (g: magnetic part): only b.h' is needed */
+                        double bh = B[0] * (du[1][i] - dg[0][i] - vdr[0]) + B[1] * (du[2][i] - dg[1][i] - vdr[1]) +
+                                    B[2] * (du[3][i] - dg[2][i] - vdr[2]);
                         double bdm = b2 > 0.0 ? bh / b2 : 0.0;
                         double ia = 1.0 / (1.0 + al);
                         double m0 = du[1][i], m1 = du[2][i], m2 = du[3][i];
-                        du[1][i] = (m0 + al * B[0] * bdm) * ia;
-                        du[2][i] = (m1 + al * B[1] * bdm) * ia;
-                        du[3][i] = (m2 + al * B[2] * bdm) * ia;
+                        du[1][i] = vdr[0] + (m0 - vdr[0] + al * B[0] * bdm) * ia;
+                        du[2][i] = vdr[1] + (m1 - vdr[1] + al * B[1] * bdm) * ia;
+                        du[3][i] = vdr[2] + (m2 - vdr[2] + al * B[2] * bdm) * ia;
                         /* the energy: the correction changes the kinetic energy by v . (dm_c - dm)
                          * and nothing else, so the evolved energy takes the same change; otherwise
                          * the work that the slowed plasma did not receive (the energy of the
