@@ -51,6 +51,26 @@ else
     echo "magnetosphere: FAILED (see $OUT/southward.log)"; fail=1
 fi
 
+# --- Magnetosphere across driving: stability and validation ----------------
+# tools/msphere_sweep.py (docs/magnetosphere.md, "Across driving"): the storm
+# protocol of runs/southward.ini at Bz = 0, -5, -10, -20 nT and, for
+# stability, at Bz = -10 nT with n = 20 /cc, V = 600 km/s and with
+# V = 800 km/s, with the conductance model and with uniform 10 S. A run that
+# fails, whose CFL step after the turning falls below a third of the step
+# before, or whose div B leaves round-off fails `make verify`; the
+# validation goals are reported per run. First on the quick grid (~2 min per
+# run on 2 cores), then on the D grid (~20 min per run; 12 runs, ~4 h;
+# VERIFY_SWEEP_D=no skips it). 30-s analysis slices keep each D run's files
+# small (the means of the last 30 min are over 60 slices instead of 360).
+if ! python3 tools/msphere_sweep.py --bin "$BIN" --ini runs/southward_quick.ini --out "$OUT/sweep_quick" --open-flux; then
+    echo "magnetosphere sweep (quick grid): FAILED"; fail=1
+fi
+if [ "${VERIFY_SWEEP_D:-yes}" != no ]; then
+    if ! python3 tools/msphere_sweep.py --bin "$BIN" --ini runs/southward.ini --out "$OUT/sweep_D" --slice-dt 30; then
+        echo "magnetosphere sweep (D grid): FAILED"; fail=1
+    fi
+fi
+
 if [ $fail -ne 0 ]; then
     echo "verify: FAILED checks above"
     exit 1
