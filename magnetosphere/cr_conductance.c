@@ -24,6 +24,8 @@ const struct cr_key cr_conductance_keys[] = {
      .flags = CR_KEY_MIN_OPEN, .doc = "model: Pedersen conductance floor (night side, no precipitation)"},
     {.section = SEC, .name = "floor_h", .type = CR_KEY_REAL, .unit = "S", .def = "1", .min = 0, .max = 1e3,
      .flags = CR_KEY_RANGED, .doc = "model: Hall conductance floor"},
+    {.section = SEC, .name = "hall_ratio", .type = CR_KEY_REAL, .unit = "", .def = "3", .min = 0, .max = 100,
+     .flags = CR_KEY_MIN_OPEN, .doc = "model: cap on Sigma_H / Sigma_P (REMIX's sigma_ratio)"},
     {.section = SEC, .name = "precip_alpha", .type = CR_KEY_REAL, .unit = "", .def = "1.0332", .min = 0, .max = 100,
      .flags = CR_KEY_MIN_OPEN, .doc = "model: thermal electron energy E0 = alpha gamma P / n (Fedder et al. 1995)"},
     {.section = SEC, .name = "precip_beta", .type = CR_KEY_REAL, .unit = "", .def = "0.4362", .min = 0, .max = 100,
@@ -46,6 +48,7 @@ void cr_conductance_inp_from_config(const struct cr_config *cfg, struct cr_condu
     inp->f107 = cr_config_real(cfg, SEC, "f107");
     inp->floor_p = cr_config_real(cfg, SEC, "floor_p");
     inp->floor_h = cr_config_real(cfg, SEC, "floor_h");
+    inp->hall_ratio = cr_config_real(cfg, SEC, "hall_ratio");
     inp->alpha = cr_config_real(cfg, SEC, "precip_alpha");
     inp->beta = cr_config_real(cfg, SEC, "precip_beta");
     inp->knight = cr_config_real(cfg, SEC, "knight_k");
@@ -64,6 +67,7 @@ struct cr_conductance *cr_conductance_new(const struct cr_conductance_inp *inp_i
     struct cr_conductance_inp inp = *inp_in;
     if (inp.f107 == 0) inp.f107 = 100.0;
     if (inp.floor_p == 0) inp.floor_p = 2.0;
+    if (inp.hall_ratio == 0) inp.hall_ratio = 3.0;
     if (inp.alpha == 0) inp.alpha = 1.0332;
     if (inp.beta == 0) inp.beta = 0.4362;
     if (inp.mirror == 0) inp.mirror = 8.0;
@@ -71,7 +75,8 @@ struct cr_conductance *cr_conductance_new(const struct cr_conductance_inp *inp_i
     if (inp.knight == 0) inp.knight = 1.0;
     if (inp.gamma == 0) inp.gamma = 5.0 / 3.0;
     if (!(inp.f107 > 0 && isfinite(inp.f107)) || !(inp.floor_p > 0 && isfinite(inp.floor_p)) ||
-        !(inp.floor_h >= 0 && isfinite(inp.floor_h)) || !(inp.alpha > 0) || !(inp.beta > 0) ||
+        !(inp.floor_h >= 0 && isfinite(inp.floor_h)) ||
+        !(inp.hall_ratio > 0 && isfinite(inp.hall_ratio)) || !(inp.alpha > 0) || !(inp.beta > 0) ||
         !(inp.knight > 0) || !(inp.mirror > 1) || !(inp.de_max > 0) || !(inp.gamma > 1) || !isfinite(inp.alpha) ||
         !isfinite(inp.beta) || !isfinite(inp.knight) || !isfinite(inp.mirror) || !isfinite(inp.de_max)) {
         cr_error(inp.log,
@@ -154,7 +159,7 @@ int cr_conductance_compute(const struct cr_conductance *c, const struct cr_iono 
     }
     const int nt = cr_iono_ntheta(io), np = cr_iono_nphi(io);
     const double *fac = cr_iono_fac(io, hemi);
-    const double fp = c->inp.floor_p, fh = c->inp.floor_h;
+    const double fp = c->inp.floor_p, fh = c->inp.floor_h, hr = c->inp.hall_ratio;
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < nt; i++) {
         for (int j = 0; j < np; j++) {
@@ -166,8 +171,11 @@ int cr_conductance_compute(const struct cr_conductance *c, const struct cr_iono 
             cr_conductance_precip(c, n_cc[q], p_npa[q], fac[q], &e, &phi, NULL);
             cr_conductance_robinson(e, phi, &ap, &ah);
             double sp = sqrt(ep * ep + ap * ap), sh = sqrt(eh * eh + ah * ah);
-            sigma_p[q] = sp > fp ? sp : fp;
-            sigma_h[q] = sh > fh ? sh : fh;
+            sp = sp > fp ? sp : fp;
+            sh = sh > fh ? sh : fh;
+            if (sh > hr * sp) sh = hr * sp; /* REMIX's cap on the Hall to Pedersen ratio */
+            sigma_p[q] = sp;
+            sigma_h[q] = sh;
         }
     }
     return CR_OK;

@@ -37,7 +37,10 @@
  *
  * Total (REMIX's combination): Sigma = sqrt(Sigma_EUV^2 + Sigma_prec^2) for
  * Pedersen and Hall separately, then Sigma_P >= floor_p and Sigma_H >=
- * floor_h (the night-side background: starlight, recombination remnants).
+ * floor_h (the night-side background: starlight, recombination remnants),
+ * and Sigma_H <= hall_ratio Sigma_P (REMIX's cap, default 3: Robinson's
+ * ratio reaches ~6 at 20 keV, and such contrasts along a ring make the
+ * potential solve stagnate).
  */
 #ifndef CR_CONDUCTANCE_H
 #define CR_CONDUCTANCE_H
@@ -50,6 +53,7 @@ struct cr_conductance_inp {
     double f107;     /* [sfu] when the driver gives none; 0 -> 100 */
     double floor_p;  /* Pedersen floor [S] (> 0); 0 -> 2 */
     double floor_h;  /* Hall floor [S] (>= 0) */
+    double hall_ratio; /* cap on Sigma_H / Sigma_P; 0 -> 3 */
     double alpha;    /* (1) thermal energy factor; 0 -> 1.0332 */
     double beta;     /* (2) thermal flux factor; 0 -> 0.4362 */
     double knight;   /* (3) K (> 0); 0 -> 1 */

@@ -44,6 +44,10 @@ const struct cr_key cr_ionosphere_keys[] = {
      .doc = "remove an outward radial component of the E x B drift imposed at the inner boundary"},
     {.section = "ionosphere", .name = "tol", .type = CR_KEY_REAL, .unit = "", .def = "1e-9", .min = 1e-14,
      .max = 1e-2, .doc = "GMRES relative residual tolerance"},
+    {.section = "ionosphere", .name = "tol_stall", .type = CR_KEY_REAL, .unit = "", .def = "1e-6", .min = 1e-14,
+     .max = 1e-2,
+     .doc = "relative residual accepted when the preconditioned GMRES stagnates at the round-off floor of a "
+            "strongly contrasted conductance (else GSL's GMRES continues)"},
     {.section = "ionosphere", .name = "krylov", .type = CR_KEY_INT, .unit = "", .def = "60", .min = 5, .max = 1000,
      .doc = "GMRES restart length (Krylov subspace dimension)"},
     {.section = "ionosphere", .name = "max_restarts", .type = CR_KEY_INT, .unit = "", .def = "2000", .min = 1,
@@ -64,6 +68,7 @@ void cr_iono_inp_from_config(const struct cr_config *cfg, struct cr_iono_inp *in
     inp->corotation = cr_config_bool(cfg, "ionosphere", "corotation");
     inp->no_outflow = cr_config_bool(cfg, "ionosphere", "no_outflow");
     inp->tol = cr_config_real(cfg, "ionosphere", "tol");
+    inp->tol_stall = cr_config_real(cfg, "ionosphere", "tol_stall");
     inp->krylov = (int)cr_config_int(cfg, "ionosphere", "krylov");
     inp->max_restarts = (int)cr_config_int(cfg, "ionosphere", "max_restarts");
 }
@@ -101,6 +106,7 @@ struct hemi {
     int dirty;            /* conductance changed: rebuild A */
     int iters;
     double resid;
+    long stalled;         /* solves accepted at a stagnated residual (<= tol_stall) */
 };
 
 struct cr_iono {
@@ -253,6 +259,8 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
     if (inp.nphi == 0) inp.nphi = 360;
     if (inp.sigma_p == 0) inp.sigma_p = 10.0;
     if (inp.tol == 0) inp.tol = 1e-9;
+    if (inp.tol_stall == 0) inp.tol_stall = 1e-6;
+    if (inp.tol_stall < inp.tol) inp.tol_stall = inp.tol;
     if (inp.krylov == 0) inp.krylov = 60;
     if (inp.max_restarts == 0) inp.max_restarts = 2000;
     double r_iono = 1.0 + inp.altitude_km / CR_RE_KM;
@@ -823,14 +831,17 @@ static double residual(struct hemi *h, const gsl_vector *x)
  * row-scaled system (rows divided by their diagonal d): M^-1 v =
  * fourier_solve(d v). Modified Gram-Schmidt, Givens rotations; converged
  * when the true residual ||b - A x|| <= tol ||b|| (checked at each restart).
- * Returns GSL_SUCCESS, GSL_CONTINUE (restarts spent) or GSL_EFAILED (the
- * preconditioner failed); h->iters counts the Krylov iterations. */
+ * Returns GSL_SUCCESS, GSL_CONTINUE (restarts spent), GSL_ETOL (a cycle
+ * gained less than a factor 2 on the true residual: stagnation at the
+ * round-off floor) or GSL_EFAILED (the preconditioner failed); h->iters
+ * counts the Krylov iterations. */
 static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm)
 {
     const size_t nu = io->nunk;
     const int m = io->inp.krylov;
     const double tol = io->inp.tol;
     double *V = h->kv, *Z = h->kz, *H = h->kh, *cs = h->kc, *sn = h->ks, *g = h->kg, *u = h->ku;
+    double beta_prev = INFINITY;
     for (int rs = 0;; rs++) {
         gsl_vector_view v0 = gsl_vector_view_array(V, nu);
         gsl_vector_memcpy(&v0.vector, h->b);
@@ -838,6 +849,11 @@ static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm)
         double beta = gsl_blas_dnrm2(&v0.vector);
         if (beta <= tol * bnorm) return GSL_SUCCESS;
         if (rs >= io->inp.max_restarts) return GSL_CONTINUE;
+        /* a whole cycle that gained less than a factor 2 on the true residual:
+           the round-off floor of this system (ill-conditioned by strong
+           conductance contrasts) or stagnation; more cycles would not help */
+        if (beta > 0.5 * beta_prev) return GSL_ETOL;
+        beta_prev = beta;
         gsl_blas_dscal(1.0 / beta, &v0.vector);
         for (int k = 0; k <= m; k++) g[k] = 0.0;
         g[0] = beta;
@@ -935,7 +951,33 @@ static int solve_hemi(struct cr_iono *io, int hemi)
                 if (r_four < r_warm) gsl_vector_memcpy(h->x, xf);
             }
             if (xf) gsl_vector_free(xf);
+            if (!(residual(h, h->x) < bnorm)) gsl_vector_set_zero(h->x); /* no start beats zero */
             status = pgmres(io, h, bnorm);
+            double rr = residual(h, h->x) / bnorm;
+            if (status == GSL_ETOL && rr <= io->inp.tol_stall) {
+                /* stagnated within the acceptable residual: keep it, say so */
+                cr_debug(io->inp.log,
+                         "ionosphere: %s hemisphere: preconditioned GMRES stagnated at relative residual %.3e after "
+                         "%d iterations (tolerance %.1e, accepted below %.1e)",
+                         hemi == CR_IONO_NORTH ? "northern" : "southern", rr, h->iters, io->inp.tol,
+                         io->inp.tol_stall);
+                status = GSL_SUCCESS;
+                h->stalled++;
+            }
+            if (status != GSL_SUCCESS) { /* safeguard: GSL's GMRES from the best iterate */
+                cr_warn(io->inp.log,
+                        "ionosphere: preconditioned GMRES stopped in the %s hemisphere after %d iterations (%s, "
+                        "relative residual %.3e); GSL's GMRES continues",
+                        hemi == CR_IONO_NORTH ? "northern" : "southern", h->iters,
+                        status == GSL_EFAILED ? "zero pivot in the ring-averaged operator"
+                        : status == GSL_ETOL  ? "stagnation above ionosphere.tol_stall"
+                                              : "restarts spent",
+                        rr);
+                if (!(rr < 1)) gsl_vector_set_zero(h->x);
+                status = GSL_CONTINUE;
+                for (int k = 0; status == GSL_CONTINUE && k < io->inp.max_restarts; k++)
+                    status = gsl_splinalg_itersolve_iterate(h->A, h->b, io->inp.tol, h->x, h->work);
+            }
         } else {
             while (status == GSL_CONTINUE && h->iters < io->inp.max_restarts) {
                 status = gsl_splinalg_itersolve_iterate(h->A, h->b, io->inp.tol, h->x, h->work);
@@ -945,10 +987,10 @@ static int solve_hemi(struct cr_iono *io, int hemi)
         h->resid = residual(h, h->x) / bnorm;
         if (status != GSL_SUCCESS) {
             cr_error(io->inp.log,
-                     "ionosphere: GMRES did not converge in the %s hemisphere after %d %s of %d "
+                     "ionosphere: GMRES did not converge in the %s hemisphere after %d restarts of %d "
                      "(relative residual %.3e, tolerance %.1e)",
-                     hemi == CR_IONO_NORTH ? "northern" : "southern", io->inp.max_restarts, "restarts",
-                     io->inp.krylov, h->resid, io->inp.tol);
+                     hemi == CR_IONO_NORTH ? "northern" : "southern", io->inp.max_restarts, io->inp.krylov, h->resid,
+                     io->inp.tol);
             rc = CR_ENUMERIC;
         }
     }

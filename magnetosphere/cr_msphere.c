@@ -495,9 +495,9 @@ static int check_f107(const struct cr_msphere *ms)
     size_t n = cr_wind_size(ms->wind);
     for (size_t k = 0; f && k < n; k++)
         if (!(f[k] > 0 && f[k] <= 1000)) {
-            cr_error(ms->log, "msphere: the driver's f10.7 at sample %zu (t = %g s) is %g sfu; the conductance model "
-                              "needs a value in (0, 1000] sfu",
-                     k, cr_wind_samples(ms->wind)[k].t, f[k]);
+            cr_error(ms->log, "%s: f10.7 of sample %zu (t = %g s) is %g sfu; the conductance model needs a value in "
+                              "(0, 1000] sfu",
+                     cr_wind_source(ms->wind), k, cr_wind_samples(ms->wind)[k].t, f[k]);
             return CR_ECONFIG;
         }
     return CR_OK;

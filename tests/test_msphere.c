@@ -590,6 +590,15 @@ Test(msphere, bad_configurations_exit_with_status_2)
     rc = helper_run_cli(args, out, sizeof out);
     cr_assert_eq(rc, 2, "%s", out);
     cr_assert(strstr(out, "no_such_wind.txt"), "%s", out);
+    /* the conductance keys: a model that does not exist, a floor out of range */
+    helper_write_file(path, "[problem]\nname = magnetosphere\n[ionosphere]\nconductance = auroral\n");
+    rc = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(rc, 2, "%s", out);
+    cr_assert(strstr(out, "conductance") && strstr(out, "bad.ini"), "%s", out);
+    helper_write_file(path, "[problem]\nname = magnetosphere\n[ionosphere]\nfloor_p = 0\n");
+    rc = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(rc, 2, "%s", out);
+    cr_assert(strstr(out, "floor_p") && strstr(out, "bad.ini:4"), "%s", out);
     helper_rm_rf(dir);
 }
 
