@@ -41,7 +41,7 @@ extern const struct cr_key cr_grid_keys[];
 static const char *const sec_grid[] = {"run", "grid", NULL};
 int cr_cmd_wind(struct cr_cmd_ctx *ctx);
 int cr_bench_ionosphere(struct cr_cmd_ctx *ctx);
-extern const struct cr_key cr_wind_keys[], cr_ionosphere_keys[];
+extern const struct cr_key cr_wind_keys[], cr_ionosphere_keys[], cr_conductance_keys[];
 static const char *const sec_wind[] = {"run", "wind", NULL};
 int cr_cmd_particles(struct cr_cmd_ctx *ctx);
 int cr_bench_particles(struct cr_cmd_ctx *ctx);
@@ -145,6 +145,7 @@ const struct cr_key *const cr_schema_tables[] = {
     cr_instrument_keys,
     cr_wind_keys,
     cr_ionosphere_keys,
+    cr_conductance_keys,
     cr_rate_keys,
     cr_report_keys,
     cr_pipeline_keys,

@@ -86,6 +86,8 @@ struct cr_iono_inp {
     int corotation;      /* 1: add the corotation potential to Phi and the drift */
     int no_outflow;      /* 1: cr_iono_drift() removes an outward radial drift component */
     double tol;          /* GMRES relative residual ||Ax-b||/||b||; 0 -> 1e-9 */
+    double tol_stall;    /* relative residual accepted when the preconditioned GMRES stagnates
+                            (a cycle gains less than a factor 2); 0 -> 1e-6 (at least tol) */
     int krylov;          /* GMRES restart length; 0 -> 60 */
     int max_restarts;    /* GMRES restarts before giving up; 0 -> 2000 */
     int gmres_only;      /* 1: start GMRES from the previous potential only, without the

@@ -92,6 +92,8 @@ int cr_msphere_inp_from_config(const struct cr_config *cfg, struct cr_msphere_in
     }
     cr_iono_inp_from_config(cfg, &inp->iono);
     inp->cadence = cr_config_real(cfg, "ionosphere", "cadence");
+    inp->cond_model = cr_conductance_is_model(cfg);
+    cr_conductance_inp_from_config(cfg, &inp->cond);
     inp->b_e = cr_config_real(cfg, SEC, "b_e");
     /* numerics from the MHD core's [mhd] section (same keys as the verification problems) */
     inp->gamma = cr_config_real(cfg, "mhd", "gamma");
@@ -347,6 +349,54 @@ void cr_msphere_refresh_boundary(struct cr_msphere *ms)
         }
 }
 
+/* F10.7 [sfu] of the driver at time t (linear in time between its
+ * samples, held outside), else the configured value. */
+static double f107_at(const struct cr_msphere *ms, double t)
+{
+    const double *f = cr_wind_index(ms->wind, CR_WIND_F107);
+    if (!f) return cr_conductance_f107_default(ms->cond);
+    const struct cr_wind_sample *s = cr_wind_samples(ms->wind);
+    size_t n = cr_wind_size(ms->wind);
+    if (n == 1 || !(t > s[0].t)) return f[0];
+    if (t >= s[n - 1].t) return f[n - 1];
+    size_t lo = 0, hi = n - 1;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (s[mid].t <= t) lo = mid;
+        else hi = mid;
+    }
+    double w = (t - s[lo].t) / (s[hi].t - s[lo].t);
+    return (1.0 - w) * f[lo] + w * f[hi];
+}
+
+/* The model conductance of hemisphere h from the MHD density and pressure
+ * at the FAC shell (the same cells and weights as the FAC: n and T are
+ * taken constant along the field line down to the ionosphere, the source
+ * plasma of Fedder et al. 1995) and the ionosphere's FAC just set. */
+static int model_conductance(struct cr_msphere *ms, int h)
+{
+    const struct cr_grid *g = solver_grid(ms);
+    const int ni = g->ni, nj = g->nj, is = ms->inp.fac_shell;
+    const double *D = ms->lout[CR_MHD_OUT_D], *P = ms->lout[CR_MHD_OUT_P];
+    for (size_t q = 0; q < ms->nnode; q++) {
+        size_t qq = (size_t)h * ms->nnode + q;
+        double sn = 0.0, sp = 0.0;
+        if (ms->fac_ok[qq])
+            for (int n = 0; n < 4; n++) {
+                size_t o = (size_t)is + (size_t)ni * ((size_t)ms->fac_j[4 * qq + n] +
+                                                      (size_t)nj * (size_t)ms->fac_k[4 * qq + n]);
+                sn += ms->fac_w[4 * qq + n] * D[o];
+                sp += ms->fac_w[4 * qq + n] * P[o];
+            }
+        ms->nb[q] = sn * ms->units.density;
+        ms->pb[q] = sp * ms->units.pressure;
+    }
+    ms->f107 = f107_at(ms, cr_msphere_time(ms));
+    int rc = cr_conductance_compute(ms->cond, ms->io, h, ms->f107, ms->nb, ms->pb, ms->sigp, ms->sigh);
+    if (!rc) rc = cr_iono_set_conductance(ms->io, h, ms->sigp, ms->sigh);
+    return rc;
+}
+
 int cr_msphere_couple(struct cr_msphere *ms)
 {
     /* the FAC shell lies in rank 0's block (cr_msphere_new checks): the
@@ -380,6 +430,7 @@ int cr_msphere_couple(struct cr_msphere *ms)
             ms->jb[q] = s;
         }
         rc = cr_iono_set_fac_from_radius(ms->io, h, ms->r_fac, ms->jb);
+        if (!rc && ms->cond) rc = model_conductance(ms, h);
     }
     if (!rc) rc = cr_iono_solve(ms->io);
     if (rc) {
@@ -434,6 +485,24 @@ static long va_limit(struct cr_msphere *ms)
 
 /* ---- the object -------------------------------------------------------------------- */
 
+static double f107_at(const struct cr_msphere *ms, double t);
+
+/* The driver's F10.7 must be a usable flux: finite and in (0, 1000] sfu
+ * (the range of the ionosphere.f107 key). */
+static int check_f107(const struct cr_msphere *ms)
+{
+    const double *f = cr_wind_index(ms->wind, CR_WIND_F107);
+    size_t n = cr_wind_size(ms->wind);
+    for (size_t k = 0; f && k < n; k++)
+        if (!(f[k] > 0 && f[k] <= 1000)) {
+            cr_error(ms->log, "%s: f10.7 of sample %zu (t = %g s) is %g sfu; the conductance model needs a value in "
+                              "(0, 1000] sfu",
+                     cr_wind_source(ms->wind), k, cr_wind_samples(ms->wind)[k].t, f[k]);
+            return CR_ECONFIG;
+        }
+    return CR_OK;
+}
+
 void cr_msphere_release(struct cr_msphere *ms)
 {
     if (!ms) return;
@@ -446,6 +515,8 @@ void cr_msphere_release(struct cr_msphere *ms)
     free(ms->phib);
     free(ms->inflow), free(ms->ws);
     free(ms->fac_j), free(ms->fac_k), free(ms->fac_w), free(ms->fac_ok), free(ms->jb), free(ms->jup_shell);
+    cr_conductance_release(ms->cond);
+    free(ms->nb), free(ms->pb), free(ms->sigp), free(ms->sigh);
     free(ms);
 }
 
@@ -604,6 +675,31 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
         cr_error(log, "msphere: out of memory");
         cr_msphere_release(ms);
         return NULL;
+    }
+    if (inp->cond_model && is_root(ms)) { /* the conductance model is the ionosphere's: rank 0's */
+        inp->cond.gamma = inp->gamma;
+        inp->cond.log = log;
+        if (!(ms->cond = cr_conductance_new(&inp->cond)) || check_f107(ms)) {
+            cr_msphere_release(ms);
+            return NULL;
+        }
+        ms->nb = cr_zalloc(ms->nnode, sizeof(double));
+        ms->pb = cr_zalloc(ms->nnode, sizeof(double));
+        ms->sigp = cr_zalloc(ms->nnode, sizeof(double));
+        ms->sigh = cr_zalloc(ms->nnode, sizeof(double));
+        if (!ms->nb || !ms->pb || !ms->sigp || !ms->sigh) {
+            cr_error(log, "msphere: out of memory");
+            cr_msphere_release(ms);
+            return NULL;
+        }
+        /* until the first coupling (the slice at t = 0): EUV and floors, no precipitation */
+        ms->f107 = f107_at(ms, 0.0);
+        for (int h = 0; h < 2; h++)
+            if (cr_conductance_compute(ms->cond, ms->io, h, ms->f107, ms->nb, ms->pb, ms->sigp, ms->sigh) ||
+                cr_iono_set_conductance(ms->io, h, ms->sigp, ms->sigh)) {
+                cr_msphere_release(ms);
+                return NULL;
+            }
     }
     /* the outer shell's normals (its block's last face on the last rank,
      * the only one that uses them) */
@@ -830,6 +926,19 @@ int cr_msphere_save(const struct cr_msphere *ms, hid_t loc)
         crc = cr_checkpoint_crc(crc, cr_iono_fac(ms->io, h), ms->nnode);
     }
     if (!rc) rc |= cr_h5_attr_int(loc, "crc32", (long)crc); /* checked by cr_msphere_restore */
+    if (ms->cond && !rc) { /* the model conductance of the last coupling: the slices written before the next one show it */
+        const char *sn[4] = {"sigma_p_north", "sigma_h_north", "sigma_p_south", "sigma_h_south"};
+        unsigned long cs = cr_checkpoint_crc(0, NULL, 0);
+        for (int q = 0; q < 4 && !rc; q++) {
+            const double *a = q & 1 ? cr_iono_sigma_h(ms->io, q >> 1) : cr_iono_sigma_p(ms->io, q >> 1);
+            rc |= cr_h5_write_doubles(loc, sn[q], 2, dims, a, "S",
+                                      q & 1 ? "Hall conductance of the last coupling at the nodes"
+                                            : "Pedersen conductance of the last coupling at the nodes",
+                                      ms->log);
+            cs = cr_checkpoint_crc(cs, a, ms->nnode);
+        }
+        if (!rc) rc |= cr_h5_attr_int(loc, "crc32_sigma", (long)cs);
+    }
     return rc ? CR_EIO : CR_OK;
 }
 
@@ -861,6 +970,23 @@ int cr_msphere_restore(struct cr_msphere *ms, hid_t loc)
                 }
             if (!rc) crc = cr_checkpoint_crc(crc, buf, n);
             if (!rc) rc = q ? cr_iono_set_fac(ms->io, h, buf) : cr_iono_set_potential(ms->io, h, buf);
+        }
+    }
+    /* the model conductance of the last coupling (absent: a checkpoint of a
+     * uniform-conductance run; the next coupling computes it) */
+    if (!rc && ms->cond && H5Lexists(loc, "sigma_p_north", H5P_DEFAULT) > 0) {
+        const char *sn[4] = {"sigma_p_north", "sigma_h_north", "sigma_p_south", "sigma_h_south"};
+        unsigned long cs = cr_checkpoint_crc(0, NULL, 0);
+        for (int q = 0; q < 4 && !rc; q++) {
+            rc = cr_h5_read_doubles(loc, sn[q], buf, n, "checkpoint", ms->log);
+            if (!rc) cs = cr_checkpoint_crc(cs, buf, n);
+            if (!rc) rc = cr_iono_set_conductance(ms->io, q >> 1, q & 1 ? NULL : buf, q & 1 ? buf : NULL);
+            if (rc == CR_EDOMAIN) rc = CR_ECONFIG; /* not a positive finite conductance: a damaged file */
+        }
+        double cs_rec;
+        if (!rc && cr_h5_read_attr_double(loc, ".", "crc32_sigma", &cs_rec) == CR_OK && (double)cs != cs_rec) {
+            cr_error(ms->log, "checkpoint: the conductance arrays do not match their CRC-32: damaged or edited file");
+            rc = CR_ECONFIG;
         }
     }
     free(buf);

@@ -53,6 +53,7 @@
 #include "../grids/cr_grid.h"
 #include "cr_ionosphere.h"
 #include "../mhd/cr_mhd.h"
+#include "cr_conductance.h"
 #include "cr_wind.h"
 
 /* GAMERA's code units (see above) in the solver's units struct (cr_mhd_units_physical). */
@@ -65,6 +66,9 @@ struct cr_msphere_inp {
     const struct cr_wind *wind;        /* solar-wind driver (not owned; must outlive the object) */
     struct cr_iono_inp iono;           /* ionosphere (r_inner and b_e are filled from here) */
     double cadence;                    /* coupling interval [s] (0 -> 5) */
+    int cond_model;                    /* 1: conductance from the model (cr_conductance.h) every coupling;
+                                          0: the uniform sigma_p, sigma_h of iono */
+    struct cr_conductance_inp cond;    /* the model's parameters (gamma and log are filled from here) */
     double b_e;                        /* dipole equatorial surface field [nT] (0 -> 30000) */
     double gamma;                      /* 0 -> 5/3 */
     enum cr_mhd_riemann_kind riemann;

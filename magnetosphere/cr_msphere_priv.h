@@ -60,6 +60,11 @@ struct cr_msphere {
     double *jb;                       /* FAC on the shell at the node points [A/m^2] (nnode) */
     double *out[CR_MHD_NOUT];         /* cell arrays of the whole grid (rank 0; gathered when decomposed) */
     double *jup_shell;                /* J_up at the shell's cells (nj * nk) [A/m^2] */
+    /* conductance model (rank 0; NULL with uniform conductance): n [cm^-3]
+     * and P [nPa] on the shell at the node points, conductances [S] */
+    struct cr_conductance *cond;
+    double *nb, *pb, *sigp, *sigh;    /* nnode each */
+    double f107;                      /* F10.7 of the last coupling [sfu] */
 };
 
 /* Boundary hooks (cr_msphere_bc.c). */

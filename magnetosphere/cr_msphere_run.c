@@ -163,6 +163,15 @@ static int write_slice_extras(struct run *r, const struct cr_msphere_diag *dp)
         rc |= cr_h5_attr_string(ig, "description",
                                 "electrostatic ionosphere coupled to the inner boundary at this slice: potential, "
                                 "field-aligned current and conductances on the MLat x MLT grid, both hemispheres");
+        rc |= cr_h5_attr_string(ig, "conductance",
+                                ms->cond ? "model: EUV (Moen & Brekke 1993) and precipitation from the MHD (Fedder et "
+                                           "al. 1995, Knight 1973, Robinson et al. 1987), floored; see "
+                                           "magnetosphere/README.md"
+                                         : "uniform (ionosphere.sigma_p, ionosphere.sigma_h)");
+        if (ms->cond) {
+            rc |= cr_h5_attr_double(ig, "f107", ms->f107);
+            rc |= cr_h5_attr_string(ig, "f107_units", "sfu (10^-22 W m^-2 Hz^-1), of the last coupling");
+        }
         H5Gclose(ig);
     }
     rc |= cr_h5_attr_double(grp, "r_mp", d.r_mp);

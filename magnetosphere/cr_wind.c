@@ -69,6 +69,7 @@ struct cr_wind {
     struct cr_wind_sample *s;
     double *t; /* copy of the times for the binary search */
     double *index[CR_WIND_NINDEX]; /* geomagnetic and solar indices of a GAMERA driver, one per sample (NULL: none) */
+    char source[512];              /* the driver's name for messages */
 };
 
 static const char *const index_name[CR_WIND_NINDEX] = {"symh", "f10.7", "Kp"};
@@ -132,6 +133,7 @@ struct cr_wind *cr_wind_new(const struct cr_wind_inp *inp)
         return NULL;
     }
     w->n = inp->n;
+    snprintf(w->source, sizeof w->source, "%s", src);
     memcpy(w->s, inp->samples, inp->n * sizeof *w->s);
     for (size_t k = 0; k < inp->n; k++) w->t[k] = w->s[k].t;
     return w;
@@ -152,6 +154,7 @@ const double *cr_wind_index(const struct cr_wind *w, int q)
 }
 
 size_t cr_wind_size(const struct cr_wind *w) { return w->n; }
+const char *cr_wind_source(const struct cr_wind *w) { return w->source; }
 const struct cr_wind_sample *cr_wind_samples(const struct cr_wind *w) { return w->s; }
 double cr_wind_t_first(const struct cr_wind *w) { return w->t[0]; }
 double cr_wind_t_last(const struct cr_wind *w) { return w->t[w->n - 1]; }
@@ -452,7 +455,8 @@ int cr_wind_write_text(const struct cr_wind *w, const char *path, const struct c
         }
     }
     fprintf(f, "time[s] n[cm^-3] vx[km/s] vy[km/s] vz[km/s] T[K] bx[nT] by[nT] bz[nT]");
-    /* the source driver's indices, recorded as extra columns (not used by the MHD) */
+    /* the source driver's indices, recorded as extra columns (F10.7 feeds the ionosphere's EUV
+       conductance; SYM-H and Kp are not used) */
     for (int q = 0; q < CR_WIND_NINDEX; q++)
         if (w->index[q]) fprintf(f, " %s[%s]", index_name[q], index_unit[q]);
     fputc('\n', f);
@@ -667,7 +671,8 @@ int cr_wind_write_bcwind(const struct cr_wind *w, const char *path, const struct
     for (int q = 0; q < CR_WIND_NINDEX; q++) {
         char d[160];
         if (w->index[q]) {
-            snprintf(d, sizeof d, "%s (from the source driver; not used by cusprate's MHD)", idesc[q]);
+            snprintf(d, sizeof d, "%s (from the source driver; %s)", idesc[q],
+                     q == CR_WIND_F107 ? "the ionosphere's EUV conductance uses it" : "not used by cusprate's MHD");
             rc |= cr_h5_write_doubles(root, index_name[q], 1, dims, w->index[q], index_unit[q], d, log);
         } else if (q < 2) {
             for (size_t k = 0; k < w->n; k++) buf[k] = q == 0 ? 0.0 : 100.0;

@@ -23,7 +23,8 @@
  * (CR_ECONFIG naming the file, dataset and value): cusprate's magnetosphere
  * has zero tilt and a front normal to x, so using the driver would silently
  * drop that physics. symh, f10.7 and Kp are kept (cr_wind_index) and written
- * back, and recorded as extra columns of the text file.
+ * back, and recorded as extra columns of the text file; f10.7 [sfu] sets the
+ * ionosphere's EUV conductance (cr_conductance.h).
  *
  * Interpolation: linear in time between samples (exact for piecewise-linear
  * drivers); before the first sample the first values hold, after the last the
@@ -80,6 +81,8 @@ int cr_wind_write_bcwind(const struct cr_wind *w, const char *path, const struct
                          const struct cr_log *log);
 
 size_t cr_wind_size(const struct cr_wind *w);
+/* The driver's name for messages (its file, or "idealized driver"). */
+const char *cr_wind_source(const struct cr_wind *w);
 
 /* Indices of a GAMERA driver, one value per sample, or NULL when it had none. */
 enum { CR_WIND_SYMH = 0, CR_WIND_F107, CR_WIND_KP, CR_WIND_NINDEX };

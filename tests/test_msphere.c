@@ -32,6 +32,7 @@
 #include "../core/cr_units.h"
 #include "../grids/cr_field.h"
 #include "../mhd/cr_checkpoint.h"
+#include "../magnetosphere/cr_conductance.h"
 #include "../magnetosphere/cr_msphere.h"
 #include "helpers.h"
 #include "test_mhd_common.h"
@@ -276,6 +277,50 @@ Test(msphere, inner_boundary_imposes_the_ionospheric_drift_and_keeps_the_radial_
     tiny_free(&t);
 }
 
+/* The conductance model on the tiny grid over the first couplings: the EUV
+ * day side above the night side (Moen & Brekke at 70 deg MLat, noon, F10.7
+ * 150: 7.7 S; midnight: the 2 S floor), both floors held everywhere, the
+ * conductance the ionosphere holds equal to the model's from the shell's
+ * plasma and the coupled FAC; with ionosphere.conductance = uniform the
+ * conductances stay the configured sigma_p = 10 S, sigma_h = 0. (The
+ * precipitation part is checked with given n, P, J_up in
+ * test_conductance.c: on this grid the first shell's plasma is cold, held
+ * near msphere.t_inner = 1e5 K, and adds nothing visible.) */
+Test(msphere, conductance_model_day_night_and_floors)
+{
+    tmhd_threads(2);
+    struct tiny t;
+    tiny_new(&t, "[ionosphere]\nconductance = model\nf107 = 150\n");
+    run_to(t.ms, 12.0);
+    struct cr_iono *io = cr_msphere_iono(t.ms);
+    const int nt = cr_iono_ntheta(io), np = cr_iono_nphi(io);
+    const int i20 = (int)lround(20.0 * CR_DEG / cr_iono_dtheta(io));
+    for (int h = 0; h < 2; h++) {
+        const double *sp = cr_iono_sigma_p(io, h), *sh = cr_iono_sigma_h(io, h);
+        double noon = sp[(size_t)i20 * np], night = sp[(size_t)i20 * np + np / 2];
+        double x[3], ep, eh;
+        cr_iono_node_position(io, h, i20, 0, x);
+        cr_conductance_euv(x[0] / cr_iono_r_iono(io), 150.0, &ep, &eh);
+        printf("conductance model, hemisphere %d: noon %.3f S (EUV alone %.3f S), midnight %.3f S at %.1f deg MLat\n", h,
+               noon, ep, night, cr_iono_mlat(io, h, i20));
+        cr_assert(noon >= ep && noon < ep + 0.5, "noon %g S against the EUV %g S", noon, ep);
+        cr_assert_eq(night, 2.0);
+        for (size_t q = 0; q < (size_t)nt * np; q++)
+            cr_assert(sp[q] >= 2.0 && sh[q] >= 1.0, "below the floors: %g / %g S", sp[q], sh[q]);
+    }
+    tiny_free(&t);
+    /* uniform: the configured values, untouched by the coupling */
+    tiny_new(&t, "[ionosphere]\nconductance = uniform\n");
+    run_to(t.ms, 12.0);
+    io = cr_msphere_iono(t.ms);
+    for (int h = 0; h < 2; h++) {
+        size_t nn = (size_t)cr_iono_ntheta(io) * cr_iono_nphi(io);
+        for (size_t q = 0; q < nn; q++)
+            cr_assert(cr_iono_sigma_p(io, h)[q] == 10.0 && cr_iono_sigma_h(io, h)[q] == 0.0);
+    }
+    tiny_free(&t);
+}
+
 /* ---- checkpoint / restart ------------------------------------------------------ */
 
 static void compare_state(struct cr_mhd *a, struct cr_mhd *b)
@@ -400,7 +445,8 @@ static int compare_slices(const char *pa, const char *pb)
     hid_t fa = H5Fopen(pa, H5F_ACC_RDONLY, H5P_DEFAULT), fb = H5Fopen(pb, H5F_ACC_RDONLY, H5P_DEFAULT);
     cr_assert(fa >= 0 && fb >= 0, "cannot open %s or %s", pa, pb);
     static const char *const vars[] = {"D", "Vx", "Vy", "Vz", "P", "Bx", "By", "Bz", "Jx", "Jy", "Jz",
-                                       "Ionosphere/Potential", "Ionosphere/FAC", NULL};
+                                       "Ionosphere/Potential", "Ionosphere/FAC", "Ionosphere/SigmaP",
+                                       "Ionosphere/SigmaH", NULL};
     int n = 0;
     for (;; n++) {
         char grp[64];
@@ -475,6 +521,23 @@ Test(msphere, killed_run_resumes_and_reproduces_the_uninterrupted_run)
     int n = compare_slices(pa, pb);
     /* slices at 0, 10 (spin-up), then 20, 25, 30, 35, 40: each exactly once */
     cr_assert_eq(n, 7, "%d slices", n);
+    /* every slice carries the model conductance (the default): the floor on
+     * the night side, the EUV well above it on the day side */
+    for (int s = 0; s < n; s++) {
+        char name[64];
+        snprintf(name, sizeof name, "Step#%d/Ionosphere/SigmaP", s);
+        hid_t fa = H5Fopen(pa, H5F_ACC_RDONLY, H5P_DEFAULT);
+        int rank;
+        hsize_t dims[8];
+        cr_assert_eq(cr_h5_shape(fa, name, &rank, dims, pa, &quiet), CR_OK);
+        size_t cnt = (size_t)dims[0] * dims[1] * dims[2];
+        double *sp = malloc(cnt * sizeof(double)), lo = 1e30, hi = 0;
+        cr_assert_eq(cr_h5_read_doubles(fa, name, sp, cnt, pa, &quiet), CR_OK);
+        for (size_t q = 0; q < cnt; q++) lo = fmin(lo, sp[q]), hi = fmax(hi, sp[q]);
+        cr_assert(lo == 2.0 && hi > 5.0, "%s: %g .. %g S", name, lo, hi);
+        free(sp);
+        H5Fclose(fa);
+    }
     /* mhd.h5 links its slices from their own files */
     hid_t fo = H5Fopen(pb, H5F_ACC_RDONLY, H5P_DEFAULT);
     H5L_info_t li;
@@ -527,6 +590,15 @@ Test(msphere, bad_configurations_exit_with_status_2)
     rc = helper_run_cli(args, out, sizeof out);
     cr_assert_eq(rc, 2, "%s", out);
     cr_assert(strstr(out, "no_such_wind.txt"), "%s", out);
+    /* the conductance keys: a model that does not exist, a floor out of range */
+    helper_write_file(path, "[problem]\nname = magnetosphere\n[ionosphere]\nconductance = auroral\n");
+    rc = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(rc, 2, "%s", out);
+    cr_assert(strstr(out, "conductance") && strstr(out, "bad.ini"), "%s", out);
+    helper_write_file(path, "[problem]\nname = magnetosphere\n[ionosphere]\nfloor_p = 0\n");
+    rc = helper_run_cli(args, out, sizeof out);
+    cr_assert_eq(rc, 2, "%s", out);
+    cr_assert(strstr(out, "floor_p") && strstr(out, "bad.ini:4"), "%s", out);
     helper_rm_rf(dir);
 }
 

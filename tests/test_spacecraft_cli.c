@@ -121,7 +121,7 @@ Test(spacecraft_cli, tracers_pair_spectrogram_file)
         cr_assert_str_eq(units, vars[i][1], "%s units", vars[i][0]);
     }
     int ve, vt, vt2, vm, vd, vc, vg, vmac;
-    char buf[8192];
+    char buf[32768]; /* the global "config" attribute holds the whole resolved configuration */
     nc_inq_varid(nc, "energy", &ve);
     att_s(nc, ve, "bounds", buf, sizeof buf);
     cr_assert_str_eq(buf, "energy_bnds");
