@@ -113,3 +113,19 @@ Test(empirical, unphysical_state_is_an_error)
     cr_assert_lt(r.mach, 1);
     cr_assert_eq(r.r_bs, 0.0);
 }
+
+Test(empirical, siscoe02_hill_saturation)
+{
+    /* Siscoe et al. (2002) eqs. 3-5 by hand for the GEM-2009 wind (P = 1.3381
+     * nPa, V = 400 km/s): E = 2 mV/m at Bz = -5 nT, F = 1, xi = 4.45 - 1.08
+     * log10(10) = 3.37: 57.6 * 2 * 1.3381^(1/3) / (1.3381^(1/2) + 0.0125 *
+     * 3.37 * 10 * 2) = 63.50 kV; Bz = -20 nT: 112.17 kV; with 5 S: 169.02 kV
+     * (saturation lower with more conductance); northward IMF: F = 0. */
+    const double v[3] = {-400, 0, 0}, b5[3] = {0, 0, -5}, b20[3] = {0, 0, -20}, bn[3] = {0, 0, 5};
+    double p = cr_emp_pdyn_npa(5, 400);
+    cr_assert_float_eq(cr_emp_siscoe02_kv(v, b5, p, 10.0), 63.496, 2e-3);
+    cr_assert_float_eq(cr_emp_siscoe02_kv(v, b20, p, 10.0), 112.173, 2e-3);
+    cr_assert_float_eq(cr_emp_siscoe02_kv(v, b20, p, 5.0), 169.017, 2e-3);
+    cr_assert_float_eq(cr_emp_siscoe02_kv(v, bn, p, 10.0), 0.0, 1e-12);
+    cr_assert_eq(cr_emp_siscoe02_kv(v, b5, p, 0.0), 0.0, "no conductance: no value");
+}
