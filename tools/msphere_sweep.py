@@ -72,9 +72,42 @@ def parse_validation(path):
     for line in text.splitlines():
         for key, label in (("mp", "subsolar magnetopause"), ("bs", "bow shock"), ("pc", "cross-polar-cap"),
                            ("steady", "quasi-steady"), ("dt", "time step:"), ("divb", "div B:")):
-            if label in line:
+            if line.strip().startswith(label):
                 v["verdicts"][key] = "PASS" if line.rstrip().endswith("PASS") else "FAIL"
     return v
+
+
+def fmt_wall(w):
+    return "-" if w != w else "%.0f s" % w
+
+
+def exit_status(log):
+    """Exit status of a finished run from its log (0, 1: a goal missed, 3: a
+    collapsed step, 2: refused; -1 unknown)."""
+    try:
+        text = open(log).read()
+    except OSError:
+        return -1
+    if "time step collapsed" in text:
+        return 3
+    if "does not meet the reference tolerances" in text:
+        return 1
+    if "wrote " in text and "msphere_validation.txt" in text:
+        return 0
+    return -1
+
+
+def flux_from_log(log):
+    """Open flux N, S [MWb] from a `cusprate flux` log (None if absent)."""
+    m = None
+    try:
+        for line in open(log):
+            mm = re.search(r"open flux N ([0-9.]+) S ([0-9.]+) MWb", line)
+            if mm:
+                m = mm
+    except OSError:
+        return None
+    return (float(m.group(1)), float(m.group(2))) if m else None
 
 
 def open_flux(bin_, ini, rundir, t_end, log):
@@ -85,12 +118,7 @@ def open_flux(bin_, ini, rundir, t_end, log):
         r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
     if r.returncode:
         return None
-    m = None
-    for line in open(log):
-        mm = re.search(r"open flux N ([0-9.]+) S ([0-9.]+) MWb", line)
-        if mm:
-            m = mm
-    return (float(m.group(1)), float(m.group(2))) if m else None
+    return flux_from_log(log)
 
 
 def main():
@@ -103,6 +131,8 @@ def main():
     ap.add_argument("--open-flux", action="store_true", help="also run `cusprate flux` over the last minute")
     ap.add_argument("--slice-dt", default=None, help="msphere.slice_dt override (fewer analysis slices)")
     ap.add_argument("--extra", action="append", default=[], help="further KEY=VALUE overrides for every run")
+    ap.add_argument("--report", action="store_true",
+                    help="no runs: the table of the runs already in OUT (their logs give the exit status)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     conds = ["uniform", "model"] if a.conductance == "both" else [a.conductance]
@@ -118,16 +148,21 @@ def main():
             if a.slice_dt:
                 args.append("msphere.slice_dt=" + a.slice_dt)
             t0 = time.time()
-            with open(rundir + ".log", "w") as f:
-                rc = subprocess.run(args, stdout=f, stderr=subprocess.STDOUT).returncode
-            wall = time.time() - t0
+            if a.report:
+                rc, wall = exit_status(rundir + ".log"), float("nan")
+            else:
+                with open(rundir + ".log", "w") as f:
+                    rc = subprocess.run(args, stdout=f, stderr=subprocess.STDOUT).returncode
+                wall = time.time() - t0
             v = parse_validation(os.path.join(rundir, "msphere_validation.txt"))
             ok_run = rc in (0, 1) and v is not None  # 1: a validation goal missed
             stab = ok_run and v["verdicts"].get("dt") == "PASS" and v["verdicts"].get("divb") == "PASS"
             if not stab:
                 bad += 1
             of = None
-            if ok_run and a.open_flux:
+            if a.report and ok_run:
+                of = flux_from_log(rundir + ".flux.log")
+            elif ok_run and a.open_flux:
                 m = re.search(r"t_end\s*=\s*([0-9.]+)", open(a.ini).read())
                 t_end = float(m.group(1)) if m else None
                 for e in a.extra:
@@ -144,18 +179,19 @@ def main():
     out = [hdr]
     for name, rc, wall, v, of, stab in rows:
         if v is None or v.get("mp") is None:
-            out.append("| %s | run failed (exit %d) | | | | | | | | %.0f s |\n" % (name, rc, wall))
+            out.append("| %s | run failed (exit %d) | | | | | | | | %s |\n" % (name, rc, fmt_wall(wall)))
             continue
         vd = v["verdicts"]
         mp, bs, pc = v["mp"], v["bs"], v["pc"]
         hs = v["hs"][0] if v.get("hs") else float("nan")
         out.append("| %s | %.2f (%.2f, %+.1f %% %s) | %.2f (%.2f, %+.1f %% %s) | %.1f (%.1f; %.1f) %s | %s | %.1f | "
-                   "%.2f %s | %.1e | %d / %d | %.0f s |\n" % (
+                   "%.2f %s | %.1e | %d / %d | %s |\n" % (
                        name, mp[0], mp[1], mp[2], vd.get("mp", "?"), bs[0], bs[1], bs[2], vd.get("bs", "?"),
                        pc[0], pc[1], hs, vd.get("pc", "?"), "%.0f / %.0f" % of if of else "-",
                        v["dst"][0] if v.get("dst") else float("nan"), v["dt"][2] if v.get("dt") else float("nan"),
                        vd.get("dt", "?"), v["divb"][0] if v.get("divb") else float("nan"),
-                       v["floors"][1] if v.get("floors") else -1, v["floors"][2] if v.get("floors") else -1, wall))
+                       v["floors"][1] if v.get("floors") else -1, v["floors"][2] if v.get("floors") else -1,
+                       fmt_wall(wall)))
     table = "".join(out)
     with open(os.path.join(a.out, "sweep.md"), "w") as f:
         f.write("# %s across driving (tools/msphere_sweep.py)\n\n" % a.ini + table)
