@@ -666,7 +666,8 @@ int cr_wind_write_bcwind(const struct cr_wind *w, const char *path, const struct
     /* datasets GAMERA also reads, at neutral values */
     for (size_t k = 0; k < w->n; k++) buf[k] = 0.0;
     rc |= cr_h5_write_doubles(root, "tilt", 1, dims, buf, "rad", "dipole tilt (zero: SM = GSM)", log);
-    /* the source driver's indices when it had them, else neutral placeholders (SYM-H 0, F10.7 100; no Kp) */
+    /* the source driver's indices when it had them, else neutral values (SYM-H 0; F10.7 100 sfu, the default of
+     * ionosphere.f107; no Kp) */
     static const char *const idesc[CR_WIND_NINDEX] = {"SYM-H index", "F10.7 solar radio flux", "Kp index"};
     for (int q = 0; q < CR_WIND_NINDEX; q++) {
         char d[160];
@@ -676,8 +677,9 @@ int cr_wind_write_bcwind(const struct cr_wind *w, const char *path, const struct
             rc |= cr_h5_write_doubles(root, index_name[q], 1, dims, w->index[q], index_unit[q], d, log);
         } else if (q < 2) {
             for (size_t k = 0; k < w->n; k++) buf[k] = q == 0 ? 0.0 : 100.0;
-            snprintf(d, sizeof d, "%s (placeholder %g: the driver has none; not used by cusprate's MHD)", idesc[q],
-                     q == 0 ? 0.0 : 100.0);
+            snprintf(d, sizeof d, "%s (the driver has none: %s)", idesc[q],
+                     q == 0 ? "0, not used by cusprate"
+                            : "100 sfu, the default of ionosphere.f107 for the EUV conductance");
             rc |= cr_h5_write_doubles(root, index_name[q], 1, dims, buf, index_unit[q], d, log);
         }
     }

@@ -18,7 +18,7 @@
  * Temp [K], Bx By Bz [nT] of equal length. Written with the extra datasets
  * GAMERA reads: tilt [rad] = 0, Bx0, ByC, BzC = 0, MJD from [run] epoch,
  * symh [nT], f10.7 [sfu] and Kp as the source driver had them (else SYM-H 0
- * and F10.7 100 as placeholders, no Kp). On reading, a non-zero dipole tilt
+ * and F10.7 100 sfu, the default of ionosphere.f107; no Kp). On reading, a non-zero dipole tilt
  * or tilted-front coefficient (Bx = Bx0 + ByC By + BzC Bz) is refused
  * (CR_ECONFIG naming the file, dataset and value): cusprate's magnetosphere
  * has zero tilt and a front normal to x, so using the driver would silently
