@@ -134,7 +134,8 @@ static void hlle_row(double gamma, double inv_c2, const double *restrict ic2f, i
                      const double *restrict r3, const double *restrict r4, const double *restrict r5,
                      const double *restrict r6, const double *restrict bnp, double *restrict f0, double *restrict f1, double *restrict f2,
                      double *restrict f3, double *restrict f4, double *restrict f5, double *restrict f6,
-                     double *restrict g1, double *restrict g2, double *restrict g3)
+                     double *restrict g1, double *restrict g2, double *restrict g3, double *restrict j1,
+                     double *restrict j2, double *restrict j3)
 {
     const double gm1 = gamma - 1.0, gm1i = 1.0 / gm1;
     const int boris = inv_c2 > 0.0 || ic2f != NULL, split = g1 != NULL;
@@ -235,6 +236,7 @@ static void hlle_row(double gamma, double inv_c2, const double *restrict ic2f, i
             g1[m] = HLL(0.5 * b2l - bx2, 0.5 * b2r - bx2, 0.0, jm1);
             g2[m] = HLL(-bx * byl, -bx * byr, 0.0, jm2);
             g3[m] = HLL(-bx * bzl, -bx * bzr, 0.0, jm3);
+            j1[m] = pm * jm1 * idb, j2[m] = pm * jm2 * idb, j3[m] = pm * jm3 * idb;
         }
         f4[m] = HLL((el + ptl) * ul - bx * vbl, (er + ptr) * ur - bx * vbr, el, er);
         f5[m] = HLL(byl * ul - bx * vl, byr * ur - bx * vr, byl, byr);
@@ -254,7 +256,7 @@ void cr_mhd_hlle_1(double gamma, double inv_c2, const double wl[CR_MHD_RS_NVAR],
                    double bn, double f[CR_MHD_RS_NVAR])
 {
     hlle_row(gamma, inv_c2, NULL, 1, &wl[0], &wl[1], &wl[2], &wl[3], &wl[4], &wl[5], &wl[6], &wr[0], &wr[1], &wr[2],
-             &wr[3], &wr[4], &wr[5], &wr[6], &bn, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], NULL, NULL, NULL);
+             &wr[3], &wr[4], &wr[5], &wr[6], &bn, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
 void cr_mhd_riemann(enum cr_mhd_riemann_kind kind, const struct cr_mhd_rs_par *par, const struct cr_mhd_rs_row *row)
@@ -275,6 +277,6 @@ void cr_mhd_riemann(enum cr_mhd_riemann_kind kind, const struct cr_mhd_rs_par *p
         hlld_row(g, n, l0, l1, l2, l3, l4, l5, l6, r0, r1, r2, r3, r4, r5, r6, bn, f0, f1, f2, f3, f4, f5, f6);
     } else {
         hlle_row(g, par->inv_c2, row->ic2, n, l0, l1, l2, l3, l4, l5, l6, r0, r1, r2, r3, r4, r5, r6, bn, f0, f1, f2, f3, f4, f5,
-                 f6, row->fluxm[0], row->fluxm[1], row->fluxm[2]);
+                 f6, row->fluxm[0], row->fluxm[1], row->fluxm[2], row->fluxj[0], row->fluxj[1], row->fluxj[2]);
     }
 }

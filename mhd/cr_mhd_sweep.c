@@ -138,11 +138,12 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
             lf[q] = buf + L * (size_t)nb++, rf[q] = buf + L * (size_t)nb++, fx[q] = buf + L * (size_t)nb++;
         bnb = buf + L * (size_t)nb++;
         const int split = m->fluxm[d][0] != NULL; /* the Boris correction wants the magnetic momentum flux */
-        double *gx[3];
+        double *gx[3], *jx[3];
         for (int q = 0; q < 3; q++) gx[q] = buf + L * (size_t)nb++;
+        for (int q = 0; q < 3; q++) jx[q] = buf + L * (size_t)nb++;
         struct cr_mhd_rs_row row = {.n = len, .bn = bnb};
         for (int q = 0; q < CR_MHD_RS_NVAR; q++) row.wl[q] = lf[q], row.wr[q] = rf[q], row.flux[q] = fx[q];
-        for (int q = 0; q < 3; q++) row.fluxm[q] = split ? gx[q] : NULL;
+        for (int q = 0; q < 3; q++) row.fluxm[q] = split ? gx[q] : NULL, row.fluxj[q] = split ? jx[q] : NULL;
         /* the face states: the reconstructed rows, or with PCM the cell rows themselves */
         const double *wlo[CR_MHD_NPRIM], *whi[CR_MHD_NPRIM];
 
@@ -308,6 +309,15 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                         G0[mm] = a * (fn * nx[mm] + f1 * ax[mm] + f2 * bx[mm]);
                         G1[mm] = a * (fn * ny[mm] + f1 * ay[mm] + f2 * by[mm]);
                         G2[mm] = a * (fn * nz[mm] + f1 * az[mm] + f2 * bz[mm]);
+                    }
+                    double *restrict J0 = m->fluxj[d][0] + f0, *restrict J1 = m->fluxj[d][1] + f0,
+                                     *restrict J2 = m->fluxj[d][2] + f0;
+#pragma omp simd
+                    for (int mm = 0; mm < len; mm++) {
+                        double a = am[mm], fn = jx[0][mm], f1 = jx[1][mm], f2 = jx[2][mm];
+                        J0[mm] = a * (fn * nx[mm] + f1 * ax[mm] + f2 * bx[mm]);
+                        J1[mm] = a * (fn * ny[mm] + f1 * ay[mm] + f2 * by[mm]);
+                        J2[mm] = a * (fn * nz[mm] + f1 * az[mm] + f2 * bz[mm]);
                     }
                 }
             }
