@@ -264,8 +264,10 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
         for (int c = 0; c < 3; c++) m->eface[d][c] = alloc_array(m, &fail);
         if (m->active[d])
             for (int q = 0; q < CR_MHD_NCONS; q++) m->flux[d][q] = alloc_array(m, &fail);
-        if (m->active[d] && m->inv_c2 > 0.0)
-            for (int c = 0; c < 3; c++) m->fluxm[d][c] = alloc_array(m, &fail), m->fluxj[d][c] = alloc_array(m, &fail);
+        if (m->active[d] && m->inv_c2 > 0.0) {
+            for (int c = 0; c < 3; c++) m->fluxm[d][c] = alloc_array(m, &fail);
+            for (int c = 0; c < 2; c++) m->ej[d][c] = alloc_array(m, &fail);
+        }
     }
     if (m->inv_c2 > 0.0 && inp->boris_c_at) {
         /* a Boris speed that varies in space: 1/c^2 at every centroid, ghosts
@@ -346,7 +348,8 @@ void cr_mhd_release(struct cr_mhd *m)
         free(m->face[d]), free(m->face0[d]), free(m->ecc[d]), free(m->emf[d]), free(m->mflux[d]);
         for (int c = 0; c < 3; c++) free(m->eface[d][c]), free(m->b0f[d][c]);
         for (int q = 0; q < CR_MHD_NCONS; q++) free(m->flux[d][q]);
-        for (int c = 0; c < 3; c++) free(m->fluxm[d][c]), free(m->fluxj[d][c]);
+        for (int c = 0; c < 3; c++) free(m->fluxm[d][c]);
+        for (int c = 0; c < 2; c++) free(m->ej[d][c]);
         free(m->ic2f[d]);
         free(m->b0c[d]), free(m->j0[d]);
     }

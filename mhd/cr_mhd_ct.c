@@ -151,10 +151,10 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        double *du[CR_MHD_NCONS], *dg[3], *dj[3];
+        double *du[CR_MHD_NCONS], *dg[3], *dj;
         for (int q = 0; q < CR_MHD_NCONS; q++) du[q] = m->scratch[tid] + (size_t)q * (size_t)(ni + 8);
         for (int q = 0; q < 3; q++) dg[q] = m->scratch[tid] + (size_t)(CR_MHD_NCONS + q) * (size_t)(ni + 8);
-        for (int q = 0; q < 3; q++) dj[q] = m->scratch[tid] + (size_t)(CR_MHD_NCONS + 3 + q) * (size_t)(ni + 8);
+        dj = m->scratch[tid] + (size_t)(CR_MHD_NCONS + 3) * (size_t)(ni + 8);
 #pragma omp for collapse(2) schedule(static) nowait
         for (int k = 0; k < g->nk; k++)
             for (int j = 0; j < g->nj; j++) {
@@ -219,18 +219,18 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                         }
 #pragma omp simd
                         for (int i = 0; i < ni; i++) d[i] *= bdt / vol[i];
-                        double *restrict dd = dj[q];
-                        for (int i = 0; i < ni; i++) dd[i] = 0.0;
-                        for (int e = 0; e < 3; e++) {
-                            if (!act[e]) continue;
-                            const double *restrict G = m->fluxj[e][q] + r0;
-                            const ptrdiff_t se = m->stride[e];
-#pragma omp simd
-                            for (int i = 0; i < ni; i++) dd[i] += G[i] - G[i + se];
-                        }
-#pragma omp simd
-                        for (int i = 0; i < ni; i++) dd[i] *= bdt / vol[i];
                     }
+                    /* v . (the change by the dissipation of S_A/c^2), v of this cell */
+                    for (int i = 0; i < ni; i++) dj[i] = 0.0;
+                    for (int e = 0; e < 3; e++) {
+                        if (!act[e]) continue;
+                        const double *restrict EL = m->ej[e][0] + r0, *restrict EH = m->ej[e][1] + r0;
+                        const ptrdiff_t se = m->stride[e];
+#pragma omp simd
+                        for (int i = 0; i < ni; i++) dj[i] += EH[i] - EL[i + se];
+                    }
+#pragma omp simd
+                    for (int i = 0; i < ni; i++) dj[i] *= bdt / vol[i];
                 }
                 if (m->b0_sources) {
                     /* J0 x B0 (momentum) and E.J0 (evolved energy), E = -v x B at this stage */
@@ -302,8 +302,8 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                          * dipole on a coarse grid is enough), which raised the pressure, drove a
                          * faster field-aligned flow and ran away next to the inner boundary
                          * (mhd/README.md, "Boris correction") */
-                        du[4][i] += m->w[1][c] * (du[1][i] - m0 + dj[0][i]) + m->w[2][c] * (du[2][i] - m1 + dj[1][i]) +
-                                    m->w[3][c] * (du[3][i] - m2 + dj[2][i]);
+                        du[4][i] += m->w[1][c] * (du[1][i] - m0) + m->w[2][c] * (du[2][i] - m1) +
+                                    m->w[3][c] * (du[3][i] - m2) + dj[i];
                     }
                 }
                 for (int q = 0; q < CR_MHD_NCONS; q++) {

@@ -46,7 +46,8 @@ struct cr_mhd {
     double *w[CR_MHD_NPRIM];      /* primitives (B part: evolved field B1 at centres) */
     double *ecc[3];               /* cell-centred E = -v x B (total B) */
     double *flux[3][CR_MHD_NCONS];/* face fluxes times |A| (momentum in Cartesian components) */
-    double *fluxj[3][3];          /* with the Boris correction: the dissipation of S/c^2 alone (part of fluxm) */
+    double *ej[3][2];             /* with the Boris correction: v . J per face, J the dissipation of S/c^2 alone (part
+                                   * of fluxm) times the area, v the velocity of the low [0] and the high [1] cell */
     double *fluxm[3][3];          /* with the Boris correction: the magnetic part of flux[d][1..3] */
     double *ic2c, *ic2f[3];       /* 1/c^2 per cell and per face of a position-dependent Boris speed (else NULL) */
     double *eface[3][3];          /* electric field at faces (Cartesian), [dir][comp] */

@@ -52,7 +52,7 @@ struct cr_mhd_rs_row {
     const double *bn;                 /* normal field */
     const double *ic2;                /* optional 1/c_Boris^2 per face (NULL: par->inv_c2 on every face) */
     double *flux[CR_MHD_RS_NVAR];     /* fluxes per unit area */
-    double *fluxj[3];                 /* with fluxm: the dissipation of S/c^2 alone */
+    double *fluxj[3];                 /* with fluxm: the dissipation of S/c^2 alone (n, t1, t2) */
     double *fluxm[3];                 /* optional (NULL: not wanted; HLLE only): the magnetic part of the
                                        * momentum flux (n, t1, t2) in flux[1..3], Maxwell stress and the
                                        * dissipation of the Poynting momentum S/c^2 */

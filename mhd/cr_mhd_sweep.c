@@ -310,14 +310,19 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                         G1[mm] = a * (fn * ny[mm] + f1 * ay[mm] + f2 * by[mm]);
                         G2[mm] = a * (fn * nz[mm] + f1 * az[mm] + f2 * bz[mm]);
                     }
-                    double *restrict J0 = m->fluxj[d][0] + f0, *restrict J1 = m->fluxj[d][1] + f0,
-                                     *restrict J2 = m->fluxj[d][2] + f0;
+                    /* v . J with the velocities of the two cells (the energy term of the
+                       Boris correction leaves this dissipation out; cr_mhd_ct.c) */
+                    double *restrict EL = m->ej[d][0] + f0, *restrict EH = m->ej[d][1] + f0;
+                    const double *restrict u0 = m->w[1] + f0, *restrict u1 = m->w[2] + f0, *restrict u2 = m->w[3] + f0;
+                    const ptrdiff_t sd = m->stride[d];
 #pragma omp simd
                     for (int mm = 0; mm < len; mm++) {
                         double a = am[mm], fn = jx[0][mm], f1 = jx[1][mm], f2 = jx[2][mm];
-                        J0[mm] = a * (fn * nx[mm] + f1 * ax[mm] + f2 * bx[mm]);
-                        J1[mm] = a * (fn * ny[mm] + f1 * ay[mm] + f2 * by[mm]);
-                        J2[mm] = a * (fn * nz[mm] + f1 * az[mm] + f2 * bz[mm]);
+                        double j0 = a * (fn * nx[mm] + f1 * ax[mm] + f2 * bx[mm]);
+                        double j1 = a * (fn * ny[mm] + f1 * ay[mm] + f2 * by[mm]);
+                        double j2 = a * (fn * nz[mm] + f1 * az[mm] + f2 * bz[mm]);
+                        EL[mm] = u0[mm - sd] * j0 + u1[mm - sd] * j1 + u2[mm - sd] * j2;
+                        EH[mm] = u0[mm] * j0 + u1[mm] * j1 + u2[mm] * j2;
                     }
                 }
             }
