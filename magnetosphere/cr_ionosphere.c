@@ -5,7 +5,8 @@
 #include "cr_ionosphere.h"
 
 #include <complex.h>
-#include <gsl/gsl_fft_complex.h>
+#include <gsl/gsl_fft_halfcomplex.h>
+#include <gsl/gsl_fft_real.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_spblas.h>
 #include <gsl/gsl_splinalg.h>
@@ -92,14 +93,20 @@ struct hemi {
     double *bu;           /* unscaled right-hand side */
     struct ringst *st;    /* ring stencils of the ring-averaged operator (rows 0 .. N-1) */
     gsl_splinalg_itersolve *work;
-    /* ring-averaged operator in Fourier space: tridiagonal coefficients per
-     * mode m and row i ([m * n + i]), FFT tables and scratch */
-    double complex *tlo, *tdi, *tup, *trh;
+    /* ring-averaged operator in Fourier space: the factored tridiagonal
+     * coefficients of modes m = 0 .. nphi/2 (the others are their complex
+     * conjugates) per row i, real and imaginary parts apart, ring-major
+     * ([i * nmode + m]) so that the Thomas sweeps run over all modes at once;
+     * the modes of the right-hand side / solution (zr, zi, same layout); FFT
+     * tables and scratch */
+    double *tlr, *tli, *tdr, *tdi, *tur, *tui, *zr, *zi;
     double complex *ephase;           /* e^{i 2 pi k / nphi}, k = 0 .. nphi-1 */
+    double complex *tsc;              /* factorisation scratch (3 n) */
     int tbad;                         /* a zero pivot: no direct solve */
-    double *tz;                       /* ring-major packed complex (2 nphi n) */
-    gsl_fft_complex_wavetable *wt;
-    gsl_fft_complex_workspace *ws;
+    double *tz;                       /* one ring in GSL's half-complex order (nphi) */
+    gsl_fft_real_wavetable *rwt;
+    gsl_fft_halfcomplex_wavetable *hwt;
+    gsl_fft_real_workspace *rws;
     /* preconditioned GMRES: Krylov basis V (krylov + 1 vectors), preconditioned
      * basis Z (krylov), Hessenberg matrix and rotations, scratch */
     double *kv, *kz, *kh, *kc, *ks, *kg, *ku;
@@ -113,7 +120,11 @@ struct cr_iono {
     struct cr_iono_inp inp;
     int n;          /* edge row index N (ntheta = N + 1) */
     int nphi;
+    int nmode;      /* Fourier modes kept by the ring-averaged solve: nphi / 2 + 1 */
     double da, dphi, amax;
+    /* geometry per node row i = 0 .. N (computed once): sin a_i, sin I(a_i),
+     * the unit-sphere cell area, and at the face a_{i+1/2}: sin, sin I */
+    double *g_sa, *g_sd, *g_area, *g_sf, *g_sdf;
     double r_iono;  /* [R_E] */
     double r_inner; /* [R_E] */
     double b_e;     /* [nT] */
@@ -234,9 +245,11 @@ static void hemi_free(struct hemi *h)
     free(h->bu);
     free(h->st);
     if (h->work) gsl_splinalg_itersolve_free(h->work);
-    free(h->tlo), free(h->tdi), free(h->tup), free(h->trh), free(h->tz), free(h->ephase);
-    if (h->wt) gsl_fft_complex_wavetable_free(h->wt);
-    if (h->ws) gsl_fft_complex_workspace_free(h->ws);
+    free(h->tlr), free(h->tli), free(h->tdr), free(h->tdi), free(h->tur), free(h->tui);
+    free(h->zr), free(h->zi), free(h->tz), free(h->ephase), free(h->tsc);
+    if (h->rwt) gsl_fft_real_wavetable_free(h->rwt);
+    if (h->hwt) gsl_fft_halfcomplex_wavetable_free(h->hwt);
+    if (h->rws) gsl_fft_real_workspace_free(h->rws);
     free(h->kv), free(h->kz), free(h->kh), free(h->kc), free(h->ks), free(h->kg), free(h->ku);
     memset(h, 0, sizeof *h);
 }
@@ -245,6 +258,7 @@ void cr_iono_release(struct cr_iono *io)
 {
     if (!io) return;
     for (int k = 0; k < 2; k++) hemi_free(&io->h[k]);
+    free(io->g_sa), free(io->g_sd), free(io->g_area), free(io->g_sf), free(io->g_sdf);
     free(io);
 }
 
@@ -288,6 +302,23 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
     io->nphi = inp.nphi;
     io->dphi = 2.0 * CR_PI / io->nphi;
     io->nunk = 1 + (size_t)(io->n - 1) * (size_t)io->nphi;
+    io->nmode = io->nphi / 2 + 1;
+    double **gf[5] = {&io->g_sa, &io->g_sd, &io->g_area, &io->g_sf, &io->g_sdf};
+    for (int t = 0; t < 5; t++) {
+        if (!(*gf[t] = cr_zalloc((size_t)io->n + 1, sizeof(double)))) {
+            cr_iono_release(io);
+            return NULL;
+        }
+    }
+    for (int i = 0; i <= io->n; i++) {
+        double a = i * io->da, af = (i + 0.5) * io->da;
+        io->g_sa[i] = sin(a);
+        io->g_sd[i] = cr_iono_sin_dip(io, a);
+        io->g_area[i] = i == 0 ? 2.0 * CR_PI * (1.0 - cos(0.5 * io->da))
+                               : (cos((i - 0.5) * io->da) - cos((i + 0.5) * io->da)) * io->dphi;
+        io->g_sf[i] = sin(af);
+        io->g_sdf[i] = cr_iono_sin_dip(io, af);
+    }
     /* Phi_cor = -Omega B_E R_E^3 sin^2(theta) / r = -C (X^2 + Y^2), C = Omega B_E R_E^2 / r_iono[R_E] */
     io->cor_c = CR_OMEGA_EARTH * inp.b_e * CR_NT * CR_RE_M * CR_RE_M / r_iono;
     size_t nn = (size_t)(io->n + 1) * (size_t)io->nphi;
@@ -306,17 +337,18 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
         h->bu = cr_zalloc(io->nunk, sizeof(double));
         h->st = cr_zalloc((size_t)io->n, sizeof(struct ringst));
         h->work = gsl_splinalg_itersolve_alloc(gsl_splinalg_itersolve_gmres, io->nunk, (size_t)inp.krylov);
-        size_t nm = (size_t)io->nphi * (size_t)io->n, kr = (size_t)inp.krylov;
-        h->tlo = cr_zalloc(nm, sizeof(double complex));
-        h->tdi = cr_zalloc(nm, sizeof(double complex));
-        h->tup = cr_zalloc(nm, sizeof(double complex));
-        h->trh = cr_zalloc((size_t)io->n, sizeof(double complex));
+        size_t nm = (size_t)io->nmode * (size_t)io->n, kr = (size_t)inp.krylov;
+        double **tf[8] = {&h->tlr, &h->tli, &h->tdr, &h->tdi, &h->tur, &h->tui, &h->zr, &h->zi};
+        int tfail = 0;
+        for (int t = 0; t < 8; t++) tfail |= !(*tf[t] = cr_zalloc(nm, sizeof(double)));
         h->ephase = cr_zalloc((size_t)io->nphi, sizeof(double complex));
         if (h->ephase)
             for (int k2 = 0; k2 < io->nphi; k2++) h->ephase[k2] = cexp(I * (double)k2 * io->dphi);
-        h->tz = cr_zalloc(2 * nm, sizeof(double));
-        h->wt = gsl_fft_complex_wavetable_alloc((size_t)io->nphi);
-        h->ws = gsl_fft_complex_workspace_alloc((size_t)io->nphi);
+        h->tz = cr_zalloc((size_t)io->nphi, sizeof(double));
+        h->tsc = cr_zalloc(3 * (size_t)io->n, sizeof(double complex));
+        h->rwt = gsl_fft_real_wavetable_alloc((size_t)io->nphi);
+        h->hwt = gsl_fft_halfcomplex_wavetable_alloc((size_t)io->nphi);
+        h->rws = gsl_fft_real_workspace_alloc((size_t)io->nphi);
         if (!inp.gmres_only) {
             h->kv = cr_zalloc((kr + 1) * io->nunk, sizeof(double));
             h->kz = cr_zalloc(kr * io->nunk, sizeof(double));
@@ -328,8 +360,8 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
         }
         int kfail = !inp.gmres_only && (!h->kv || !h->kz || !h->kh || !h->kc || !h->ks || !h->kg || !h->ku);
         if (!h->phi || !h->fac || !h->sp || !h->sh || !h->gx || !h->gy || !h->rscale || !h->x || !h->b || !h->r ||
-            !h->bu || !h->st || !h->work || !h->tlo || !h->tdi || !h->tup || !h->trh || !h->ephase || !h->tz || !h->wt || !h->ws ||
-            kfail) {
+            !h->bu || !h->st || !h->work || tfail || !h->ephase || !h->tz || !h->tsc || !h->rwt || !h->hwt ||
+            !h->rws || kfail) {
             cr_iono_release(io);
             return NULL;
         }
@@ -520,7 +552,7 @@ static inline double avg2(const double *s, size_t q1, size_t q2) { return 0.5 * 
  * column j, times `sign` (+1: the cell below the face, -1: the cell above). */
 static void flux_aface(struct rowacc *r, const struct cr_iono *io, const struct hemi *h, int i, int j, double sign)
 {
-    double af = (i + 0.5) * io->da, sf = sin(af), sd = cr_iono_sin_dip(io, af);
+    double sf = io->g_sf[i], sd = io->g_sdf[i];
     size_t q0 = node(io, i, j), q1 = node(io, i + 1, j);
     double saa = avg2(h->sp, q0, q1) / (sd * sd);
     double saf = avg2(h->sh, q0, q1) / sd;
@@ -543,7 +575,7 @@ static void flux_aface(struct rowacc *r, const struct cr_iono *io, const struct 
  * (i >= 1), times sign (+1: cell j, -1: cell j+1). */
 static void flux_pface(struct rowacc *r, const struct cr_iono *io, const struct hemi *h, int i, int j, double sign)
 {
-    double a = i * io->da, sa = sin(a), sd = cr_iono_sin_dip(io, a);
+    double sa = io->g_sa[i], sd = io->g_sd[i];
     int jp = wrapj(io, j + 1);
     size_t q0 = node(io, i, j), q1 = node(io, i, jp);
     double sff = avg2(h->sp, q0, q1);
@@ -559,12 +591,6 @@ static void flux_pface(struct rowacc *r, const struct cr_iono *io, const struct 
         acc_add(r, io, i + 1, j + 1, cf);
         acc_add(r, io, i - 1, j + 1, -cf);
     }
-}
-
-static double cell_area(const struct cr_iono *io, int i) /* unit sphere */
-{
-    if (i == 0) return 2.0 * CR_PI * (1.0 - cos(0.5 * io->da));
-    return (cos((i - 0.5) * io->da) - cos((i + 0.5) * io->da)) * io->dphi;
 }
 
 /* Assemble the rows of the operator into r (row = unknown index). */
@@ -724,15 +750,17 @@ done:
 /* Tridiagonal systems of the ring-averaged operator per Fourier mode m in
  * phi (its ring stencils summed with the phase e^{i m dj dphi}), factored
  * once per assembly for the Thomas algorithm: per row the elimination
- * multiplier (tlo), the reciprocal pivot (tdi) and the upper coefficient
- * (tup). A zero pivot marks the factorisation unusable (tbad). */
+ * multiplier (tl), the reciprocal pivot (td) and the upper coefficient (tu).
+ * The stencil coefficients are real, so mode nphi - m is the complex
+ * conjugate of mode m: only m = 0 .. nphi/2 are kept. A zero pivot marks
+ * the factorisation unusable (tbad). */
 static void fourier_coeffs(const struct cr_iono *io, struct hemi *h)
 {
-    const int np = io->nphi, n = io->n;
+    const int np = io->nphi, n = io->n, nm = io->nmode;
     h->tbad = 0;
-    for (int m = 0; m < np; m++) {
+    for (int m = 0; m < nm; m++) {
         int i0 = m == 0 ? 0 : 1; /* first unknown row: the pole has no m != 0 part */
-        double complex *lo = h->tlo + (size_t)m * n, *di = h->tdi + (size_t)m * n, *up = h->tup + (size_t)m * n;
+        double complex *lo = h->tsc, *di = lo + n, *up = di + n;
         for (int i = 0; i < n; i++) {
             double complex s3[3] = {0, 0, 0};
             const struct ringst *st = &h->st[i];
@@ -759,56 +787,100 @@ static void fourier_coeffs(const struct cr_iono *io, struct hemi *h)
             }
             di[i] = 1.0 / di[i];
         }
+        for (int i = 0; i < n; i++) {
+            size_t q = (size_t)i * (size_t)nm + (size_t)m;
+            int used = i >= i0;
+            /* rows before i0 (the pole for m != 0) take no part: zero coefficients */
+            h->tlr[q] = used && i > i0 ? creal(lo[i]) : 0.0;
+            h->tli[q] = used && i > i0 ? cimag(lo[i]) : 0.0;
+            h->tdr[q] = used ? creal(di[i]) : 0.0;
+            h->tdi[q] = used ? cimag(di[i]) : 0.0;
+            h->tur[q] = used ? creal(up[i]) : 0.0;
+            h->tui[q] = used ? cimag(up[i]) : 0.0;
+        }
     }
 }
 
 /* Direct solution of the ring-averaged operator (exact for conductances that
- * are uniform along each ring): complex DFT in phi, one tridiagonal system
- * per mode m in the ring index (Thomas algorithm), inverse DFT. The pole
- * couples only to m = 0. bu and x in unknown ordering (x may alias bu). */
+ * are uniform along each ring): real DFT of each ring in phi (GSL's
+ * half-complex transforms), one tridiagonal system per mode m in the ring
+ * index (Thomas algorithm; the sweeps run over all modes of a ring at once),
+ * inverse DFT. The pole couples only to m = 0. bu and x in unknown ordering
+ * (x may alias bu). */
 static int fourier_solve(const struct cr_iono *io, struct hemi *h, const double *bu, double *x)
 {
-    const int np = io->nphi, n = io->n;
-    double *z = h->tz;
-    double complex *rh = h->trh;
-    /* forward transform of each ring's right-hand side (ring 0 holds only the pole, mode 0) */
-    z[0] = bu[0];
+    const int np = io->nphi, n = io->n, nm = io->nmode;
+    const size_t snm = (size_t)nm;
+    double *restrict zr = h->zr, *restrict zi = h->zi, *restrict t = h->tz;
+    const double inv = 1.0 / np;
+    /* forward transform of each ring's right-hand side; ring 0 holds only the pole (mode 0) */
+    for (int m = 0; m < nm; m++) zr[m] = zi[m] = 0.0;
+    zr[0] = bu[0];
     for (int i = 1; i < n; i++) {
-        double *zi = z + 2 * (size_t)np * (size_t)i;
-        for (int j = 0; j < np; j++) {
-            zi[2 * j] = bu[unknown(io, i, j)];
-            zi[2 * j + 1] = 0.0;
+        memcpy(t, bu + 1 + (size_t)(i - 1) * (size_t)np, (size_t)np * sizeof(double));
+        gsl_fft_real_transform(t, 1, (size_t)np, h->rwt, h->rws);
+        double *ri = zr + (size_t)i * snm, *ii = zi + (size_t)i * snm;
+        ri[0] = t[0] * inv;
+        ii[0] = 0.0;
+        for (int m = 1; 2 * m < np; m++) {
+            ri[m] = t[2 * m - 1] * inv;
+            ii[m] = t[2 * m] * inv;
         }
-        gsl_fft_complex_forward(zi, 1, (size_t)np, h->wt, h->ws);
-        for (int q = 0; q < 2 * np; q++) zi[q] /= np;
+        if (np % 2 == 0) {
+            ri[np / 2] = t[np - 1] * inv;
+            ii[np / 2] = 0.0;
+        }
     }
     if (h->tbad) return CR_ENUMERIC;
-    for (int m = 0; m < np; m++) {
-        int i0 = m == 0 ? 0 : 1; /* first unknown row */
-        const double complex *lo = h->tlo + (size_t)m * n, *di = h->tdi + (size_t)m * n, *up = h->tup + (size_t)m * n;
-        for (int i = i0; i < n; i++) {
-            const double *zi = z + 2 * (size_t)np * (size_t)i;
-            rh[i] = i == 0 ? z[0] : zi[2 * m] + I * zi[2 * m + 1];
-        }
-        /* Thomas algorithm on rows i0 .. n-1 with the factors of fourier_coeffs */
-        for (int i = i0 + 1; i < n; i++) rh[i] -= lo[i] * rh[i - 1];
-        rh[n - 1] *= di[n - 1];
-        for (int i = n - 2; i >= i0; i--) rh[i] = (rh[i] - up[i] * rh[i + 1]) * di[i];
-        for (int i = i0; i < n; i++) {
-            if (i == 0) {
-                z[0] = creal(rh[0]);
-                continue;
-            }
-            double *zi = z + 2 * (size_t)np * (size_t)i;
-            zi[2 * m] = creal(rh[i]);
-            zi[2 * m + 1] = cimag(rh[i]);
+    /* Thomas algorithm, forward elimination (the multipliers of rows before a
+     * mode's first row are zero) */
+    for (int i = 1; i < n; i++) {
+        const double *lr = h->tlr + (size_t)i * snm, *li = h->tli + (size_t)i * snm;
+        double *restrict ar = zr + (size_t)i * snm, *restrict ai = zi + (size_t)i * snm;
+        const double *br = ar - snm, *bi = ai - snm;
+        for (int m = 0; m < nm; m++) {
+            double pr = lr[m] * br[m] - li[m] * bi[m], pi = lr[m] * bi[m] + li[m] * br[m];
+            ar[m] -= pr;
+            ai[m] -= pi;
         }
     }
-    x[0] = z[0];
+    /* back substitution (the pole row only for m = 0) */
+    for (int i = n - 1; i >= 1; i--) {
+        const size_t o = (size_t)i * snm;
+        const double *dr = h->tdr + o, *di = h->tdi + o, *ur = h->tur + o, *ui = h->tui + o;
+        double *restrict ar = zr + o, *restrict ai = zi + o;
+        if (i == n - 1) {
+            for (int m = 0; m < nm; m++) {
+                double sr = ar[m], si = ai[m];
+                ar[m] = sr * dr[m] - si * di[m];
+                ai[m] = sr * di[m] + si * dr[m];
+            }
+            continue;
+        }
+        const double *nr = zr + o + snm, *ni = zi + o + snm;
+        for (int m = 0; m < nm; m++) {
+            double sr = ar[m] - (ur[m] * nr[m] - ui[m] * ni[m]);
+            double si = ai[m] - (ur[m] * ni[m] + ui[m] * nr[m]);
+            ar[m] = sr * dr[m] - si * di[m];
+            ai[m] = sr * di[m] + si * dr[m];
+        }
+    }
+    {
+        double sr = zr[0] - (h->tur[0] * zr[snm] - h->tui[0] * zi[snm]);
+        double si = zi[0] - (h->tur[0] * zi[snm] + h->tui[0] * zr[snm]);
+        x[0] = sr * h->tdr[0] - si * h->tdi[0];
+    }
+    /* inverse transform of each ring */
     for (int i = 1; i < n; i++) {
-        double *zi = z + 2 * (size_t)np * (size_t)i;
-        gsl_fft_complex_backward(zi, 1, (size_t)np, h->wt, h->ws);
-        for (int j = 0; j < np; j++) x[unknown(io, i, j)] = zi[2 * j];
+        const double *ri = zr + (size_t)i * snm, *ii = zi + (size_t)i * snm;
+        t[0] = ri[0];
+        for (int m = 1; 2 * m < np; m++) {
+            t[2 * m - 1] = ri[m];
+            t[2 * m] = ii[m];
+        }
+        if (np % 2 == 0) t[np - 1] = ri[np / 2];
+        gsl_fft_halfcomplex_backward(t, 1, (size_t)np, h->hwt, h->rws);
+        memcpy(x + 1 + (size_t)(i - 1) * (size_t)np, t, (size_t)np * sizeof(double));
     }
     return CR_OK;
 }
@@ -917,10 +989,10 @@ static int solve_hemi(struct cr_iono *io, int hemi)
         if (row == 0) {
             double m = 0;
             for (int j = 0; j < np; j++) m += h->fac[node(io, 0, j)];
-            src = m / np * cr_iono_sin_dip(io, 0.0) * cell_area(io, 0);
+            src = m / np * io->g_sd[0] * io->g_area[0];
         } else {
             int i = 1 + (int)((row - 1) / (size_t)np), j = (int)((row - 1) % (size_t)np);
-            src = h->fac[node(io, i, j)] * cr_iono_sin_dip(io, i * io->da) * cell_area(io, i);
+            src = h->fac[node(io, i, j)] * io->g_sd[i] * io->g_area[i];
         }
         h->bu[row] = R * R * src;
         double v = h->bu[row] * h->rscale[row];
