@@ -88,7 +88,10 @@ struct hemi {
     double *sp, *sh;      /* conductances [S] */
     double *gx, *gy;      /* dPhi/dX, dPhi/dY at nodes [V] (X = sin a cos phi, Y = sin a sin phi) */
     gsl_spmatrix *A;      /* CSR, rows scaled by 1/diagonal */
-    double *rscale;       /* row scale */
+    double *rscale;       /* row scale (1 / diagonal) */
+    double *diag;         /* the diagonal of the unscaled operator */
+    int *pos;             /* CSR position of each coefficient of a row in the order assemble_row adds them */
+    size_t npos;          /* length of pos (the non-zeros of A) */
     gsl_vector *x, *b, *r;
     double *bu;           /* unscaled right-hand side */
     struct ringst *st;    /* ring stencils of the ring-averaged operator (rows 0 .. N-1) */
@@ -238,6 +241,8 @@ static void hemi_free(struct hemi *h)
     free(h->gx);
     free(h->gy);
     free(h->rscale);
+    free(h->diag);
+    free(h->pos);
     if (h->A) gsl_spmatrix_free(h->A);
     if (h->x) gsl_vector_free(h->x);
     if (h->b) gsl_vector_free(h->b);
@@ -331,6 +336,7 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
         h->gx = cr_zalloc(nn, sizeof(double));
         h->gy = cr_zalloc(nn, sizeof(double));
         h->rscale = cr_zalloc(io->nunk, sizeof(double));
+        h->diag = cr_zalloc(io->nunk, sizeof(double));
         h->x = gsl_vector_calloc(io->nunk);
         h->b = gsl_vector_calloc(io->nunk);
         h->r = gsl_vector_calloc(io->nunk);
@@ -359,7 +365,7 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
             h->ku = cr_zalloc(io->nunk, sizeof(double));
         }
         int kfail = !inp.gmres_only && (!h->kv || !h->kz || !h->kh || !h->kc || !h->ks || !h->kg || !h->ku);
-        if (!h->phi || !h->fac || !h->sp || !h->sh || !h->gx || !h->gy || !h->rscale || !h->x || !h->b || !h->r ||
+        if (!h->phi || !h->fac || !h->sp || !h->sh || !h->gx || !h->gy || !h->rscale || !h->diag || !h->x || !h->b || !h->r ||
             !h->bu || !h->st || !h->work || tfail || !h->ephase || !h->tz || !h->tsc || !h->rwt || !h->hwt ||
             !h->rws || kfail) {
             cr_iono_release(io);
@@ -693,10 +699,16 @@ static int refill(struct cr_iono *io, struct hemi *h, struct rowacc *r, int *rc)
             return 1;
         }
         h->rscale[row] = 1.0 / diag;
+        h->diag[row] = diag;
         for (int k = 0; k < r->n; k++) {
-            int q = k0;
-            while (q < k1 && (size_t)A->i[q] != r->col[k]) q++;
-            if (q == k1) return 1;
+            /* the position found for this coefficient last time, else a search */
+            int q = h->pos[k0 + k];
+            if (q < k0 || q >= k1 || (size_t)A->i[q] != r->col[k]) {
+                q = k0;
+                while (q < k1 && (size_t)A->i[q] != r->col[k]) q++;
+                if (q == k1) return 1;
+                h->pos[k0 + k] = q;
+            }
             A->data[q] = r->val[k] / diag;
         }
     }
@@ -706,15 +718,20 @@ static int refill(struct cr_iono *io, struct hemi *h, struct rowacc *r, int *rc)
 static int assemble(struct cr_iono *io, struct hemi *h)
 {
     const int np = io->nphi;
-    gsl_spmatrix *T = gsl_spmatrix_alloc_nzmax(io->nunk, io->nunk, 2 * (size_t)np + 10 * io->nunk, GSL_SPMATRIX_COO);
+    gsl_spmatrix *T = NULL;
     struct rowacc r = {.col = cr_zalloc((size_t)np + 16, sizeof(size_t)), .val = cr_zalloc((size_t)np + 16, sizeof(double))};
     int rc = CR_OK;
-    if (!T || !r.col || !r.val) {
+    if (!r.col || !r.val) {
         rc = CR_ENOMEM;
         goto done;
     }
     if (h->A && refill(io, h, &r, &rc) == 0) goto stencils;
     if (rc) goto done;
+    T = gsl_spmatrix_alloc_nzmax(io->nunk, io->nunk, 2 * (size_t)np + 10 * io->nunk, GSL_SPMATRIX_COO);
+    if (!T) {
+        rc = CR_ENOMEM;
+        goto done;
+    }
     for (size_t row = 0; row < io->nunk; row++) {
         assemble_row(&r, io, h, row);
         double diag = 0;
@@ -726,14 +743,19 @@ static int assemble(struct cr_iono *io, struct hemi *h)
             goto done;
         }
         h->rscale[row] = 1.0 / diag;
+        h->diag[row] = diag;
         for (int k = 0; k < r.n; k++) gsl_spmatrix_set(T, row, r.col[k], r.val[k] / diag);
     }
     if (h->A) gsl_spmatrix_free(h->A);
     h->A = gsl_spmatrix_compress(T, GSL_SPMATRIX_CSR);
-    if (!h->A) {
+    free(h->pos);
+    h->npos = h->A ? gsl_spmatrix_nnz(h->A) : 0;
+    h->pos = h->A ? malloc((h->npos ? h->npos : 1) * sizeof(int)) : NULL;
+    if (!h->A || !h->pos) {
         rc = CR_ENOMEM;
         goto done;
     }
+    for (size_t q = 0; q < h->npos; q++) h->pos[q] = -1; /* found at the first refill */
 stencils:
     rc = ring_stencils(io, h, &r);
     if (!rc) fourier_coeffs(io, h);
@@ -906,8 +928,9 @@ static double residual(struct hemi *h, const gsl_vector *x)
  * Returns GSL_SUCCESS, GSL_CONTINUE (restarts spent), GSL_ETOL (a cycle
  * gained less than a factor 2 on the true residual: stagnation at the
  * round-off floor) or GSL_EFAILED (the preconditioner failed); h->iters
- * counts the Krylov iterations. */
-static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm)
+ * counts the Krylov iterations; *rnorm gets the true residual norm of the
+ * returned x. */
+static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm, double *rnorm)
 {
     const size_t nu = io->nunk;
     const int m = io->inp.krylov;
@@ -919,6 +942,7 @@ static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm)
         gsl_vector_memcpy(&v0.vector, h->b);
         gsl_spblas_dgemv(CblasNoTrans, -1.0, h->A, h->x, 1.0, &v0.vector);
         double beta = gsl_blas_dnrm2(&v0.vector);
+        *rnorm = beta; /* x changes only at the end of a cycle */
         if (beta <= tol * bnorm) return GSL_SUCCESS;
         if (rs >= io->inp.max_restarts) return GSL_CONTINUE;
         /* a whole cycle that gained less than a factor 2 on the true residual:
@@ -932,7 +956,9 @@ static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm)
         int j = 0;
         while (j < m) {
             double *vj = V + (size_t)j * nu, *zj = Z + (size_t)j * nu;
-            for (size_t q = 0; q < nu; q++) u[q] = vj[q] / h->rscale[q];
+            const double *restrict dg = h->diag;
+            double *restrict uu = u;
+            for (size_t q = 0; q < nu; q++) uu[q] = vj[q] * dg[q];
             if (fourier_solve(io, h, u, zj)) return GSL_EFAILED;
             gsl_vector_view zv = gsl_vector_view_array(zj, nu);
             gsl_vector_view w = gsl_vector_view_array(V + (size_t)(j + 1) * nu, nu);
@@ -996,7 +1022,7 @@ static int solve_hemi(struct cr_iono *io, int hemi)
         }
         h->bu[row] = R * R * src;
         double v = h->bu[row] * h->rscale[row];
-        gsl_vector_set(h->b, row, v);
+        h->b->data[row] = v;
         bnorm += v * v;
     }
     bnorm = sqrt(bnorm);
@@ -1009,23 +1035,27 @@ static int solve_hemi(struct cr_iono *io, int hemi)
          * the direct solution with ring-averaged conductances (exact when the
          * conductances are uniform along rings); GMRES then iterates on the
          * full sparse operator to the tolerance. */
-        gsl_vector_set(h->x, 0, h->phi[0]);
-        for (size_t row = 1; row < io->nunk; row++) {
-            int i = 1 + (int)((row - 1) / (size_t)np), j = (int)((row - 1) % (size_t)np);
-            gsl_vector_set(h->x, row, h->phi[node(io, i, j)]);
-        }
+        h->x->data[0] = h->phi[0]; /* unknowns 1 .. are the rings 1 .. N-1, node-ordered */
+        memcpy(h->x->data + 1, h->phi + node(io, 1, 0), (io->nunk - 1) * sizeof(double));
         double r_warm = residual(h, h->x);
         int status = GSL_CONTINUE;
+        int gsl_ran = 1;     /* h->x moved after its last true residual */
+        double rr_pre = 0.0; /* else that residual, relative */
         if (!io->inp.gmres_only) {
-            gsl_vector *xf = gsl_vector_alloc(io->nunk);
-            if (xf && fourier_solve(io, h, h->bu, xf->data) == CR_OK) {
-                double r_four = residual(h, xf);
-                if (r_four < r_warm) gsl_vector_memcpy(h->x, xf);
+            double r0 = r_warm;
+            gsl_vector_view xf = gsl_vector_view_array(h->ku, io->nunk); /* pgmres's scratch, free here */
+            if (fourier_solve(io, h, h->bu, xf.vector.data) == CR_OK) {
+                double r_four = residual(h, &xf.vector);
+                if (r_four < r_warm) {
+                    gsl_vector_memcpy(h->x, &xf.vector);
+                    r0 = r_four;
+                }
             }
-            if (xf) gsl_vector_free(xf);
-            if (!(residual(h, h->x) < bnorm)) gsl_vector_set_zero(h->x); /* no start beats zero */
-            status = pgmres(io, h, bnorm);
-            double rr = residual(h, h->x) / bnorm;
+            if (!(r0 < bnorm)) gsl_vector_set_zero(h->x); /* no start beats zero */
+            double rn = bnorm;
+            status = pgmres(io, h, bnorm, &rn);
+            gsl_ran = 0;
+            double rr = rr_pre = rn / bnorm;
             if (status == GSL_ETOL && rr <= io->inp.tol_stall) {
                 /* stagnated within the acceptable residual: keep it, say so */
                 cr_debug(io->inp.log,
@@ -1047,6 +1077,7 @@ static int solve_hemi(struct cr_iono *io, int hemi)
                         rr);
                 if (!(rr < 1)) gsl_vector_set_zero(h->x);
                 status = GSL_CONTINUE;
+                gsl_ran = 1;
                 for (int k = 0; status == GSL_CONTINUE && k < io->inp.max_restarts; k++)
                     status = gsl_splinalg_itersolve_iterate(h->A, h->b, io->inp.tol, h->x, h->work);
             }
@@ -1056,7 +1087,7 @@ static int solve_hemi(struct cr_iono *io, int hemi)
                 h->iters++;
             }
         }
-        h->resid = residual(h, h->x) / bnorm;
+        h->resid = gsl_ran ? residual(h, h->x) / bnorm : rr_pre;
         if (status != GSL_SUCCESS) {
             cr_error(io->inp.log,
                      "ionosphere: GMRES did not converge in the %s hemisphere after %d restarts of %d "
@@ -1070,10 +1101,7 @@ static int solve_hemi(struct cr_iono *io, int hemi)
         h->phi[node(io, 0, j)] = gsl_vector_get(h->x, 0);
         h->phi[node(io, io->n, j)] = 0.0;
     }
-    for (size_t row = 1; row < io->nunk; row++) {
-        int i = 1 + (int)((row - 1) / (size_t)np), j = (int)((row - 1) % (size_t)np);
-        h->phi[node(io, i, j)] = gsl_vector_get(h->x, row);
-    }
+    memcpy(h->phi + node(io, 1, 0), h->x->data + 1, (io->nunk - 1) * sizeof(double));
     nodal_gradient(io, h);
     return rc;
 }
