@@ -90,6 +90,7 @@ struct hemi {
     gsl_spmatrix *A;      /* CSR, rows scaled by 1/diagonal */
     double *rscale;       /* row scale (1 / diagonal) */
     double *diag;         /* the diagonal of the unscaled operator */
+    double *pw;           /* preconditioner weight per unknown: (ring mean / local Pedersen)^(1/2) */
     int *pos;             /* CSR position of each coefficient of a row in the order assemble_row adds them */
     size_t npos;          /* length of pos (the non-zeros of A) */
     gsl_vector *x, *b, *r;
@@ -242,6 +243,7 @@ static void hemi_free(struct hemi *h)
     free(h->gy);
     free(h->rscale);
     free(h->diag);
+    free(h->pw);
     free(h->pos);
     if (h->A) gsl_spmatrix_free(h->A);
     if (h->x) gsl_vector_free(h->x);
@@ -337,6 +339,7 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
         h->gy = cr_zalloc(nn, sizeof(double));
         h->rscale = cr_zalloc(io->nunk, sizeof(double));
         h->diag = cr_zalloc(io->nunk, sizeof(double));
+        h->pw = cr_zalloc(io->nunk, sizeof(double));
         h->x = gsl_vector_calloc(io->nunk);
         h->b = gsl_vector_calloc(io->nunk);
         h->r = gsl_vector_calloc(io->nunk);
@@ -365,7 +368,7 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
             h->ku = cr_zalloc(io->nunk, sizeof(double));
         }
         int kfail = !inp.gmres_only && (!h->kv || !h->kz || !h->kh || !h->kc || !h->ks || !h->kg || !h->ku);
-        if (!h->phi || !h->fac || !h->sp || !h->sh || !h->gx || !h->gy || !h->rscale || !h->diag || !h->x || !h->b || !h->r ||
+        if (!h->phi || !h->fac || !h->sp || !h->sh || !h->gx || !h->gy || !h->rscale || !h->diag || !h->pw || !h->x || !h->b || !h->r ||
             !h->bu || !h->st || !h->work || tfail || !h->ephase || !h->tz || !h->tsc || !h->rwt || !h->hwt ||
             !h->rws || kfail) {
             cr_iono_release(io);
@@ -630,6 +633,7 @@ static int ring_stencils(struct cr_iono *io, struct hemi *h, struct rowacc *r)
         free(avg.sh);
         return CR_ENOMEM;
     }
+    h->pw[0] = 1.0;
     for (int i = 0; i <= io->n; i++) {
         double mp = 0, mh = 0;
         for (int j = 0; j < np; j++) {
@@ -638,6 +642,7 @@ static int ring_stencils(struct cr_iono *io, struct hemi *h, struct rowacc *r)
         }
         for (int j = 0; j < np; j++) {
             avg.sp[node(io, i, j)] = mp / np;
+            if (i > 0 && i < io->n) h->pw[unknown(io, i, j)] = sqrt(mp / np / h->sp[node(io, i, j)]);
             avg.sh[node(io, i, j)] = mh / np;
         }
     }
@@ -686,6 +691,7 @@ static void fourier_coeffs(const struct cr_iono *io, struct hemi *h);
 static int refill(struct cr_iono *io, struct hemi *h, struct rowacc *r, int *rc)
 {
     gsl_spmatrix *A = h->A;
+    if (!h->pos || h->npos != gsl_spmatrix_nnz(A)) return 1;
     for (size_t row = 0; row < io->nunk; row++) {
         assemble_row(r, io, h, row);
         int k0 = A->p[row], k1 = A->p[row + 1];
@@ -907,6 +913,29 @@ static int fourier_solve(const struct cr_iono *io, struct hemi *h, const double 
     return CR_OK;
 }
 
+/* The preconditioner z = W M^-1 W (d v): M the ring-averaged operator
+ * (fourier_solve), d the row diagonal (NULL: v is unscaled already), W the
+ * diagonal (<Sigma_P>_ring / Sigma_P)^(1/2) per node. The operator
+ * div(Sigma grad) with Sigma = <Sigma>_ring s(phi) is close to
+ * s^(1/2) M s^(1/2) where s varies slowly (the terms left out hold the
+ * derivatives of s^(1/2)), so the weights take most of the conductance's
+ * variation along the rings (the day-night contrast) into the preconditioner:
+ * half the Krylov iterations of M alone under EUV conductance. W = 1 where
+ * the conductance is uniform along rings (M exact). z may not alias v. */
+static int precond(const struct cr_iono *io, struct hemi *h, const double *v, const double *d, double *z)
+{
+    const size_t nu = io->nunk;
+    const double *restrict pw = h->pw;
+    double *restrict zz = z;
+    if (d)
+        for (size_t q = 0; q < nu; q++) zz[q] = v[q] * d[q] * pw[q];
+    else
+        for (size_t q = 0; q < nu; q++) zz[q] = v[q] * pw[q];
+    if (fourier_solve(io, h, z, z)) return CR_ENUMERIC;
+    for (size_t q = 0; q < nu; q++) zz[q] *= pw[q];
+    return CR_OK;
+}
+
 /* ||A x - b|| of the scaled system, using h->r as scratch. */
 static double residual(struct hemi *h, const gsl_vector *x)
 {
@@ -935,7 +964,7 @@ static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm, double *rnor
     const size_t nu = io->nunk;
     const int m = io->inp.krylov;
     const double tol = io->inp.tol;
-    double *V = h->kv, *Z = h->kz, *H = h->kh, *cs = h->kc, *sn = h->ks, *g = h->kg, *u = h->ku;
+    double *V = h->kv, *Z = h->kz, *H = h->kh, *cs = h->kc, *sn = h->ks, *g = h->kg;
     double beta_prev = INFINITY;
     for (int rs = 0;; rs++) {
         gsl_vector_view v0 = gsl_vector_view_array(V, nu);
@@ -956,10 +985,7 @@ static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm, double *rnor
         int j = 0;
         while (j < m) {
             double *vj = V + (size_t)j * nu, *zj = Z + (size_t)j * nu;
-            const double *restrict dg = h->diag;
-            double *restrict uu = u;
-            for (size_t q = 0; q < nu; q++) uu[q] = vj[q] * dg[q];
-            if (fourier_solve(io, h, u, zj)) return GSL_EFAILED;
+            if (precond(io, h, vj, h->diag, zj)) return GSL_EFAILED;
             gsl_vector_view zv = gsl_vector_view_array(zj, nu);
             gsl_vector_view w = gsl_vector_view_array(V + (size_t)(j + 1) * nu, nu);
             gsl_spblas_dgemv(CblasNoTrans, 1.0, h->A, &zv.vector, 0.0, &w.vector);
@@ -1043,8 +1069,8 @@ static int solve_hemi(struct cr_iono *io, int hemi)
         double rr_pre = 0.0; /* else that residual, relative */
         if (!io->inp.gmres_only) {
             double r0 = r_warm;
-            gsl_vector_view xf = gsl_vector_view_array(h->ku, io->nunk); /* pgmres's scratch, free here */
-            if (fourier_solve(io, h, h->bu, xf.vector.data) == CR_OK) {
+            gsl_vector_view xf = gsl_vector_view_array(h->ku, io->nunk); /* scratch */
+            if (precond(io, h, h->bu, NULL, xf.vector.data) == CR_OK) {
                 double r_four = residual(h, &xf.vector);
                 if (r_four < r_warm) {
                     gsl_vector_memcpy(h->x, &xf.vector);
