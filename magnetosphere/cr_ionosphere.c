@@ -1,6 +1,8 @@
 /* cr_ionosphere.c — electrostatic ionosphere: finite-volume discretisation of
  * div(Sigma . grad Phi) = J_up sin I on a polar-cap grid per hemisphere,
- * solved with GSL's GMRES; dipole mapping of FAC inwards and of the potential
+ * solved with a GMRES right-preconditioned by a direct solve of the
+ * ring-averaged operator (GSL BLAS, sparse and FFT; GSL's GMRES as the
+ * fallback); dipole mapping of FAC inwards and of the potential
  * and E x B drift outwards (see cr_ionosphere.h for equations and sources). */
 #include "cr_ionosphere.h"
 
@@ -946,13 +948,13 @@ static double residual(struct hemi *h, const gsl_vector *x)
 
 /* Right-preconditioned restarted GMRES (Saad & Schultz 1986, SIAM J. Sci.
  * Stat. Comput. 7, 856; Saad 2003, Iterative Methods for Sparse Linear
- * Systems, 2nd ed., sec. 9.3.2): GMRES on A M^-1 u = b, x = M^-1 u, where
- * M^-1 is the direct solve of the ring-averaged operator (fourier_solve).
- * A varies along rings only through the conductances, so A M^-1 stays close
- * to the identity and a few tens of iterations reach the tolerance where
- * plain GMRES needs thousands (GSL's GMRES takes no preconditioner). On the
- * row-scaled system (rows divided by their diagonal d): M^-1 v =
- * fourier_solve(d v). Modified Gram-Schmidt, Givens rotations; converged
+ * Systems, 2nd ed., sec. 9.3.2): GMRES on A P u = b, x = P u, where P is
+ * the weighted direct solve of the ring-averaged operator (precond). A
+ * varies along rings only through the conductances, so A P stays close to
+ * the identity and a few tens of iterations reach the tolerance where plain
+ * GMRES needs thousands (GSL's GMRES takes no preconditioner). On the
+ * row-scaled system (rows divided by their diagonal d): P v = W M^-1 W (d v).
+ * Modified Gram-Schmidt, Givens rotations; converged
  * when the true residual ||b - A x|| <= tol ||b|| (checked at each restart).
  * Returns GSL_SUCCESS, GSL_CONTINUE (restarts spent), GSL_ETOL (a cycle
  * gained less than a factor 2 on the true residual: stagnation at the
