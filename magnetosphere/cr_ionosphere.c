@@ -1,11 +1,14 @@
 /* cr_ionosphere.c — electrostatic ionosphere: finite-volume discretisation of
  * div(Sigma . grad Phi) = J_up sin I on a polar-cap grid per hemisphere,
- * solved with GSL's GMRES; dipole mapping of FAC inwards and of the potential
+ * solved with a GMRES right-preconditioned by a direct solve of the
+ * ring-averaged operator (GSL BLAS, sparse and FFT; GSL's GMRES as the
+ * fallback); dipole mapping of FAC inwards and of the potential
  * and E x B drift outwards (see cr_ionosphere.h for equations and sources). */
 #include "cr_ionosphere.h"
 
 #include <complex.h>
-#include <gsl/gsl_fft_complex.h>
+#include <gsl/gsl_fft_halfcomplex.h>
+#include <gsl/gsl_fft_real.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_spblas.h>
 #include <gsl/gsl_splinalg.h>
@@ -87,19 +90,29 @@ struct hemi {
     double *sp, *sh;      /* conductances [S] */
     double *gx, *gy;      /* dPhi/dX, dPhi/dY at nodes [V] (X = sin a cos phi, Y = sin a sin phi) */
     gsl_spmatrix *A;      /* CSR, rows scaled by 1/diagonal */
-    double *rscale;       /* row scale */
+    double *rscale;       /* row scale (1 / diagonal) */
+    double *diag;         /* the diagonal of the unscaled operator */
+    double *pw;           /* preconditioner weight per unknown: (ring mean / local Pedersen)^(1/2) */
+    int *pos;             /* CSR position of each coefficient of a row in the order assemble_row adds them */
+    size_t npos;          /* length of pos (the non-zeros of A) */
     gsl_vector *x, *b, *r;
     double *bu;           /* unscaled right-hand side */
     struct ringst *st;    /* ring stencils of the ring-averaged operator (rows 0 .. N-1) */
     gsl_splinalg_itersolve *work;
-    /* ring-averaged operator in Fourier space: tridiagonal coefficients per
-     * mode m and row i ([m * n + i]), FFT tables and scratch */
-    double complex *tlo, *tdi, *tup, *trh;
+    /* ring-averaged operator in Fourier space: the factored tridiagonal
+     * coefficients of modes m = 0 .. nphi/2 (the others are their complex
+     * conjugates) per row i, real and imaginary parts apart, ring-major
+     * ([i * nmode + m]) so that the Thomas sweeps run over all modes at once;
+     * the modes of the right-hand side / solution (zr, zi, same layout); FFT
+     * tables and scratch */
+    double *tlr, *tli, *tdr, *tdi, *tur, *tui, *zr, *zi;
     double complex *ephase;           /* e^{i 2 pi k / nphi}, k = 0 .. nphi-1 */
+    double complex *tsc;              /* factorisation scratch (3 n) */
     int tbad;                         /* a zero pivot: no direct solve */
-    double *tz;                       /* ring-major packed complex (2 nphi n) */
-    gsl_fft_complex_wavetable *wt;
-    gsl_fft_complex_workspace *ws;
+    double *tz;                       /* one ring in GSL's half-complex order (nphi) */
+    gsl_fft_real_wavetable *rwt;
+    gsl_fft_halfcomplex_wavetable *hwt;
+    gsl_fft_real_workspace *rws;
     /* preconditioned GMRES: Krylov basis V (krylov + 1 vectors), preconditioned
      * basis Z (krylov), Hessenberg matrix and rotations, scratch */
     double *kv, *kz, *kh, *kc, *ks, *kg, *ku;
@@ -113,7 +126,11 @@ struct cr_iono {
     struct cr_iono_inp inp;
     int n;          /* edge row index N (ntheta = N + 1) */
     int nphi;
+    int nmode;      /* Fourier modes kept by the ring-averaged solve: nphi / 2 + 1 */
     double da, dphi, amax;
+    /* geometry per node row i = 0 .. N (computed once): sin a_i, sin I(a_i),
+     * the unit-sphere cell area, and at the face a_{i+1/2}: sin, sin I */
+    double *g_sa, *g_sd, *g_area, *g_sf, *g_sdf;
     double r_iono;  /* [R_E] */
     double r_inner; /* [R_E] */
     double b_e;     /* [nT] */
@@ -227,6 +244,9 @@ static void hemi_free(struct hemi *h)
     free(h->gx);
     free(h->gy);
     free(h->rscale);
+    free(h->diag);
+    free(h->pw);
+    free(h->pos);
     if (h->A) gsl_spmatrix_free(h->A);
     if (h->x) gsl_vector_free(h->x);
     if (h->b) gsl_vector_free(h->b);
@@ -234,9 +254,11 @@ static void hemi_free(struct hemi *h)
     free(h->bu);
     free(h->st);
     if (h->work) gsl_splinalg_itersolve_free(h->work);
-    free(h->tlo), free(h->tdi), free(h->tup), free(h->trh), free(h->tz), free(h->ephase);
-    if (h->wt) gsl_fft_complex_wavetable_free(h->wt);
-    if (h->ws) gsl_fft_complex_workspace_free(h->ws);
+    free(h->tlr), free(h->tli), free(h->tdr), free(h->tdi), free(h->tur), free(h->tui);
+    free(h->zr), free(h->zi), free(h->tz), free(h->ephase), free(h->tsc);
+    if (h->rwt) gsl_fft_real_wavetable_free(h->rwt);
+    if (h->hwt) gsl_fft_halfcomplex_wavetable_free(h->hwt);
+    if (h->rws) gsl_fft_real_workspace_free(h->rws);
     free(h->kv), free(h->kz), free(h->kh), free(h->kc), free(h->ks), free(h->kg), free(h->ku);
     memset(h, 0, sizeof *h);
 }
@@ -245,6 +267,7 @@ void cr_iono_release(struct cr_iono *io)
 {
     if (!io) return;
     for (int k = 0; k < 2; k++) hemi_free(&io->h[k]);
+    free(io->g_sa), free(io->g_sd), free(io->g_area), free(io->g_sf), free(io->g_sdf);
     free(io);
 }
 
@@ -288,6 +311,23 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
     io->nphi = inp.nphi;
     io->dphi = 2.0 * CR_PI / io->nphi;
     io->nunk = 1 + (size_t)(io->n - 1) * (size_t)io->nphi;
+    io->nmode = io->nphi / 2 + 1;
+    double **gf[5] = {&io->g_sa, &io->g_sd, &io->g_area, &io->g_sf, &io->g_sdf};
+    for (int t = 0; t < 5; t++) {
+        if (!(*gf[t] = cr_zalloc((size_t)io->n + 1, sizeof(double)))) {
+            cr_iono_release(io);
+            return NULL;
+        }
+    }
+    for (int i = 0; i <= io->n; i++) {
+        double a = i * io->da, af = (i + 0.5) * io->da;
+        io->g_sa[i] = sin(a);
+        io->g_sd[i] = cr_iono_sin_dip(io, a);
+        io->g_area[i] = i == 0 ? 2.0 * CR_PI * (1.0 - cos(0.5 * io->da))
+                               : (cos((i - 0.5) * io->da) - cos((i + 0.5) * io->da)) * io->dphi;
+        io->g_sf[i] = sin(af);
+        io->g_sdf[i] = cr_iono_sin_dip(io, af);
+    }
     /* Phi_cor = -Omega B_E R_E^3 sin^2(theta) / r = -C (X^2 + Y^2), C = Omega B_E R_E^2 / r_iono[R_E] */
     io->cor_c = CR_OMEGA_EARTH * inp.b_e * CR_NT * CR_RE_M * CR_RE_M / r_iono;
     size_t nn = (size_t)(io->n + 1) * (size_t)io->nphi;
@@ -300,23 +340,26 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
         h->gx = cr_zalloc(nn, sizeof(double));
         h->gy = cr_zalloc(nn, sizeof(double));
         h->rscale = cr_zalloc(io->nunk, sizeof(double));
+        h->diag = cr_zalloc(io->nunk, sizeof(double));
+        h->pw = cr_zalloc(io->nunk, sizeof(double));
         h->x = gsl_vector_calloc(io->nunk);
         h->b = gsl_vector_calloc(io->nunk);
         h->r = gsl_vector_calloc(io->nunk);
         h->bu = cr_zalloc(io->nunk, sizeof(double));
         h->st = cr_zalloc((size_t)io->n, sizeof(struct ringst));
         h->work = gsl_splinalg_itersolve_alloc(gsl_splinalg_itersolve_gmres, io->nunk, (size_t)inp.krylov);
-        size_t nm = (size_t)io->nphi * (size_t)io->n, kr = (size_t)inp.krylov;
-        h->tlo = cr_zalloc(nm, sizeof(double complex));
-        h->tdi = cr_zalloc(nm, sizeof(double complex));
-        h->tup = cr_zalloc(nm, sizeof(double complex));
-        h->trh = cr_zalloc((size_t)io->n, sizeof(double complex));
+        size_t nm = (size_t)io->nmode * (size_t)io->n, kr = (size_t)inp.krylov;
+        double **tf[8] = {&h->tlr, &h->tli, &h->tdr, &h->tdi, &h->tur, &h->tui, &h->zr, &h->zi};
+        int tfail = 0;
+        for (int t = 0; t < 8; t++) tfail |= !(*tf[t] = cr_zalloc(nm, sizeof(double)));
         h->ephase = cr_zalloc((size_t)io->nphi, sizeof(double complex));
         if (h->ephase)
             for (int k2 = 0; k2 < io->nphi; k2++) h->ephase[k2] = cexp(I * (double)k2 * io->dphi);
-        h->tz = cr_zalloc(2 * nm, sizeof(double));
-        h->wt = gsl_fft_complex_wavetable_alloc((size_t)io->nphi);
-        h->ws = gsl_fft_complex_workspace_alloc((size_t)io->nphi);
+        h->tz = cr_zalloc((size_t)io->nphi, sizeof(double));
+        h->tsc = cr_zalloc(3 * (size_t)io->n, sizeof(double complex));
+        h->rwt = gsl_fft_real_wavetable_alloc((size_t)io->nphi);
+        h->hwt = gsl_fft_halfcomplex_wavetable_alloc((size_t)io->nphi);
+        h->rws = gsl_fft_real_workspace_alloc((size_t)io->nphi);
         if (!inp.gmres_only) {
             h->kv = cr_zalloc((kr + 1) * io->nunk, sizeof(double));
             h->kz = cr_zalloc(kr * io->nunk, sizeof(double));
@@ -327,9 +370,9 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
             h->ku = cr_zalloc(io->nunk, sizeof(double));
         }
         int kfail = !inp.gmres_only && (!h->kv || !h->kz || !h->kh || !h->kc || !h->ks || !h->kg || !h->ku);
-        if (!h->phi || !h->fac || !h->sp || !h->sh || !h->gx || !h->gy || !h->rscale || !h->x || !h->b || !h->r ||
-            !h->bu || !h->st || !h->work || !h->tlo || !h->tdi || !h->tup || !h->trh || !h->ephase || !h->tz || !h->wt || !h->ws ||
-            kfail) {
+        if (!h->phi || !h->fac || !h->sp || !h->sh || !h->gx || !h->gy || !h->rscale || !h->diag || !h->pw || !h->x || !h->b || !h->r ||
+            !h->bu || !h->st || !h->work || tfail || !h->ephase || !h->tz || !h->tsc || !h->rwt || !h->hwt ||
+            !h->rws || kfail) {
             cr_iono_release(io);
             return NULL;
         }
@@ -520,7 +563,7 @@ static inline double avg2(const double *s, size_t q1, size_t q2) { return 0.5 * 
  * column j, times `sign` (+1: the cell below the face, -1: the cell above). */
 static void flux_aface(struct rowacc *r, const struct cr_iono *io, const struct hemi *h, int i, int j, double sign)
 {
-    double af = (i + 0.5) * io->da, sf = sin(af), sd = cr_iono_sin_dip(io, af);
+    double sf = io->g_sf[i], sd = io->g_sdf[i];
     size_t q0 = node(io, i, j), q1 = node(io, i + 1, j);
     double saa = avg2(h->sp, q0, q1) / (sd * sd);
     double saf = avg2(h->sh, q0, q1) / sd;
@@ -543,7 +586,7 @@ static void flux_aface(struct rowacc *r, const struct cr_iono *io, const struct 
  * (i >= 1), times sign (+1: cell j, -1: cell j+1). */
 static void flux_pface(struct rowacc *r, const struct cr_iono *io, const struct hemi *h, int i, int j, double sign)
 {
-    double a = i * io->da, sa = sin(a), sd = cr_iono_sin_dip(io, a);
+    double sa = io->g_sa[i], sd = io->g_sd[i];
     int jp = wrapj(io, j + 1);
     size_t q0 = node(io, i, j), q1 = node(io, i, jp);
     double sff = avg2(h->sp, q0, q1);
@@ -559,12 +602,6 @@ static void flux_pface(struct rowacc *r, const struct cr_iono *io, const struct 
         acc_add(r, io, i + 1, j + 1, cf);
         acc_add(r, io, i - 1, j + 1, -cf);
     }
-}
-
-static double cell_area(const struct cr_iono *io, int i) /* unit sphere */
-{
-    if (i == 0) return 2.0 * CR_PI * (1.0 - cos(0.5 * io->da));
-    return (cos((i - 0.5) * io->da) - cos((i + 0.5) * io->da)) * io->dphi;
 }
 
 /* Assemble the rows of the operator into r (row = unknown index). */
@@ -598,6 +635,7 @@ static int ring_stencils(struct cr_iono *io, struct hemi *h, struct rowacc *r)
         free(avg.sh);
         return CR_ENOMEM;
     }
+    h->pw[0] = 1.0;
     for (int i = 0; i <= io->n; i++) {
         double mp = 0, mh = 0;
         for (int j = 0; j < np; j++) {
@@ -606,6 +644,7 @@ static int ring_stencils(struct cr_iono *io, struct hemi *h, struct rowacc *r)
         }
         for (int j = 0; j < np; j++) {
             avg.sp[node(io, i, j)] = mp / np;
+            if (i > 0 && i < io->n) h->pw[unknown(io, i, j)] = sqrt(mp / np / h->sp[node(io, i, j)]);
             avg.sh[node(io, i, j)] = mh / np;
         }
     }
@@ -654,6 +693,7 @@ static void fourier_coeffs(const struct cr_iono *io, struct hemi *h);
 static int refill(struct cr_iono *io, struct hemi *h, struct rowacc *r, int *rc)
 {
     gsl_spmatrix *A = h->A;
+    if (!h->pos || h->npos != gsl_spmatrix_nnz(A)) return 1;
     for (size_t row = 0; row < io->nunk; row++) {
         assemble_row(r, io, h, row);
         int k0 = A->p[row], k1 = A->p[row + 1];
@@ -667,10 +707,16 @@ static int refill(struct cr_iono *io, struct hemi *h, struct rowacc *r, int *rc)
             return 1;
         }
         h->rscale[row] = 1.0 / diag;
+        h->diag[row] = diag;
         for (int k = 0; k < r->n; k++) {
-            int q = k0;
-            while (q < k1 && (size_t)A->i[q] != r->col[k]) q++;
-            if (q == k1) return 1;
+            /* the position found for this coefficient last time, else a search */
+            int q = h->pos[k0 + k];
+            if (q < k0 || q >= k1 || (size_t)A->i[q] != r->col[k]) {
+                q = k0;
+                while (q < k1 && (size_t)A->i[q] != r->col[k]) q++;
+                if (q == k1) return 1;
+                h->pos[k0 + k] = q;
+            }
             A->data[q] = r->val[k] / diag;
         }
     }
@@ -680,15 +726,20 @@ static int refill(struct cr_iono *io, struct hemi *h, struct rowacc *r, int *rc)
 static int assemble(struct cr_iono *io, struct hemi *h)
 {
     const int np = io->nphi;
-    gsl_spmatrix *T = gsl_spmatrix_alloc_nzmax(io->nunk, io->nunk, 2 * (size_t)np + 10 * io->nunk, GSL_SPMATRIX_COO);
+    gsl_spmatrix *T = NULL;
     struct rowacc r = {.col = cr_zalloc((size_t)np + 16, sizeof(size_t)), .val = cr_zalloc((size_t)np + 16, sizeof(double))};
     int rc = CR_OK;
-    if (!T || !r.col || !r.val) {
+    if (!r.col || !r.val) {
         rc = CR_ENOMEM;
         goto done;
     }
     if (h->A && refill(io, h, &r, &rc) == 0) goto stencils;
     if (rc) goto done;
+    T = gsl_spmatrix_alloc_nzmax(io->nunk, io->nunk, 2 * (size_t)np + 10 * io->nunk, GSL_SPMATRIX_COO);
+    if (!T) {
+        rc = CR_ENOMEM;
+        goto done;
+    }
     for (size_t row = 0; row < io->nunk; row++) {
         assemble_row(&r, io, h, row);
         double diag = 0;
@@ -700,14 +751,19 @@ static int assemble(struct cr_iono *io, struct hemi *h)
             goto done;
         }
         h->rscale[row] = 1.0 / diag;
+        h->diag[row] = diag;
         for (int k = 0; k < r.n; k++) gsl_spmatrix_set(T, row, r.col[k], r.val[k] / diag);
     }
     if (h->A) gsl_spmatrix_free(h->A);
     h->A = gsl_spmatrix_compress(T, GSL_SPMATRIX_CSR);
-    if (!h->A) {
+    free(h->pos);
+    h->npos = h->A ? gsl_spmatrix_nnz(h->A) : 0;
+    h->pos = h->A ? malloc((h->npos ? h->npos : 1) * sizeof(int)) : NULL;
+    if (!h->A || !h->pos) {
         rc = CR_ENOMEM;
         goto done;
     }
+    for (size_t q = 0; q < h->npos; q++) h->pos[q] = -1; /* found at the first refill */
 stencils:
     rc = ring_stencils(io, h, &r);
     if (!rc) fourier_coeffs(io, h);
@@ -724,15 +780,17 @@ done:
 /* Tridiagonal systems of the ring-averaged operator per Fourier mode m in
  * phi (its ring stencils summed with the phase e^{i m dj dphi}), factored
  * once per assembly for the Thomas algorithm: per row the elimination
- * multiplier (tlo), the reciprocal pivot (tdi) and the upper coefficient
- * (tup). A zero pivot marks the factorisation unusable (tbad). */
+ * multiplier (tl), the reciprocal pivot (td) and the upper coefficient (tu).
+ * The stencil coefficients are real, so mode nphi - m is the complex
+ * conjugate of mode m: only m = 0 .. nphi/2 are kept. A zero pivot marks
+ * the factorisation unusable (tbad). */
 static void fourier_coeffs(const struct cr_iono *io, struct hemi *h)
 {
-    const int np = io->nphi, n = io->n;
+    const int np = io->nphi, n = io->n, nm = io->nmode;
     h->tbad = 0;
-    for (int m = 0; m < np; m++) {
+    for (int m = 0; m < nm; m++) {
         int i0 = m == 0 ? 0 : 1; /* first unknown row: the pole has no m != 0 part */
-        double complex *lo = h->tlo + (size_t)m * n, *di = h->tdi + (size_t)m * n, *up = h->tup + (size_t)m * n;
+        double complex *lo = h->tsc, *di = lo + n, *up = di + n;
         for (int i = 0; i < n; i++) {
             double complex s3[3] = {0, 0, 0};
             const struct ringst *st = &h->st[i];
@@ -759,57 +817,124 @@ static void fourier_coeffs(const struct cr_iono *io, struct hemi *h)
             }
             di[i] = 1.0 / di[i];
         }
+        for (int i = 0; i < n; i++) {
+            size_t q = (size_t)i * (size_t)nm + (size_t)m;
+            int used = i >= i0;
+            /* rows before i0 (the pole for m != 0) take no part: zero coefficients */
+            h->tlr[q] = used && i > i0 ? creal(lo[i]) : 0.0;
+            h->tli[q] = used && i > i0 ? cimag(lo[i]) : 0.0;
+            h->tdr[q] = used ? creal(di[i]) : 0.0;
+            h->tdi[q] = used ? cimag(di[i]) : 0.0;
+            h->tur[q] = used ? creal(up[i]) : 0.0;
+            h->tui[q] = used ? cimag(up[i]) : 0.0;
+        }
     }
 }
 
 /* Direct solution of the ring-averaged operator (exact for conductances that
- * are uniform along each ring): complex DFT in phi, one tridiagonal system
- * per mode m in the ring index (Thomas algorithm), inverse DFT. The pole
- * couples only to m = 0. bu and x in unknown ordering (x may alias bu). */
+ * are uniform along each ring): real DFT of each ring in phi (GSL's
+ * half-complex transforms), one tridiagonal system per mode m in the ring
+ * index (Thomas algorithm; the sweeps run over all modes of a ring at once),
+ * inverse DFT. The pole couples only to m = 0. bu and x in unknown ordering
+ * (x may alias bu). */
 static int fourier_solve(const struct cr_iono *io, struct hemi *h, const double *bu, double *x)
 {
-    const int np = io->nphi, n = io->n;
-    double *z = h->tz;
-    double complex *rh = h->trh;
-    /* forward transform of each ring's right-hand side (ring 0 holds only the pole, mode 0) */
-    z[0] = bu[0];
+    const int np = io->nphi, n = io->n, nm = io->nmode;
+    const size_t snm = (size_t)nm;
+    double *restrict zr = h->zr, *restrict zi = h->zi, *restrict t = h->tz;
+    const double inv = 1.0 / np;
+    /* forward transform of each ring's right-hand side; ring 0 holds only the pole (mode 0) */
+    for (int m = 0; m < nm; m++) zr[m] = zi[m] = 0.0;
+    zr[0] = bu[0];
     for (int i = 1; i < n; i++) {
-        double *zi = z + 2 * (size_t)np * (size_t)i;
-        for (int j = 0; j < np; j++) {
-            zi[2 * j] = bu[unknown(io, i, j)];
-            zi[2 * j + 1] = 0.0;
+        memcpy(t, bu + 1 + (size_t)(i - 1) * (size_t)np, (size_t)np * sizeof(double));
+        gsl_fft_real_transform(t, 1, (size_t)np, h->rwt, h->rws);
+        double *ri = zr + (size_t)i * snm, *ii = zi + (size_t)i * snm;
+        ri[0] = t[0] * inv;
+        ii[0] = 0.0;
+        for (int m = 1; 2 * m < np; m++) {
+            ri[m] = t[2 * m - 1] * inv;
+            ii[m] = t[2 * m] * inv;
         }
-        gsl_fft_complex_forward(zi, 1, (size_t)np, h->wt, h->ws);
-        for (int q = 0; q < 2 * np; q++) zi[q] /= np;
+        if (np % 2 == 0) {
+            ri[np / 2] = t[np - 1] * inv;
+            ii[np / 2] = 0.0;
+        }
     }
     if (h->tbad) return CR_ENUMERIC;
-    for (int m = 0; m < np; m++) {
-        int i0 = m == 0 ? 0 : 1; /* first unknown row */
-        const double complex *lo = h->tlo + (size_t)m * n, *di = h->tdi + (size_t)m * n, *up = h->tup + (size_t)m * n;
-        for (int i = i0; i < n; i++) {
-            const double *zi = z + 2 * (size_t)np * (size_t)i;
-            rh[i] = i == 0 ? z[0] : zi[2 * m] + I * zi[2 * m + 1];
-        }
-        /* Thomas algorithm on rows i0 .. n-1 with the factors of fourier_coeffs */
-        for (int i = i0 + 1; i < n; i++) rh[i] -= lo[i] * rh[i - 1];
-        rh[n - 1] *= di[n - 1];
-        for (int i = n - 2; i >= i0; i--) rh[i] = (rh[i] - up[i] * rh[i + 1]) * di[i];
-        for (int i = i0; i < n; i++) {
-            if (i == 0) {
-                z[0] = creal(rh[0]);
-                continue;
-            }
-            double *zi = z + 2 * (size_t)np * (size_t)i;
-            zi[2 * m] = creal(rh[i]);
-            zi[2 * m + 1] = cimag(rh[i]);
-        }
-    }
-    x[0] = z[0];
+    /* Thomas algorithm, forward elimination (the multipliers of rows before a
+     * mode's first row are zero) */
     for (int i = 1; i < n; i++) {
-        double *zi = z + 2 * (size_t)np * (size_t)i;
-        gsl_fft_complex_backward(zi, 1, (size_t)np, h->wt, h->ws);
-        for (int j = 0; j < np; j++) x[unknown(io, i, j)] = zi[2 * j];
+        const double *lr = h->tlr + (size_t)i * snm, *li = h->tli + (size_t)i * snm;
+        double *restrict ar = zr + (size_t)i * snm, *restrict ai = zi + (size_t)i * snm;
+        const double *br = ar - snm, *bi = ai - snm;
+        for (int m = 0; m < nm; m++) {
+            double pr = lr[m] * br[m] - li[m] * bi[m], pi = lr[m] * bi[m] + li[m] * br[m];
+            ar[m] -= pr;
+            ai[m] -= pi;
+        }
     }
+    /* back substitution (the pole row only for m = 0) */
+    for (int i = n - 1; i >= 1; i--) {
+        const size_t o = (size_t)i * snm;
+        const double *dr = h->tdr + o, *di = h->tdi + o, *ur = h->tur + o, *ui = h->tui + o;
+        double *restrict ar = zr + o, *restrict ai = zi + o;
+        if (i == n - 1) {
+            for (int m = 0; m < nm; m++) {
+                double sr = ar[m], si = ai[m];
+                ar[m] = sr * dr[m] - si * di[m];
+                ai[m] = sr * di[m] + si * dr[m];
+            }
+            continue;
+        }
+        const double *nr = zr + o + snm, *ni = zi + o + snm;
+        for (int m = 0; m < nm; m++) {
+            double sr = ar[m] - (ur[m] * nr[m] - ui[m] * ni[m]);
+            double si = ai[m] - (ur[m] * ni[m] + ui[m] * nr[m]);
+            ar[m] = sr * dr[m] - si * di[m];
+            ai[m] = sr * di[m] + si * dr[m];
+        }
+    }
+    {
+        double sr = zr[0] - (h->tur[0] * zr[snm] - h->tui[0] * zi[snm]);
+        double si = zi[0] - (h->tur[0] * zi[snm] + h->tui[0] * zr[snm]);
+        x[0] = sr * h->tdr[0] - si * h->tdi[0];
+    }
+    /* inverse transform of each ring */
+    for (int i = 1; i < n; i++) {
+        const double *ri = zr + (size_t)i * snm, *ii = zi + (size_t)i * snm;
+        t[0] = ri[0];
+        for (int m = 1; 2 * m < np; m++) {
+            t[2 * m - 1] = ri[m];
+            t[2 * m] = ii[m];
+        }
+        if (np % 2 == 0) t[np - 1] = ri[np / 2];
+        gsl_fft_halfcomplex_backward(t, 1, (size_t)np, h->hwt, h->rws);
+        memcpy(x + 1 + (size_t)(i - 1) * (size_t)np, t, (size_t)np * sizeof(double));
+    }
+    return CR_OK;
+}
+
+/* The preconditioner z = W M^-1 W (d v): M the ring-averaged operator
+ * (fourier_solve), d the row diagonal (NULL: v is unscaled already), W the
+ * diagonal (<Sigma_P>_ring / Sigma_P)^(1/2) per node. The operator
+ * div(Sigma grad) with Sigma = <Sigma>_ring s(phi) is close to
+ * s^(1/2) M s^(1/2) where s varies slowly (the terms left out hold the
+ * derivatives of s^(1/2)), so the weights take most of the conductance's
+ * variation along the rings (the day-night contrast) into the preconditioner:
+ * half the Krylov iterations of M alone under EUV conductance. W = 1 where
+ * the conductance is uniform along rings (M exact). z may not alias v. */
+static int precond(const struct cr_iono *io, struct hemi *h, const double *v, const double *d, double *z)
+{
+    const size_t nu = io->nunk;
+    const double *restrict pw = h->pw;
+    double *restrict zz = z;
+    if (d)
+        for (size_t q = 0; q < nu; q++) zz[q] = v[q] * d[q] * pw[q];
+    else
+        for (size_t q = 0; q < nu; q++) zz[q] = v[q] * pw[q];
+    if (fourier_solve(io, h, z, z)) return CR_ENUMERIC;
+    for (size_t q = 0; q < nu; q++) zz[q] *= pw[q];
     return CR_OK;
 }
 
@@ -823,30 +948,32 @@ static double residual(struct hemi *h, const gsl_vector *x)
 
 /* Right-preconditioned restarted GMRES (Saad & Schultz 1986, SIAM J. Sci.
  * Stat. Comput. 7, 856; Saad 2003, Iterative Methods for Sparse Linear
- * Systems, 2nd ed., sec. 9.3.2): GMRES on A M^-1 u = b, x = M^-1 u, where
- * M^-1 is the direct solve of the ring-averaged operator (fourier_solve).
- * A varies along rings only through the conductances, so A M^-1 stays close
- * to the identity and a few tens of iterations reach the tolerance where
- * plain GMRES needs thousands (GSL's GMRES takes no preconditioner). On the
- * row-scaled system (rows divided by their diagonal d): M^-1 v =
- * fourier_solve(d v). Modified Gram-Schmidt, Givens rotations; converged
+ * Systems, 2nd ed., sec. 9.3.2): GMRES on A P u = b, x = P u, where P is
+ * the weighted direct solve of the ring-averaged operator (precond). A
+ * varies along rings only through the conductances, so A P stays close to
+ * the identity and a few tens of iterations reach the tolerance where plain
+ * GMRES needs thousands (GSL's GMRES takes no preconditioner). On the
+ * row-scaled system (rows divided by their diagonal d): P v = W M^-1 W (d v).
+ * Modified Gram-Schmidt, Givens rotations; converged
  * when the true residual ||b - A x|| <= tol ||b|| (checked at each restart).
  * Returns GSL_SUCCESS, GSL_CONTINUE (restarts spent), GSL_ETOL (a cycle
  * gained less than a factor 2 on the true residual: stagnation at the
  * round-off floor) or GSL_EFAILED (the preconditioner failed); h->iters
- * counts the Krylov iterations. */
-static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm)
+ * counts the Krylov iterations; *rnorm gets the true residual norm of the
+ * returned x. */
+static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm, double *rnorm)
 {
     const size_t nu = io->nunk;
     const int m = io->inp.krylov;
     const double tol = io->inp.tol;
-    double *V = h->kv, *Z = h->kz, *H = h->kh, *cs = h->kc, *sn = h->ks, *g = h->kg, *u = h->ku;
+    double *V = h->kv, *Z = h->kz, *H = h->kh, *cs = h->kc, *sn = h->ks, *g = h->kg;
     double beta_prev = INFINITY;
     for (int rs = 0;; rs++) {
         gsl_vector_view v0 = gsl_vector_view_array(V, nu);
         gsl_vector_memcpy(&v0.vector, h->b);
         gsl_spblas_dgemv(CblasNoTrans, -1.0, h->A, h->x, 1.0, &v0.vector);
         double beta = gsl_blas_dnrm2(&v0.vector);
+        *rnorm = beta; /* x changes only at the end of a cycle */
         if (beta <= tol * bnorm) return GSL_SUCCESS;
         if (rs >= io->inp.max_restarts) return GSL_CONTINUE;
         /* a whole cycle that gained less than a factor 2 on the true residual:
@@ -860,8 +987,7 @@ static int pgmres(struct cr_iono *io, struct hemi *h, double bnorm)
         int j = 0;
         while (j < m) {
             double *vj = V + (size_t)j * nu, *zj = Z + (size_t)j * nu;
-            for (size_t q = 0; q < nu; q++) u[q] = vj[q] / h->rscale[q];
-            if (fourier_solve(io, h, u, zj)) return GSL_EFAILED;
+            if (precond(io, h, vj, h->diag, zj)) return GSL_EFAILED;
             gsl_vector_view zv = gsl_vector_view_array(zj, nu);
             gsl_vector_view w = gsl_vector_view_array(V + (size_t)(j + 1) * nu, nu);
             gsl_spblas_dgemv(CblasNoTrans, 1.0, h->A, &zv.vector, 0.0, &w.vector);
@@ -917,14 +1043,14 @@ static int solve_hemi(struct cr_iono *io, int hemi)
         if (row == 0) {
             double m = 0;
             for (int j = 0; j < np; j++) m += h->fac[node(io, 0, j)];
-            src = m / np * cr_iono_sin_dip(io, 0.0) * cell_area(io, 0);
+            src = m / np * io->g_sd[0] * io->g_area[0];
         } else {
             int i = 1 + (int)((row - 1) / (size_t)np), j = (int)((row - 1) % (size_t)np);
-            src = h->fac[node(io, i, j)] * cr_iono_sin_dip(io, i * io->da) * cell_area(io, i);
+            src = h->fac[node(io, i, j)] * io->g_sd[i] * io->g_area[i];
         }
         h->bu[row] = R * R * src;
         double v = h->bu[row] * h->rscale[row];
-        gsl_vector_set(h->b, row, v);
+        h->b->data[row] = v;
         bnorm += v * v;
     }
     bnorm = sqrt(bnorm);
@@ -937,23 +1063,27 @@ static int solve_hemi(struct cr_iono *io, int hemi)
          * the direct solution with ring-averaged conductances (exact when the
          * conductances are uniform along rings); GMRES then iterates on the
          * full sparse operator to the tolerance. */
-        gsl_vector_set(h->x, 0, h->phi[0]);
-        for (size_t row = 1; row < io->nunk; row++) {
-            int i = 1 + (int)((row - 1) / (size_t)np), j = (int)((row - 1) % (size_t)np);
-            gsl_vector_set(h->x, row, h->phi[node(io, i, j)]);
-        }
+        h->x->data[0] = h->phi[0]; /* unknowns 1 .. are the rings 1 .. N-1, node-ordered */
+        memcpy(h->x->data + 1, h->phi + node(io, 1, 0), (io->nunk - 1) * sizeof(double));
         double r_warm = residual(h, h->x);
         int status = GSL_CONTINUE;
+        int gsl_ran = 1;     /* h->x moved after its last true residual */
+        double rr_pre = 0.0; /* else that residual, relative */
         if (!io->inp.gmres_only) {
-            gsl_vector *xf = gsl_vector_alloc(io->nunk);
-            if (xf && fourier_solve(io, h, h->bu, xf->data) == CR_OK) {
-                double r_four = residual(h, xf);
-                if (r_four < r_warm) gsl_vector_memcpy(h->x, xf);
+            double r0 = r_warm;
+            gsl_vector_view xf = gsl_vector_view_array(h->ku, io->nunk); /* scratch */
+            if (precond(io, h, h->bu, NULL, xf.vector.data) == CR_OK) {
+                double r_four = residual(h, &xf.vector);
+                if (r_four < r_warm) {
+                    gsl_vector_memcpy(h->x, &xf.vector);
+                    r0 = r_four;
+                }
             }
-            if (xf) gsl_vector_free(xf);
-            if (!(residual(h, h->x) < bnorm)) gsl_vector_set_zero(h->x); /* no start beats zero */
-            status = pgmres(io, h, bnorm);
-            double rr = residual(h, h->x) / bnorm;
+            if (!(r0 < bnorm)) gsl_vector_set_zero(h->x); /* no start beats zero */
+            double rn = bnorm;
+            status = pgmres(io, h, bnorm, &rn);
+            gsl_ran = 0;
+            double rr = rr_pre = rn / bnorm;
             if (status == GSL_ETOL && rr <= io->inp.tol_stall) {
                 /* stagnated within the acceptable residual: keep it, say so */
                 cr_debug(io->inp.log,
@@ -975,6 +1105,7 @@ static int solve_hemi(struct cr_iono *io, int hemi)
                         rr);
                 if (!(rr < 1)) gsl_vector_set_zero(h->x);
                 status = GSL_CONTINUE;
+                gsl_ran = 1;
                 for (int k = 0; status == GSL_CONTINUE && k < io->inp.max_restarts; k++)
                     status = gsl_splinalg_itersolve_iterate(h->A, h->b, io->inp.tol, h->x, h->work);
             }
@@ -984,7 +1115,7 @@ static int solve_hemi(struct cr_iono *io, int hemi)
                 h->iters++;
             }
         }
-        h->resid = residual(h, h->x) / bnorm;
+        h->resid = gsl_ran ? residual(h, h->x) / bnorm : rr_pre;
         if (status != GSL_SUCCESS) {
             cr_error(io->inp.log,
                      "ionosphere: GMRES did not converge in the %s hemisphere after %d restarts of %d "
@@ -998,10 +1129,7 @@ static int solve_hemi(struct cr_iono *io, int hemi)
         h->phi[node(io, 0, j)] = gsl_vector_get(h->x, 0);
         h->phi[node(io, io->n, j)] = 0.0;
     }
-    for (size_t row = 1; row < io->nunk; row++) {
-        int i = 1 + (int)((row - 1) / (size_t)np), j = (int)((row - 1) % (size_t)np);
-        h->phi[node(io, i, j)] = gsl_vector_get(h->x, row);
-    }
+    memcpy(h->phi + node(io, 1, 0), h->x->data + 1, (io->nunk - 1) * sizeof(double));
     nodal_gradient(io, h);
     return rc;
 }

@@ -39,16 +39,18 @@
  * each node; face fluxes with centred differences (second order; the cross
  * terms of the Hall tensor averaged over the four neighbouring nodes). The
  * non-symmetric sparse system is assembled as a gsl_spmatrix, compressed to
- * CSR, row-scaled by its diagonal and solved with GSL's restarted GMRES
- * (gsl_splinalg_itersolve_gmres). GMRES has no preconditioner in GSL, and
- * the lat-lon grid is strongly anisotropic near the pole (ring circumference
- * ~ da), so unpreconditioned GMRES needs thousands of iterations on a 1 deg
- * grid. The initial guess is therefore the better (smaller residual) of the
- * previous potential and a direct solution of the same discrete operator with
- * ring-averaged conductances: that operator is invariant under phi shifts, so
- * a discrete Fourier transform in phi splits it into one tridiagonal system
- * per mode (exact for conductances uniform along rings, where GMRES then only
- * confirms the residual; a close start otherwise).
+ * CSR and row-scaled by its diagonal. The lat-lon grid is strongly
+ * anisotropic near the pole (ring circumference ~ da), so unpreconditioned
+ * GMRES (gsl_splinalg_itersolve_gmres, which takes no preconditioner) needs
+ * thousands of iterations on a 1 deg grid. The same discrete operator with
+ * ring-averaged conductances is invariant under phi shifts, so a discrete
+ * Fourier transform in phi splits it into one tridiagonal system per mode:
+ * a direct solve, exact for conductances uniform along rings. The solve
+ * starts from the better (smaller residual) of the previous potential and
+ * that direct solution (weighted by (<Sigma_P>_ring / Sigma_P)^(1/2) on both
+ * sides), and runs a restarted GMRES right-preconditioned by the same
+ * weighted direct solve (Saad 2003, sec. 9.3.2); GSL's GMRES is the fallback
+ * when it stagnates (magnetosphere/README.md, "Solver").
  *
  * Mapping (dipole field lines, sin^2(theta)/r constant):
  *   footpoint: sin^2 a_iono = (r_iono / r) sin^2 theta;

@@ -154,8 +154,9 @@ Test(conductance, bad_parameters_are_refused)
  * ring-averaged start is far off (the operator varies along the rings), and
  * GSL's unpreconditioned GMRES needs many restarts (measured: 20 of 30
  * vectors); the ring-averaged solve as a right preconditioner reaches the
- * same tolerance within one cycle of 60 (measured: 32 iterations) and the
- * two potentials agree. */
+ * same tolerance within one cycle of 60 (measured: 18 iterations with the
+ * weighted preconditioner, 32 without the weights) and the two potentials
+ * agree. */
 Test(conductance, preconditioned_solve_with_euv_conductance)
 {
     /* one cycle of 60 Krylov vectors, no restart, for the preconditioned solve */
