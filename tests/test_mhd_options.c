@@ -685,10 +685,10 @@ Test(mhd_options, boris_dissipation_across_b_heats_no_more_than_it_takes)
     /* Bound: energy made <= the kinetic energy lost (energy conservation; the
      * uncorrected scheme conserves the total energy to round-off, so its ratio
      * is 1 up to round-off, bound 1e-9). With the correction the energy term
-     * is the linearised kinetic-energy change v . (dm_B - dm), which differs
-     * from the exact one by the second-order rho |dv|^2 / 2 of each stage:
-     * 1.2e-4 of the dissipated energy here, at vA/c = 10 and 30 alike; bound
-     * 1e-3. With vA/c = 10 the correction that counted the S_A/c^2
+     * is the linearised kinetic-energy change v . (dm_B - dm), not the exact
+     * one (they differ by terms of second order in the stage's change of v,
+     * the likely remainder): measured 1.2e-4 of the dissipated energy, at
+     * vA/c = 10 and 30 alike; bound 1e-3. With vA/c = 10 the correction that counted the S_A/c^2
      * dissipation made 99.95 times the kinetic energy lost (1 + vA^2/c^2). */
     tmhd_threads(1);
     double r0 = shear_heat_ratio(0.0, 400);
@@ -696,7 +696,7 @@ Test(mhd_options, boris_dissipation_across_b_heats_no_more_than_it_takes)
     const double cs[2] = {0.1, 1.0 / 30.0};
     for (int q = 0; q < 2; q++) {
         double r = shear_heat_ratio(cs[q], 400);
-        cr_assert(r > 0.0 && r <= 1.0 + 1e-3, "vA/c = %g: energy made / kinetic energy lost = %g (bound 1)", 1.0 / cs[q], r);
+        cr_assert(r > 0.0 && r <= 1.0 + 1e-3, "vA/c = %g: energy made / kinetic energy lost = %g (bound 1.001)", 1.0 / cs[q], r);
     }
 }
 
