@@ -90,8 +90,7 @@ struct hemi {
     double *sp, *sh;      /* conductances [S] */
     double *gx, *gy;      /* dPhi/dX, dPhi/dY at nodes [V] (X = sin a cos phi, Y = sin a sin phi) */
     gsl_spmatrix *A;      /* CSR, rows scaled by 1/diagonal */
-    double *rscale;       /* row scale (1 / diagonal) */
-    double *diag;         /* the diagonal of the unscaled operator */
+    double *diag;         /* the diagonal of the unscaled operator (rows are scaled by its inverse) */
     double *pw;           /* preconditioner weight per unknown: (ring mean / local Pedersen)^(1/2) */
     int *pos;             /* CSR position of each coefficient of a row in the order assemble_row adds them */
     size_t npos;          /* length of pos (the non-zeros of A) */
@@ -243,7 +242,6 @@ static void hemi_free(struct hemi *h)
     free(h->sh);
     free(h->gx);
     free(h->gy);
-    free(h->rscale);
     free(h->diag);
     free(h->pw);
     free(h->pos);
@@ -339,7 +337,6 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
         h->sh = cr_zalloc(nn, sizeof(double));
         h->gx = cr_zalloc(nn, sizeof(double));
         h->gy = cr_zalloc(nn, sizeof(double));
-        h->rscale = cr_zalloc(io->nunk, sizeof(double));
         h->diag = cr_zalloc(io->nunk, sizeof(double));
         h->pw = cr_zalloc(io->nunk, sizeof(double));
         h->x = gsl_vector_calloc(io->nunk);
@@ -370,7 +367,7 @@ struct cr_iono *cr_iono_new(const struct cr_iono_inp *inp_in)
             h->ku = cr_zalloc(io->nunk, sizeof(double));
         }
         int kfail = !inp.gmres_only && (!h->kv || !h->kz || !h->kh || !h->kc || !h->ks || !h->kg || !h->ku);
-        if (!h->phi || !h->fac || !h->sp || !h->sh || !h->gx || !h->gy || !h->rscale || !h->diag || !h->pw || !h->x || !h->b || !h->r ||
+        if (!h->phi || !h->fac || !h->sp || !h->sh || !h->gx || !h->gy || !h->diag || !h->pw || !h->x || !h->b || !h->r ||
             !h->bu || !h->st || !h->work || tfail || !h->ephase || !h->tz || !h->tsc || !h->rwt || !h->hwt ||
             !h->rws || kfail) {
             cr_iono_release(io);
@@ -706,7 +703,6 @@ static int refill(struct cr_iono *io, struct hemi *h, struct rowacc *r, int *rc)
             *rc = CR_ENUMERIC;
             return 1;
         }
-        h->rscale[row] = 1.0 / diag;
         h->diag[row] = diag;
         for (int k = 0; k < r->n; k++) {
             /* the position found for this coefficient last time, else a search */
@@ -750,7 +746,6 @@ static int assemble(struct cr_iono *io, struct hemi *h)
             rc = CR_ENUMERIC;
             goto done;
         }
-        h->rscale[row] = 1.0 / diag;
         h->diag[row] = diag;
         for (int k = 0; k < r.n; k++) gsl_spmatrix_set(T, row, r.col[k], r.val[k] / diag);
     }
@@ -1049,7 +1044,7 @@ static int solve_hemi(struct cr_iono *io, int hemi)
             src = h->fac[node(io, i, j)] * io->g_sd[i] * io->g_area[i];
         }
         h->bu[row] = R * R * src;
-        double v = h->bu[row] * h->rscale[row];
+        double v = h->bu[row] / h->diag[row];
         h->b->data[row] = v;
         bnorm += v * v;
     }
