@@ -36,6 +36,10 @@ const struct cr_key cr_conductance_keys[] = {
      .flags = CR_KEY_MIN_OPEN, .doc = "model: mirror ratio of Knight's relation (flux saturates at this factor)"},
     {.section = SEC, .name = "de_max", .type = CR_KEY_REAL, .unit = "keV", .def = "20", .min = 0, .max = 1e3,
      .flags = CR_KEY_MIN_OPEN, .doc = "model: cap on the field-aligned potential drop"},
+    {.section = SEC, .name = "precip_r", .type = CR_KEY_REAL, .unit = "R_E", .def = "0", .min = 0, .max = 30,
+     .flags = CR_KEY_RANGED,
+     .doc = "model: radius where the precipitation's source n and P are taken along the dipole field line of each "
+            "node (the nearest cell shell; 0: the FAC shell)"},
     CR_KEY_END,
 };
 
@@ -54,6 +58,7 @@ void cr_conductance_inp_from_config(const struct cr_config *cfg, struct cr_condu
     inp->knight = cr_config_real(cfg, SEC, "knight_k");
     inp->mirror = cr_config_real(cfg, SEC, "mirror_ratio");
     inp->de_max = cr_config_real(cfg, SEC, "de_max");
+    inp->precip_r = cr_config_real(cfg, SEC, "precip_r");
 }
 
 int cr_conductance_is_model(const struct cr_config *cfg)

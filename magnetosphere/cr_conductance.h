@@ -60,6 +60,7 @@ struct cr_conductance_inp {
     double mirror;   /* (4) mirror ratio x (> 1); 0 -> 8 */
     double de_max;   /* (3) cap on the potential drop [keV] (> 0); 0 -> 20 */
     double gamma;    /* ratio of specific heats of the MHD; 0 -> 5/3 */
+    double precip_r; /* radius of the source plasma along the field line [R_E] (the magnetosphere's; 0: FAC shell) */
     const struct cr_log *log;
 };
 

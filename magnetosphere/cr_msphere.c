@@ -239,23 +239,40 @@ static void lfm_angles(const double x[3], double *th, double *ph)
     *ph = p < 0 ? p + 2.0 * CR_PI : p;
 }
 
-static int setup_fac(struct cr_msphere *ms)
+/* Mean radius [R_E] of the cell centres of shell i. */
+static double shell_radius(const struct cr_grid *g, int i)
+{
+    double rs = 0.0;
+    for (int k = 0; k < g->nk; k++)
+        for (int j = 0; j < g->nj; j++) {
+            size_t c = CR_GIDX(g, i, j, k);
+            rs += sqrt(g->cx[c] * g->cx[c] + g->cy[c] * g->cy[c] + g->cz[c] * g->cz[c]);
+        }
+    return rs / ((double)g->nj * g->nk);
+}
+
+/* The map from the ionosphere's nodes (both hemispheres, node q of
+ * hemisphere h at h * nnode + q) along the dipole to shell `is`: per node the
+ * four cells (j, k pairs, already mapped across the axis / seam) and their
+ * bilinear weights in the shell's angles; ok = 0 where the node's field
+ * line does not reach the shell's mean radius (returned in *r). */
+static int map_shell(struct cr_msphere *ms, int is, double *r, struct shell_map *sm)
 {
     const struct cr_grid *g = ms->g;
-    const int nj = g->nj, nk = g->nk, is = ms->inp.fac_shell;
+    const int nj = g->nj, nk = g->nk;
     /* cell-centre angles of the shell (spherical inside the focus) */
     double *thc = cr_zalloc((size_t)nj, sizeof(double)), *phc = cr_zalloc((size_t)nk, sizeof(double));
-    if (!thc || !phc) {
+    size_t n2 = 2 * ms->nnode;
+    sm->j = cr_zalloc(4 * n2, sizeof(int));
+    sm->k = cr_zalloc(4 * n2, sizeof(int));
+    sm->w = cr_zalloc(4 * n2, sizeof(double));
+    sm->ok = cr_zalloc(n2, 1);
+    if (!thc || !phc || !sm->j || !sm->k || !sm->w || !sm->ok) {
         free(thc), free(phc);
         return CR_ENOMEM;
     }
-    double rs = 0.0;
-    for (int k = 0; k < nk; k++)
-        for (int j = 0; j < nj; j++) {
-            size_t c = CR_GIDX(g, is, j, k);
-            rs += sqrt(g->cx[c] * g->cx[c] + g->cy[c] * g->cy[c] + g->cz[c] * g->cz[c]);
-        }
-    ms->r_fac = rs / ((double)nj * nk);
+    sm->shell = is;
+    *r = shell_radius(g, is);
     for (int j = 0; j < nj; j++) {
         size_t c = CR_GIDX(g, is, j, 0);
         double x[3] = {g->cx[c], g->cy[c], g->cz[c]}, ph;
@@ -268,24 +285,12 @@ static int setup_fac(struct cr_msphere *ms)
     }
     const double dph = 2.0 * CR_PI / nk;
     const int nth = cr_iono_ntheta(ms->io), nph = cr_iono_nphi(ms->io);
-    ms->nnode = (size_t)nth * (size_t)nph;
-    size_t n2 = 2 * ms->nnode;
-    ms->fac_j = cr_zalloc(4 * n2, sizeof(int));
-    ms->fac_k = cr_zalloc(4 * n2, sizeof(int));
-    ms->fac_w = cr_zalloc(4 * n2, sizeof(double));
-    ms->fac_ok = cr_zalloc(n2, 1);
-    ms->jb = cr_zalloc(ms->nnode, sizeof(double));
-    ms->jup_shell = cr_zalloc((size_t)nj * (size_t)nk, sizeof(double));
-    if (!ms->fac_j || !ms->fac_k || !ms->fac_w || !ms->fac_ok || !ms->jb || !ms->jup_shell) {
-        free(thc), free(phc);
-        return CR_ENOMEM;
-    }
     for (int h = 0; h < 2; h++)
         for (int i = 0; i < nth; i++)
             for (int jn = 0; jn < nph; jn++) {
                 size_t q = (size_t)h * ms->nnode + (size_t)i * nph + jn;
                 double x[3], th, ph;
-                if (cr_iono_node_at_radius(ms->io, h, i, jn, ms->r_fac, x)) continue;
+                if (cr_iono_node_at_radius(ms->io, h, i, jn, *r, x)) continue;
                 lfm_angles(x, &th, &ph);
                 /* j pair (j0, j0 + 1) in the extended row: -1 and nj are the cells across the axis */
                 int j0;
@@ -311,14 +316,88 @@ static int setup_fac(struct cr_msphere *ms)
                     int jj = j0 + (n & 1), kk = ((k0 + (n >> 1)) % nk + nk) % nk;
                     if (jj < 0) jj = 0, kk = cr_grid_axis_k(g, kk);
                     if (jj >= nj) jj = nj - 1, kk = cr_grid_axis_k(g, kk);
-                    ms->fac_j[4 * q + n] = jj;
-                    ms->fac_k[4 * q + n] = kk;
-                    ms->fac_w[4 * q + n] = ((n & 1) ? wj : 1.0 - wj) * ((n >> 1) ? wk : 1.0 - wk);
+                    sm->j[4 * q + n] = jj;
+                    sm->k[4 * q + n] = kk;
+                    sm->w[4 * q + n] = ((n & 1) ? wj : 1.0 - wj) * ((n >> 1) ? wk : 1.0 - wk);
                 }
-                ms->fac_ok[q] = 1;
+                sm->ok[q] = 1;
             }
     free(thc), free(phc);
     return CR_OK;
+}
+
+static void shell_map_free(struct shell_map *sm) { free(sm->j), free(sm->k), free(sm->w), free(sm->ok); }
+
+/* The value at node qq of the map (0 where its field line misses the shell)
+ * of the shell's cell values a[base + stride (j + nj k)]. */
+static double shell_at(const struct shell_map *sm, size_t qq, const double *a, size_t base, size_t stride, int nj)
+{
+    double s = 0.0;
+    if (sm->ok[qq])
+        for (int n = 0; n < 4; n++)
+            s += sm->w[4 * qq + n] * a[base + stride * ((size_t)sm->j[4 * qq + n] + (size_t)nj * (size_t)sm->k[4 * qq + n])];
+    return s;
+}
+
+/* The conductance model's source shell: the one whose mean radius is
+ * nearest r [R_E], mapped when it is not the FAC shell; it must lie in rank
+ * 0's block (the model is computed there). */
+static int source_shell(struct cr_msphere *ms, double r)
+{
+    const struct cr_grid *g = ms->g;
+    int best = 0;
+    double dbest = INFINITY;
+    for (int i = 0; i < g->ni - 1; i++) {
+        double d = fabs(shell_radius(g, i) - r);
+        if (d < dbest) dbest = d, best = i;
+    }
+    if (ms->par.size > 1) {
+        const int ni0 = g->ni / ms->par.size + (g->ni % ms->par.size > 0);
+        if (best >= ni0) {
+            cr_error(ms->log, "msphere: ionosphere.precip_r = %g R_E (shell %d) must lie inside rank 0's %d radial cells "
+                              "(use fewer processes or a smaller radius)", r, best, ni0);
+            return CR_EDOMAIN;
+        }
+    }
+    if (best == ms->inp.fac_shell) {
+        ms->r_src = ms->r_fac;
+        return CR_OK;
+    }
+    int rc = map_shell(ms, best, &ms->r_src, &ms->src);
+    if (rc) cr_error(ms->log, "msphere: out of memory");
+    return rc;
+}
+
+int cr_msphere_sample_point(const struct cr_msphere *ms, int which, int h, int i, int j, double x[3], double *r)
+{
+    const struct cr_grid *g = ms->g;
+    const struct shell_map *sm = which == 1 ? (ms->src.j ? &ms->src : &ms->fac) : &ms->fac;
+    x[0] = x[1] = x[2] = 0.0;
+    *r = which == 1 ? ms->r_src : ms->r_fac;
+    const int nth = cr_iono_ntheta(ms->io), nph = cr_iono_nphi(ms->io);
+    if ((which == 1 && !ms->cond) || !sm->ok || (h != 0 && h != 1) || i < 0 || i >= nth || j < 0 || j >= nph) return 1;
+    size_t qq = (size_t)h * ms->nnode + (size_t)i * nph + (size_t)j;
+    if (!sm->ok[qq]) return 1;
+    for (int n = 0; n < 4; n++) {
+        size_t c = CR_GIDX(g, sm->shell, sm->j[4 * qq + n], sm->k[4 * qq + n]);
+        x[0] += sm->w[4 * qq + n] * g->cx[c];
+        x[1] += sm->w[4 * qq + n] * g->cy[c];
+        x[2] += sm->w[4 * qq + n] * g->cz[c];
+    }
+    return 0;
+}
+
+static int setup_fac(struct cr_msphere *ms)
+{
+    const struct cr_grid *g = ms->g;
+    const int nth = cr_iono_ntheta(ms->io), nph = cr_iono_nphi(ms->io);
+    ms->nnode = (size_t)nth * (size_t)nph;
+    ms->jb = cr_zalloc(ms->nnode, sizeof(double));
+    ms->jup_shell = cr_zalloc((size_t)g->nj * (size_t)g->nk, sizeof(double));
+    if (!ms->jb || !ms->jup_shell) return CR_ENOMEM;
+    int rc = map_shell(ms, ms->inp.fac_shell, &ms->r_fac, &ms->fac);
+    ms->r_src = ms->r_fac;
+    return rc;
 }
 
 /* ---- boundary data from the ionosphere ------------------------------------------- */
@@ -376,20 +455,13 @@ static double f107_at(const struct cr_msphere *ms, double t)
 static int model_conductance(struct cr_msphere *ms, int h)
 {
     const struct cr_grid *g = solver_grid(ms);
-    const int ni = g->ni, nj = g->nj, is = ms->inp.fac_shell;
+    const int ni = g->ni, nj = g->nj;
+    const struct shell_map *sm = ms->src.j ? &ms->src : &ms->fac;
     const double *D = ms->lout[CR_MHD_OUT_D], *P = ms->lout[CR_MHD_OUT_P];
     for (size_t q = 0; q < ms->nnode; q++) {
         size_t qq = (size_t)h * ms->nnode + q;
-        double sn = 0.0, sp = 0.0;
-        if (ms->fac_ok[qq])
-            for (int n = 0; n < 4; n++) {
-                size_t o = (size_t)is + (size_t)ni * ((size_t)ms->fac_j[4 * qq + n] +
-                                                      (size_t)nj * (size_t)ms->fac_k[4 * qq + n]);
-                sn += ms->fac_w[4 * qq + n] * D[o];
-                sp += ms->fac_w[4 * qq + n] * P[o];
-            }
-        ms->nb[q] = sn * ms->units.density;
-        ms->pb[q] = sp * ms->units.pressure;
+        ms->nb[q] = shell_at(sm, qq, D, (size_t)sm->shell, (size_t)ni, nj) * ms->units.density;
+        ms->pb[q] = shell_at(sm, qq, P, (size_t)sm->shell, (size_t)ni, nj) * ms->units.pressure;
     }
     ms->f107 = f107_at(ms, cr_msphere_time(ms));
     int rc = cr_conductance_compute(ms->cond, ms->io, h, ms->f107, ms->nb, ms->pb, ms->sigp, ms->sigh);
@@ -422,12 +494,7 @@ int cr_msphere_couple(struct cr_msphere *ms)
     for (int h = 0; h < 2 && !rc; h++) {
         for (size_t q = 0; q < ms->nnode; q++) {
             size_t qq = (size_t)h * ms->nnode + q;
-            double s = 0.0;
-            if (ms->fac_ok[qq])
-                for (int n = 0; n < 4; n++)
-                    s += ms->fac_w[4 * qq + n] *
-                         ms->jup_shell[(size_t)ms->fac_j[4 * qq + n] + (size_t)nj * (size_t)ms->fac_k[4 * qq + n]];
-            ms->jb[q] = s;
+            ms->jb[q] = shell_at(&ms->fac, qq, ms->jup_shell, 0, 1, nj);
         }
         rc = cr_iono_set_fac_from_radius(ms->io, h, ms->r_fac, ms->jb);
         if (!rc && ms->cond) rc = model_conductance(ms, h);
@@ -514,7 +581,7 @@ void cr_msphere_release(struct cr_msphere *ms)
     for (int q = 0; q < CR_MHD_NOUT; q++) free(ms->out[q]), free(ms->lout[q]);
     free(ms->phib);
     free(ms->inflow), free(ms->ws);
-    free(ms->fac_j), free(ms->fac_k), free(ms->fac_w), free(ms->fac_ok), free(ms->jb), free(ms->jup_shell);
+    shell_map_free(&ms->fac), shell_map_free(&ms->src), free(ms->jb), free(ms->jup_shell);
     cr_conductance_release(ms->cond);
     free(ms->nb), free(ms->pb), free(ms->sigp), free(ms->sigh);
     free(ms);
@@ -680,6 +747,10 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
         inp->cond.gamma = inp->gamma;
         inp->cond.log = log;
         if (!(ms->cond = cr_conductance_new(&inp->cond)) || check_f107(ms)) {
+            cr_msphere_release(ms);
+            return NULL;
+        }
+        if (inp->cond.precip_r > 0 && source_shell(ms, inp->cond.precip_r)) {
             cr_msphere_release(ms);
             return NULL;
         }

@@ -113,6 +113,14 @@ struct cr_iono *cr_msphere_iono(struct cr_msphere *ms);
 const struct cr_grid *cr_msphere_grid(const struct cr_msphere *ms);
 
 /* Simulated time [s] and steps taken. */
+/* Where the coupling samples node (i, j) of hemisphere h (CR_IONO_NORTH or
+ * _SOUTH): the cell-centre position [R_E] that its four cells' weights make on
+ * the FAC shell (which = 0) or on the conductance model's source shell
+ * (which = 1; `ionosphere.precip_r`, the FAC shell by default), and that
+ * shell's mean radius in *r. Returns 0, or 1 where the node's dipole field
+ * line does not reach the shell (or which = 1 without the model). */
+int cr_msphere_sample_point(const struct cr_msphere *ms, int which, int h, int i, int j, double x[3], double *r);
+
 double cr_msphere_time(const struct cr_msphere *ms);
 long cr_msphere_nstep(const struct cr_msphere *ms);
 

@@ -10,6 +10,17 @@
 #include "cr_msphere.h"
 #include "../mhd/cr_mhd_dtwatch.h"
 
+/* A cell shell seen from the ionosphere: per node (node q of hemisphere h at
+ * h * nnode + q) the four cells (j, k pairs, already mapped across the axis
+ * and seam) around its dipole field line's point at the shell's mean radius
+ * and their bilinear weights; ok = 0 where the field line misses the shell. */
+struct shell_map {
+    int shell;
+    int *j, *k;          /* 4 per node */
+    double *w;           /* 4 per node */
+    unsigned char *ok;
+};
+
 struct cr_msphere {
     struct cr_msphere_inp inp;        /* resolved input (defaults filled) */
     const struct cr_log *log;
@@ -48,15 +59,13 @@ struct cr_msphere {
     unsigned char *inflow;
     struct cr_wind_sample *ws;
 
-    /* FAC sampling: shell radius, per ionosphere node the four cells
-     * (j, k pairs, already mapped across the axis / seam) and weights;
-     * node q of hemisphere h at index h * nnode + q; ok = 0 where the node's
-     * field line does not reach the shell */
-    double r_fac;
+    /* FAC sampling: shell radius and the map of the ionosphere's nodes to it
+     * along the dipole; the conductance model's source plasma: its own map
+     * when `ionosphere.precip_r` names another shell (src.j NULL: the FAC
+     * shell's) */
+    double r_fac, r_src;
     size_t nnode;
-    int *fac_j, *fac_k;               /* 4 per node */
-    double *fac_w;                    /* 4 per node */
-    unsigned char *fac_ok;
+    struct shell_map fac, src;
     double *jb;                       /* FAC on the shell at the node points [A/m^2] (nnode) */
     double *out[CR_MHD_NOUT];         /* cell arrays of the whole grid (rank 0; gathered when decomposed) */
     double *jup_shell;                /* J_up at the shell's cells (nj * nk) [A/m^2] */

@@ -321,6 +321,93 @@ Test(msphere, conductance_model_day_night_and_floors)
     tiny_free(&t);
 }
 
+/* The conductance model's source plasma taken further out along the field
+ * line (`ionosphere.precip_r`): the shell is the one whose mean radius is
+ * nearest, and every node's sample point (the bilinear weights of its four
+ * cells applied to their centres) lies on the node's own dipole field line:
+ * the node's magnetic longitude and the colatitude where its field line
+ * (sin^2(colatitude) / r constant) crosses the shell's mean radius, and
+ * nodes whose field lines close inside the shell have no sample.
+ * Tolerances: radially, the shell's own departure from a sphere (the grid is
+ * spherical only inside its focus) plus the chord of a bilinear mean of cell
+ * centres d_theta and d_phi apart, 1 - cos(d_theta/2) cos(d_phi/2) (computed
+ * below); in angle 1 deg, about twice the second-order error of a Cartesian
+ * mean of centres 15 and 22.5 deg apart (the tiny grid's cells) and a
+ * fifteenth of a cell: a node sampled in a neighbouring cell would be off by
+ * 7.5 deg or more. */
+Test(msphere, precipitation_source_shell_lies_on_each_nodes_field_line)
+{
+    tmhd_threads(1);
+    struct tiny t;
+    tiny_new(&t, "[ionosphere]\nconductance = model\nprecip_r = 6\n");
+    const struct cr_grid *g = cr_msphere_grid(t.ms);
+    /* the nearest shell to 6 R_E by mean radius */
+    double best = INFINITY, rbest = 0;
+    int ibest = 0;
+    for (int i = 0; i < g->ni - 1; i++) {
+        double rs = 0;
+        for (int k = 0; k < g->nk; k++)
+            for (int j = 0; j < g->nj; j++) {
+                size_t c = CR_GIDX(g, i, j, k);
+                rs += sqrt(g->cx[c] * g->cx[c] + g->cy[c] * g->cy[c] + g->cz[c] * g->cz[c]);
+            }
+        rs /= (double)g->nj * g->nk;
+        if (fabs(rs - 6.0) < best) best = fabs(rs - 6.0), rbest = rs, ibest = i;
+    }
+    /* how far the shell's cell centres are from its mean radius (the grid is
+     * spherical only inside its focus) */
+    double nonsph = 0;
+    for (int k = 0; k < g->nk; k++)
+        for (int j = 0; j < g->nj; j++) {
+            size_t c = CR_GIDX(g, ibest, j, k);
+            nonsph = fmax(nonsph, fabs(sqrt(g->cx[c] * g->cx[c] + g->cy[c] * g->cy[c] + g->cz[c] * g->cz[c]) / rbest - 1.0));
+        }
+    /* a bilinear mean of cell centres d_theta = pi / nj and d_phi = 2 pi / nk
+     * apart lies inside the sphere by at most 1 - cos(d_theta / 2) cos(d_phi / 2) */
+    const double chord = 1.0 - cos(0.5 * CR_PI / g->nj) * cos(CR_PI / g->nk);
+    struct cr_iono *io = cr_msphere_iono(t.ms);
+    const int nt = cr_iono_ntheta(io), np = cr_iono_nphi(io);
+    int n_ok = 0, n_miss = 0;
+    double worst_r = 0, worst_th = 0, worst_phi = 0;
+    for (int h = 0; h < 2; h++)
+        for (int i = 0; i < nt; i++)
+            for (int j = 0; j < np; j++) {
+                double x[3], r, xn[3];
+                int miss = cr_msphere_sample_point(t.ms, 1, h, i, j, x, &r);
+                cr_assert_float_eq(r, rbest, 1e-12, "source shell radius %g, nearest %g", r, rbest);
+                cr_iono_node_position(io, h, i, j, xn);
+                double rn = sqrt(xn[0] * xn[0] + xn[1] * xn[1] + xn[2] * xn[2]);
+                double s2n = (xn[0] * xn[0] + xn[1] * xn[1]) / (rn * rn); /* sin^2 colatitude of the node */
+                if (s2n * r > rn) { /* L = rn / s2n < r: the field line closes inside the shell, no sample */
+                    cr_assert(miss, "node (%d, %d, %d) with L = %g sampled at r = %g", h, i, j, rn / s2n, r);
+                    n_miss++;
+                    continue;
+                }
+                if (miss) continue; /* L just above r: the point can fall outside the shell's first cells */
+                n_ok++;
+                double rx = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+                cr_assert(x[2] * xn[2] > 0, "node (%d, %d, %d) sampled in the other hemisphere", h, i, j);
+                /* colatitude from the own pole where the node's field line crosses the shell's mean radius */
+                double th_x = acos(fabs(x[2]) / rx), th_e = asin(sqrt(fmin(1.0, s2n * r / rn)));
+                double dphi = i == 0 ? 0.0 : fabs(remainder(atan2(x[1], x[0]) - atan2(xn[1], xn[0]), 2.0 * CR_PI));
+                worst_r = fmax(worst_r, fabs(rx / r - 1.0));
+                worst_th = fmax(worst_th, fabs(th_x - th_e));
+                if (i > 1) worst_phi = fmax(worst_phi, dphi); /* next to the pole the longitude is ill-defined */
+            }
+    printf("precipitation source: shell at %.3f R_E; %d nodes sampled, %d closing inside; worst |r/r_shell - 1| %.4f "
+           "(bound %.4f), colatitude %.3f deg, longitude %.3f deg\n", rbest, n_ok, n_miss, worst_r, nonsph + chord,
+           worst_th / CR_DEG, worst_phi / CR_DEG);
+    cr_assert(n_ok > 0 && n_miss > 0);
+    cr_assert(worst_r <= nonsph + chord + 1e-9, "radius off by %g (cell centres %g, chord %g)", worst_r, nonsph, chord);
+    cr_assert(worst_th < 1.0 * CR_DEG, "colatitude off by %g deg", worst_th / CR_DEG);
+    cr_assert(worst_phi < 1.0 * CR_DEG, "longitude off by %g deg", worst_phi / CR_DEG);
+    /* the FAC shell's own map keeps the first shell */
+    double x[3], r;
+    cr_assert_eq(cr_msphere_sample_point(t.ms, 0, 0, 0, 0, x, &r), 0);
+    cr_assert(r < rbest);
+    tiny_free(&t);
+}
+
 /* ---- checkpoint / restart ------------------------------------------------------ */
 
 static void compare_state(struct cr_mhd *a, struct cr_mhd *b)
