@@ -334,8 +334,10 @@ static double shell_at(const struct shell_map *sm, size_t qq, const double *a, s
 {
     double s = 0.0;
     if (sm->ok[qq])
-        for (int n = 0; n < 4; n++)
-            s += sm->w[4 * qq + n] * a[base + stride * ((size_t)sm->j[4 * qq + n] + (size_t)nj * (size_t)sm->k[4 * qq + n])];
+        for (int n = 0; n < 4; n++) {
+            size_t jk = (size_t)sm->j[4 * qq + n] + (size_t)nj * (size_t)sm->k[4 * qq + n];
+            s += sm->w[4 * qq + n] * a[base + stride * jk];
+        }
     return s;
 }
 
@@ -354,8 +356,10 @@ static int source_shell(struct cr_msphere *ms, double r)
     if (ms->par.size > 1) {
         const int ni0 = g->ni / ms->par.size + (g->ni % ms->par.size > 0);
         if (best >= ni0) {
-            cr_error(ms->log, "msphere: ionosphere.precip_r = %g R_E (shell %d) must lie inside rank 0's %d radial cells "
-                              "(use fewer processes or a smaller radius)", r, best, ni0);
+            cr_error(ms->log,
+                     "msphere: ionosphere.precip_r = %g R_E (shell %d) must lie inside rank 0's %d radial cells "
+                     "(use fewer processes or a smaller radius)",
+                     r, best, ni0);
             return CR_EDOMAIN;
         }
     }

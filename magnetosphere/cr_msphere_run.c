@@ -623,7 +623,8 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
     }
     const double ncell = (double)g->ni * g->nj * g->nk;
     char src[96] = "";
-    if (ms->cond && ms->src.j) snprintf(src, sizeof src, ", precipitation source at %.2f R_E (shell %d)", ms->r_src, ms->src.shell);
+    if (ms->cond && ms->src.j)
+        snprintf(src, sizeof src, ", precipitation source at %.2f R_E (shell %d)", ms->r_src, ms->src.shell);
     cr_info(log,
             "magnetosphere: grid %d x %d x %d (%.0f cells), inner boundary %.2f R_E, outer shell x_sun %.1f R_E; "
             "Boris c = %g km/s (%g km/s inside %g R_E), coupling every %g s, FAC at %.2f R_E%s; %s from t = %.1f s to "
