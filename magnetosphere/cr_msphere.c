@@ -255,8 +255,8 @@ static double shell_radius(const struct cr_grid *g, int i)
  * hemisphere h at h * nnode + q) along the dipole to shell `is`: per node the
  * four cells (j, k pairs, already mapped across the axis / seam) and their
  * bilinear weights in the shell's angles; ok = 0 where the node's field
- * line does not reach the shell's mean radius (returned in *r). */
-static int map_shell(struct cr_msphere *ms, int is, double *r, struct shell_map *sm)
+ * line does not reach the shell's mean radius (sm->r). */
+static int map_shell(struct cr_msphere *ms, int is, struct shell_map *sm)
 {
     const struct cr_grid *g = ms->g;
     const int nj = g->nj, nk = g->nk;
@@ -272,7 +272,7 @@ static int map_shell(struct cr_msphere *ms, int is, double *r, struct shell_map 
         return CR_ENOMEM;
     }
     sm->shell = is;
-    *r = shell_radius(g, is);
+    sm->r = shell_radius(g, is);
     for (int j = 0; j < nj; j++) {
         size_t c = CR_GIDX(g, is, j, 0);
         double x[3] = {g->cx[c], g->cy[c], g->cz[c]}, ph;
@@ -290,7 +290,7 @@ static int map_shell(struct cr_msphere *ms, int is, double *r, struct shell_map 
             for (int jn = 0; jn < nph; jn++) {
                 size_t q = (size_t)h * ms->nnode + (size_t)i * nph + jn;
                 double x[3], th, ph;
-                if (cr_iono_node_at_radius(ms->io, h, i, jn, *r, x)) continue;
+                if (cr_iono_node_at_radius(ms->io, h, i, jn, sm->r, x)) continue;
                 lfm_angles(x, &th, &ph);
                 /* j pair (j0, j0 + 1) in the extended row: -1 and nj are the cells across the axis */
                 int j0;
@@ -341,6 +341,16 @@ static double shell_at(const struct shell_map *sm, size_t qq, const double *a, s
     return s;
 }
 
+/* The number of radial cells in rank 0's block (it holds the FAC shell and
+ * the conductance model's source shell). */
+static int rank0_shells(const struct cr_msphere *ms, int ni)
+{
+    return ni / ms->par.size + (ni % ms->par.size > 0);
+}
+
+/* The map the conductance model takes its source plasma from. */
+static const struct shell_map *source_map(const struct cr_msphere *ms) { return ms->src.j ? &ms->src : &ms->fac; }
+
 /* The conductance model's source shell: the one whose mean radius is
  * nearest r [R_E], mapped when it is not the FAC shell; it must lie in rank
  * 0's block (the model is computed there). */
@@ -354,7 +364,7 @@ static int source_shell(struct cr_msphere *ms, double r)
         if (d < dbest) dbest = d, best = i;
     }
     if (ms->par.size > 1) {
-        const int ni0 = g->ni / ms->par.size + (g->ni % ms->par.size > 0);
+        const int ni0 = rank0_shells(ms, g->ni);
         if (best >= ni0) {
             cr_error(ms->log,
                      "msphere: ionosphere.precip_r = %g R_E (shell %d) must lie inside rank 0's %d radial cells "
@@ -363,11 +373,8 @@ static int source_shell(struct cr_msphere *ms, double r)
             return CR_EDOMAIN;
         }
     }
-    if (best == ms->inp.fac_shell) {
-        ms->r_src = ms->r_fac;
-        return CR_OK;
-    }
-    int rc = map_shell(ms, best, &ms->r_src, &ms->src);
+    if (best == ms->inp.fac_shell) return CR_OK;
+    int rc = map_shell(ms, best, &ms->src);
     if (rc) cr_error(ms->log, "msphere: out of memory");
     return rc;
 }
@@ -375,9 +382,9 @@ static int source_shell(struct cr_msphere *ms, double r)
 int cr_msphere_sample_point(const struct cr_msphere *ms, int which, int h, int i, int j, double x[3], double *r)
 {
     const struct cr_grid *g = ms->g;
-    const struct shell_map *sm = which == 1 ? (ms->src.j ? &ms->src : &ms->fac) : &ms->fac;
+    const struct shell_map *sm = which == 1 ? source_map(ms) : &ms->fac;
     x[0] = x[1] = x[2] = 0.0;
-    *r = which == 1 ? ms->r_src : ms->r_fac;
+    *r = sm->r;
     const int nth = cr_iono_ntheta(ms->io), nph = cr_iono_nphi(ms->io);
     if ((which == 1 && !ms->cond) || !sm->ok || (h != 0 && h != 1) || i < 0 || i >= nth || j < 0 || j >= nph) return 1;
     size_t qq = (size_t)h * ms->nnode + (size_t)i * nph + (size_t)j;
@@ -399,9 +406,7 @@ static int setup_fac(struct cr_msphere *ms)
     ms->jb = cr_zalloc(ms->nnode, sizeof(double));
     ms->jup_shell = cr_zalloc((size_t)g->nj * (size_t)g->nk, sizeof(double));
     if (!ms->jb || !ms->jup_shell) return CR_ENOMEM;
-    int rc = map_shell(ms, ms->inp.fac_shell, &ms->r_fac, &ms->fac);
-    ms->r_src = ms->r_fac;
-    return rc;
+    return map_shell(ms, ms->inp.fac_shell, &ms->fac);
 }
 
 /* ---- boundary data from the ionosphere ------------------------------------------- */
@@ -460,7 +465,7 @@ static int model_conductance(struct cr_msphere *ms, int h)
 {
     const struct cr_grid *g = solver_grid(ms);
     const int ni = g->ni, nj = g->nj;
-    const struct shell_map *sm = ms->src.j ? &ms->src : &ms->fac;
+    const struct shell_map *sm = source_map(ms);
     const double *D = ms->lout[CR_MHD_OUT_D], *P = ms->lout[CR_MHD_OUT_P];
     for (size_t q = 0; q < ms->nnode; q++) {
         size_t qq = (size_t)h * ms->nnode + q;
@@ -500,7 +505,7 @@ int cr_msphere_couple(struct cr_msphere *ms)
             size_t qq = (size_t)h * ms->nnode + q;
             ms->jb[q] = shell_at(&ms->fac, qq, ms->jup_shell, 0, 1, nj);
         }
-        rc = cr_iono_set_fac_from_radius(ms->io, h, ms->r_fac, ms->jb);
+        rc = cr_iono_set_fac_from_radius(ms->io, h, ms->fac.r, ms->jb);
         if (!rc && ms->cond) rc = model_conductance(ms, h);
     }
     if (!rc) rc = cr_iono_solve(ms->io);
@@ -653,7 +658,7 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
         return NULL;
     }
     if (ms->par.size > 1) {
-        const int ni0 = g->ni / ms->par.size + (g->ni % ms->par.size > 0);
+        const int ni0 = rank0_shells(ms, g->ni);
         if (inp->fac_shell + 2 > ni0) {
             cr_error(log, "msphere: msphere.fac_shell = %d must lie inside rank 0's %d radial cells (use fewer "
                           "processes or a lower shell)", inp->fac_shell, ni0);

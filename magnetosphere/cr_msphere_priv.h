@@ -16,6 +16,7 @@
  * and their bilinear weights; ok = 0 where the field line misses the shell. */
 struct shell_map {
     int shell;
+    double r;            /* the shell's mean radius [R_E] */
     int *j, *k;          /* 4 per node */
     double *w;           /* 4 per node */
     unsigned char *ok;
@@ -59,11 +60,10 @@ struct cr_msphere {
     unsigned char *inflow;
     struct cr_wind_sample *ws;
 
-    /* FAC sampling: shell radius and the map of the ionosphere's nodes to it
-     * along the dipole; the conductance model's source plasma: its own map
-     * when `ionosphere.precip_r` names another shell (src.j NULL: the FAC
-     * shell's) */
-    double r_fac, r_src;
+    /* FAC sampling: the map of the ionosphere's nodes to the FAC shell along
+     * the dipole; the conductance model's source plasma: its own map when
+     * `ionosphere.precip_r` names another shell (src.j NULL: the FAC shell's;
+     * source_map() picks) */
     size_t nnode;
     struct shell_map fac, src;
     double *jb;                       /* FAC on the shell at the node points [A/m^2] (nnode) */

@@ -624,14 +624,14 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
     const double ncell = (double)g->ni * g->nj * g->nk;
     char src[96] = "";
     if (ms->cond && ms->src.j)
-        snprintf(src, sizeof src, ", precipitation source at %.2f R_E (shell %d)", ms->r_src, ms->src.shell);
+        snprintf(src, sizeof src, ", precipitation source at %.2f R_E (shell %d)", ms->src.r, ms->src.shell);
     cr_info(log,
             "magnetosphere: grid %d x %d x %d (%.0f cells), inner boundary %.2f R_E, outer shell x_sun %.1f R_E; "
             "Boris c = %g km/s (%g km/s inside %g R_E), coupling every %g s, FAC at %.2f R_E%s; %s from t = %.1f s to "
             "%.1f s, %ld slices, %d thread(s)",
             g->ni, g->nj, g->nk, ncell, g->spec.r_inner, g->spec.x_sun, ms->inp.boris_c,
             ms->inp.boris_c_near > 0 ? ms->inp.boris_c_near : ms->inp.boris_c, ms->inp.boris_r_near, ms->inp.cadence,
-            ms->r_fac, src,
+            ms->fac.r, src,
             resumed ? "resuming" : "running", cr_msphere_time(ms), r.sc.t_end, r.sc.n_slices, cr_max_threads());
     const double t_start = cr_msphere_time(ms);
     struct cr_progress_inp pi = {.label = "mhd", .total = r.sc.t_end - t_start, .unit = "s", .log = log};
