@@ -822,3 +822,69 @@ Test(mhd_options, boris_flow_faster_than_c_across_b_is_stable)
         cr_assert_lt(gr, 2.0, "U = %g: ripple grew by %g", u, gr);
     }
 }
+
+/* A strong field beside a weak one across the flow direction, with the
+ * Boris correction strong on both sides: B = (0, By, 0), By = 10 in
+ * [1/4, 3/4) and 1 elsewhere (periodic), rho = 1, p = 0.01, c = 0.1
+ * (vA^2/c^2 = 1e4 and 100; both sides' corrected fast speeds ~ c, so the
+ * step is ~0.4 h/c). The strong field's pressure pushes into the weak one.
+ * Divided by the weak cell's own inertia rho (1 + vA^2/c^2) = 101, the push
+ * of the jump (B^2/2 from 50 to 0.5) brought the cell beside it to ~10 c in
+ * one step; it emptied within the next and the run went to 1e9 c. A
+ * velocity v_z (across B and across x) of 1e-6 rides on the flow: with
+ * Bx = 0 and no dependence on y or z nothing acts on v_z but its advection
+ * by v_x (D v_z / Dt = 0), so the scheme may only carry and diffuse it; its
+ * maximum is the probe (it grew by 5.6e6 before). */
+static void td_b(void *ctx, const double x[3], double b[3])
+{
+    (void)ctx;
+    b[0] = 0.0, b[1] = x[0] >= 0.25 && x[0] < 0.75 ? 10.0 : 1.0, b[2] = 0.0;
+}
+
+static void td_w(void *ctx, const double x[3], double w[5])
+{
+    (void)ctx;
+    const double k = 2.0 * 3.14159265358979323846;
+    w[0] = 1.0, w[1] = 0.0, w[2] = 0.0;
+    w[3] = 1e-6 * (1.0 + 0.5 * sin(3 * k * x[0] + 1.0) + 0.25 * sin(11 * k * x[0] + 2.0));
+    w[4] = 0.01;
+}
+
+Test(mhd_options, boris_strong_field_beside_a_weak_one_is_stable)
+{
+    /* Bound: v_z is only advected and diffused, so its maximum cannot grow
+     * (the maximum principle of both); 1.01 leaves room for the round-off of
+     * v_z = (rho v_z) / rho where rho changes. */
+    tmhd_threads(1);
+    int n = 64;
+    const double lo[3] = {0, 0, 0}, hi[3] = {1, 1.0 / n, 1.0 / n};
+    struct cr_grid *g = tmhd_grid(CR_GRID_CARTESIAN, 0, n, 1, 1, lo, hi, NULL);
+    struct cr_mhd_inp in = tmhd_inp(g, 5.0 / 3.0, 0.4);
+    in.boris_c = 0.1;
+    struct cr_mhd *m = cr_mhd_new(&in);
+    cr_assert_eq(cr_mhd_init_bface(m, td_b, NULL), 0);
+    cr_assert_eq(cr_mhd_init_prim(m, td_w, NULL), 0);
+    double *out[CR_MHD_NOUT];
+    cr_assert_eq(tmhd_vars(m, out), 0);
+    double w0 = 0.0;
+    for (int i = 0; i < n; i++) w0 = fmax(w0, fabs(out[CR_MHD_OUT_VZ][i]));
+    tmhd_free_vars(out);
+    int rc = tmhd_run(m, 1e30, 500);
+    double w1 = INFINITY, dmax = 0.0, umax = 0.0;
+    if (!rc && !tmhd_vars(m, out)) {
+        w1 = 0.0;
+        for (int i = 0; i < n; i++) {
+            w1 = fmax(w1, fabs(out[CR_MHD_OUT_VZ][i]));
+            dmax = fmax(dmax, fabs(out[CR_MHD_OUT_D][i] - 1.0));
+            umax = fmax(umax, fabs(out[CR_MHD_OUT_VX][i]));
+        }
+        if (!isfinite(w1)) w1 = INFINITY;
+        tmhd_free_vars(out);
+    }
+    printf("strong field By = 10 beside By = 1 (Boris c = 0.1), 500 steps: max |v_z| / initial = %.6g, "
+           "max |rho - 1| = %.3g, max |v_x| / c = %.3g\n", w1 / w0, dmax, umax / 0.1);
+    cr_assert_eq(rc, 0);
+    cr_assert_lt(w1 / w0, 1.01, "v_z grew by %g", w1 / w0);
+    cr_mhd_release(m);
+    cr_grid_release(g);
+}
