@@ -262,32 +262,7 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
                         double B[3] = {m->w[5][c], m->w[6][c], m->w[7][c]};
                         if (m->has_b0) B[0] += m->b0c[0][c], B[1] += m->b0c[1][c], B[2] += m->b0c[2][c];
                         double b2 = B[0] * B[0] + B[1] * B[1] + B[2] * B[2];
-                        /* The inertia is that of the strongest total field among the cell and
-                         * its face neighbours, not the cell's own: the force a cell receives
-                         * across B is the magnetic pressure of its neighbours' field as well
-                         * as its own, and a weak-field cell beside a strong one (B1
-                         * cancelling the dipole at a magnetopause pushed inside the first
-                         * shell, IMF Bz = -500 nT) was accelerated by the strong field's
-                         * pressure with the small inertia of its own field: to ~10 c in one
-                         * step, emptied the next, and its flow ran away. With the
-                         * neighbours' field the push is divided by the inertia of the field
-                         * that pushes, and the speed it gives stays ~ c
-                         * (test mhd_options/boris_strong_field_beside_a_weak_one_is_stable).
-                         * In a smooth field this changes alpha by the field's variation over
-                         * a cell; a steady state (dm_B = 0) is unchanged. */
-                        double b2n = b2;
-                        for (int e = 0; e < 3; e++) {
-                            if (!act[e]) continue;
-                            const ptrdiff_t se = m->stride[e];
-                            for (int sd = -1; sd <= 1; sd += 2) {
-                                const size_t cn = (size_t)((ptrdiff_t)c + sd * se);
-                                double Bn[3] = {m->w[5][cn], m->w[6][cn], m->w[7][cn]};
-                                if (m->has_b0) Bn[0] += m->b0c[0][cn], Bn[1] += m->b0c[1][cn], Bn[2] += m->b0c[2][cn];
-                                const double bb = Bn[0] * Bn[0] + Bn[1] * Bn[1] + Bn[2] * Bn[2];
-                                b2n = bb > b2n ? bb : b2n;
-                            }
-                        }
-                        double al = b2n / m->w[0][c] * (m->ic2c ? m->ic2c[c] : ic2);
+                        double al = b2 / m->w[0][c] * (m->ic2c ? m->ic2c[c] : ic2);
                         /* hydrodynamic part h (momentum flux rho v v + p): across B divided by
                          * 1 + alpha, along B kept; magnetic part g: divided by 1 + alpha in every
                          * direction. The Lorentz force has no component along B, so both are the
