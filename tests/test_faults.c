@@ -288,10 +288,13 @@ Test(faults, dt_watch_rule)
 /* Legal but extreme driving (IMF Bz = -500 nT, a solar wind of Alfven Mach
  * number 0.08) on the tiny grid (16 x 12 x 16 cells, 0.7-R_E cells at the
  * inner boundary): the dayside erodes down to the inner boundary, where B1
- * cancels the dipole (B1 ~ -B0 in the first shell at the subsolar point); the
- * pressure there, the small difference of the evolved energy and B1^2/2,
- * goes negative, and the flow of that cell runs away, the CFL step falling
- * from 4 s towards zero at t ~ 291 s. (IMF By = -500 nT collapsed the same
+ * cancels the dipole (B1 ~ -B0 in the first shell at the subsolar point, a
+ * cell of the averaged axis ring); there the flow grows by a factor 1.2-1.4
+ * per step (a change faster than the step resolves: half the CFL number lets
+ * the run through), the pressure, the small difference of the evolved
+ * energy and B1^2/2, falls to the floor, and the CFL step falls from 4 s
+ * towards zero at t ~ 291 s (docs/magnetosphere.md, "The legal extreme").
+ * (IMF By = -500 nT collapsed the same
  * way until the Boris correction's energy term stopped heating flows that
  * vary across B; it now completes. On the quick and D grids, whose first
  * cells are narrower than the distance to the magnetopause, Bz = -500 nT
