@@ -15,8 +15,16 @@
  *     the cells are grouped in chunks of c_r neighbouring columns, c_r the
  *     largest power of two not above h_j / h_k of the ring (so a chunk is
  *     about as wide in azimuth as in polar angle). In each chunk
- *       - the conserved density, Cartesian momentum and energy are replaced
- *         by their volume averages (conservative);
+ *       - the conserved density and Cartesian momentum are replaced by their
+ *         volume averages (conservative), and so is the plasma's energy
+ *         E - B1^2/2, each cell then taking its own new B1^2/2 on top: the
+ *         field is averaged on its own (below), and the B1^2/2 that its
+ *         averaging removes (the variance of B1 within the chunk) is not
+ *         heat. Averaging the evolved E with it made that variance heat;
+ *         where the field cancels the dipole (B1 ~ -B0, the eroded subsolar
+ *         magnetopause under IMF Bz = -500 nT) it is the variance of B0
+ *         across the chunk, which ran the temperature of first-shell ring
+ *         cells away (mhd/README.md, "Ring averaging and energy");
  *       - the field: the chunk's volume-averaged cell field B gives new
  *         fluxes B.A on its i faces and on the j faces it shares with the next
  *         averaged ring, corrected so that each set of faces keeps its total
@@ -170,19 +178,43 @@ int cr_mhd_axis_average(struct cr_mhd *m)
 {
     const struct cr_grid *g = m->g;
     const int ni = g->ni, nj = g->nj, nk = g->nk;
+    if (m->nrings <= 0) return CR_OK;
+    /* B1^2/2 of every averaged cell before any face changes (the averaging of
+     * an inner ring rewrites the j faces it shares with the next one) */
+    const size_t nring = (size_t)ni * (size_t)nk;
+    double *ebo = malloc(2 * (size_t)m->nrings * nring * sizeof(double));
+    if (!ebo) {
+        cr_error(m->log, "mhd: out of memory in the axis averaging");
+        return CR_ENOMEM;
+    }
+    for (int side = 0; side < 2; side++) {
+        if (!(side ? g->axis_hi : g->axis_lo)) continue;
+        for (int r = 0; r < m->nrings; r++) {
+            const int j = side ? nj - 1 - r : r;
+            double *e = ebo + ((size_t)side * (size_t)m->nrings + (size_t)r) * nring;
+#pragma omp parallel for if (m->omp) collapse(2) schedule(static)
+            for (int k = 0; k < nk; k++)
+                for (int i = 0; i < ni; i++) {
+                    double bb[3];
+                    cr_mhd_cell_b(m, CR_GIDX(g, i, j, k), bb);
+                    e[(size_t)i + (size_t)ni * (size_t)k] = 0.5 * (bb[0] * bb[0] + bb[1] * bb[1] + bb[2] * bb[2]);
+                }
+        }
+    }
     for (int side = 0; side < 2; side++) {
         if (!(side ? g->axis_hi : g->axis_lo)) continue;
         for (int r = 0; r < m->nrings; r++) {
             const int j = side ? nj - 1 - r : r;
             const int c = m->ring_chunk[j], nch = nk / c;
             const int last = r == m->nrings - 1;
+            const double *eb0 = ebo + ((size_t)side * (size_t)m->nrings + (size_t)r) * nring;
             /* the j faces this ring shares with the next averaged ring (away from the axis) */
             const int jn = side ? j - 1 : j + 1;          /* the next ring's j index */
             const int jf = side ? j : j + 1;              /* the shared j-face index */
             double *bav = malloc((size_t)ni * (size_t)nch * 3 * sizeof(double));
             double *bnx = last ? NULL : malloc((size_t)ni * (size_t)nch * 3 * sizeof(double));
             if (!bav || (!last && !bnx)) {
-                free(bav), free(bnx);
+                free(bav), free(bnx), free(ebo);
                 cr_error(m->log, "mhd: out of memory in the axis averaging");
                 return CR_ENOMEM;
             }
@@ -208,7 +240,7 @@ int cr_mhd_axis_average(struct cr_mhd *m)
                 const size_t np = 3 * (size_t)nch;
                 xb = malloc(2 * np * sizeof(double));
                 if (!xb) {
-                    free(bav), free(bnx);
+                    free(bav), free(bnx), free(ebo);
                     return CR_ENOMEM;
                 }
                 blo = xb;
@@ -220,7 +252,7 @@ int cr_mhd_axis_average(struct cr_mhd *m)
                     rc = cr_par_sendrecv(pt->par, bav + (size_t)(ni - 1) * np, pt->rank_hi >= 0 ? np : 0, pt->rank_hi,
                                          blo, pt->rank_lo >= 0 ? np : 0, pt->rank_lo);
                 if (rc) {
-                    free(bav), free(bnx), free(xb);
+                    free(bav), free(bnx), free(xb), free(ebo);
                     return rc;
                 }
                 if (pt->rank_lo < 0) blo = NULL;
@@ -253,16 +285,23 @@ int cr_mhd_axis_average(struct cr_mhd *m)
                         double other = (m->face[0][cc + 1] - m->face[0][cc]) + (m->face[1][cc + g->sj] - m->face[1][cc]);
                         m->face[2][cc + g->sk] = m->face[2][cc] - other;
                     }
+                    /* the energy averaged is the plasma's, E - B1^2/2: the field has its
+                     * own averaging above, and what that removes from B1^2/2 (the
+                     * variance of B1 within the chunk) is not heat (top of the file) */
                     double vs = 0.0, us[CR_MHD_NCONS] = {0, 0, 0, 0, 0};
                     for (int k = k0; k < k0 + c; k++) {
                         size_t cc = CR_GIDX(g, i, j, k);
                         double v = g->vol[cc];
                         vs += v;
                         for (int q = 0; q < CR_MHD_NCONS; q++) us[q] += m->u[q][cc] * v;
+                        us[4] -= eb0[(size_t)i + (size_t)ni * (size_t)k] * v;
                     }
                     for (int k = k0; k < k0 + c; k++) {
                         size_t cc = CR_GIDX(g, i, j, k);
                         for (int q = 0; q < CR_MHD_NCONS; q++) m->u[q][cc] = us[q] / vs;
+                        double bb[3];
+                        cr_mhd_cell_b(m, cc, bb);
+                        m->u[4][cc] += 0.5 * (bb[0] * bb[0] + bb[1] * bb[1] + bb[2] * bb[2]);
                     }
                 }
             free(bav);
@@ -270,5 +309,6 @@ int cr_mhd_axis_average(struct cr_mhd *m)
             free(xb);
         }
     }
+    free(ebo);
     return CR_OK;
 }
