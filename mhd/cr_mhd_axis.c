@@ -152,6 +152,14 @@ static void chunk_b(const struct cr_mhd *m, int i, int j, int k0, int c, double 
     *vsum = vs;
 }
 
+/* B1^2/2 of cell c from its face fluxes (the field the primitives use). */
+static inline double cell_eb(const struct cr_mhd *m, size_t c)
+{
+    double bb[3];
+    cr_mhd_cell_b(m, c, bb);
+    return 0.5 * (bb[0] * bb[0] + bb[1] * bb[1] + bb[2] * bb[2]);
+}
+
 /* New fluxes for the c faces (direction d) at flat indices f0 + t*sk: B.A with
  * the given field, plus the old total's remainder in proportion to |A|. */
 static void set_faces(struct cr_mhd *m, int d, size_t f0, int c, const double b[3])
@@ -194,11 +202,7 @@ int cr_mhd_axis_average(struct cr_mhd *m)
             double *e = ebo + ((size_t)side * (size_t)m->nrings + (size_t)r) * nring;
 #pragma omp parallel for if (m->omp) collapse(2) schedule(static)
             for (int k = 0; k < nk; k++)
-                for (int i = 0; i < ni; i++) {
-                    double bb[3];
-                    cr_mhd_cell_b(m, CR_GIDX(g, i, j, k), bb);
-                    e[(size_t)i + (size_t)ni * (size_t)k] = 0.5 * (bb[0] * bb[0] + bb[1] * bb[1] + bb[2] * bb[2]);
-                }
+                for (int i = 0; i < ni; i++) e[(size_t)i + (size_t)ni * (size_t)k] = cell_eb(m, CR_GIDX(g, i, j, k));
         }
     }
     for (int side = 0; side < 2; side++) {
@@ -299,9 +303,7 @@ int cr_mhd_axis_average(struct cr_mhd *m)
                     for (int k = k0; k < k0 + c; k++) {
                         size_t cc = CR_GIDX(g, i, j, k);
                         for (int q = 0; q < CR_MHD_NCONS; q++) m->u[q][cc] = us[q] / vs;
-                        double bb[3];
-                        cr_mhd_cell_b(m, cc, bb);
-                        m->u[4][cc] += 0.5 * (bb[0] * bb[0] + bb[1] * bb[1] + bb[2] * bb[2]);
+                        m->u[4][cc] += cell_eb(m, cc);
                     }
                 }
             free(bav);
