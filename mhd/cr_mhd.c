@@ -193,6 +193,10 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
         cr_error(log, "mhd: gamma must be > 1 (got %g)", inp->gamma);
         return NULL;
     }
+    if (!(inp->dual_energy >= 0.0 && inp->dual_energy <= 0.5)) {
+        cr_error(log, "mhd: dual_energy must be in [0, 0.5] (got %g)", inp->dual_energy);
+        return NULL;
+    }
     if (inp->cfl < 0.0 || inp->cfl >= 1.0 || inp->boris_c < 0.0 || inp->rho_floor < 0.0 || inp->p_floor < 0.0) {
         cr_error(log, "mhd: cfl must be in [0, 1) and boris_c, floors >= 0 (cfl %g, boris_c %g, floors %g %g)",
                  inp->cfl, inp->boris_c, inp->rho_floor, inp->p_floor);
@@ -214,6 +218,7 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
     m->cfl = inp->cfl > 0.0 ? inp->cfl : 0.3;
     m->rho_floor = inp->rho_floor > 0.0 ? inp->rho_floor : 1e-10;
     m->p_floor = inp->p_floor > 0.0 ? inp->p_floor : 1e-10;
+    m->dual_eta = inp->dual_energy;
     m->boris_c = inp->boris_c;
     m->inv_c2 = inp->boris_c > 0.0 ? 1.0 / (inp->boris_c * inp->boris_c) : 0.0;
     m->n[0] = g->ni, m->n[1] = g->nj, m->n[2] = g->nk;
@@ -255,6 +260,7 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
         m->u0[q] = alloc_array(m, &fail);
     }
     for (int q = 0; q < CR_MHD_NPRIM; q++) m->w[q] = alloc_array(m, &fail);
+    if (m->dual_eta > 0.0) m->pn = alloc_array(m, &fail);
     for (int d = 0; d < 3; d++) {
         m->face[d] = alloc_array(m, &fail);
         m->face0[d] = alloc_array(m, &fail);
@@ -264,6 +270,8 @@ struct cr_mhd *cr_mhd_new(const struct cr_mhd_inp *inp)
         for (int c = 0; c < 3; c++) m->eface[d][c] = alloc_array(m, &fail);
         if (m->active[d])
             for (int q = 0; q < CR_MHD_NCONS; q++) m->flux[d][q] = alloc_array(m, &fail);
+        if (m->active[d] && m->dual_eta > 0.0)
+            for (int q = 0; q < 2; q++) m->upw[d][q] = alloc_array(m, &fail);
         if (m->active[d] && m->inv_c2 > 0.0) {
             for (int c = 0; c < 3; c++) m->fluxm[d][c] = alloc_array(m, &fail);
             for (int c = 0; c < 2; c++) m->ej[d][c] = alloc_array(m, &fail);
@@ -344,10 +352,12 @@ void cr_mhd_release(struct cr_mhd *m)
     if (!m) return;
     for (int q = 0; q < CR_MHD_NCONS; q++) free(m->u[q]), free(m->u0[q]);
     for (int q = 0; q < CR_MHD_NPRIM; q++) free(m->w[q]);
+    free(m->pn);
     for (int d = 0; d < 3; d++) {
         free(m->face[d]), free(m->face0[d]), free(m->ecc[d]), free(m->emf[d]), free(m->mflux[d]);
         for (int c = 0; c < 3; c++) free(m->eface[d][c]), free(m->b0f[d][c]);
         for (int q = 0; q < CR_MHD_NCONS; q++) free(m->flux[d][q]);
+        free(m->upw[d][0]), free(m->upw[d][1]);
         for (int c = 0; c < 3; c++) free(m->fluxm[d][c]);
         for (int c = 0; c < 2; c++) free(m->ej[d][c]);
         free(m->ic2f[d]);
@@ -536,7 +546,7 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
 {
     int rc = cr_mhd_scratch_ensure(m);
     if (rc) return rc;
-    m->n_rho_floor = m->n_p_floor = 0;
+    m->n_rho_floor = m->n_p_floor = m->n_entropy = 0;
     /* U^n and Phi^n (active cells, evolved faces) are saved by the stage-0 updates */
     double dt = 0.0, dtc = 0.0;
     for (int s = 0; s < m->nstages; s++) {
@@ -574,11 +584,18 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
         rc = cr_mhd_agree(m, cr_mhd_bc_emf(m, ts));
         if (rc) return rc;
         int bad = 0;
+        long nsw = 0;
 #pragma omp parallel if (m->omp)
         {
             cr_mhd_update_faces(m, s, dt);
             cr_mhd_update_cells(m, s, dt, &bad);
+            if (m->dual_eta > 0.0) {
+                /* the switch reads the new faces of every row */
+#pragma omp barrier
+                cr_mhd_dual_energy(m, s, dt, &nsw);
+            }
         }
+        m->n_entropy += nsw;
         rc = cr_mhd_agree(m, bad ? CR_ENUMERIC : CR_OK);
 
         if (rc) {
@@ -596,6 +613,7 @@ int cr_mhd_step(struct cr_mhd *m, double dt_max, struct cr_mhd_step_info *info)
         info->dt_cfl = dtc;
         info->n_rho_floor = cr_mhd_reduce_sum_long(m, m->n_rho_floor);
         info->n_p_floor = cr_mhd_reduce_sum_long(m, m->n_p_floor);
+        info->n_entropy = cr_mhd_reduce_sum_long(m, m->n_entropy);
     }
     return CR_OK;
 }

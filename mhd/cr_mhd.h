@@ -145,6 +145,10 @@ struct cr_mhd_inp {
     enum cr_mhd_integrator integrator;
     double cfl;                         /* Courant number (0 -> 0.3) */
     double rho_floor, p_floor;          /* floors (0 -> 1e-10 of the code unit) */
+    double dual_energy;                 /* eta of the dual-energy switch (0 = off): where a stage leaves the
+                                           thermal energy below eta of the evolved energy, the pressure is
+                                           taken from the entropy S = p / rho^(gamma-1) carried by the mass
+                                           flux instead (README, "Dual energy"); in [0, 0.5] */
     double boris_c;                     /* reduced speed of light in code units (0 = no Boris correction) */
     double (*boris_c_at)(void *ctx, const double x[3]); /* optional: c at x (code units, > 0), used instead of
                                            boris_c wherever it is given (boris_c must be > 0 too) */
@@ -208,6 +212,7 @@ struct cr_mhd_step_info {
     double dt_cfl;      /* CFL limit at the start of the step */
     long n_rho_floor;   /* uses of the density floor during the step (all stages) */
     long n_p_floor;     /* uses of the pressure floor */
+    long n_entropy;     /* cells whose pressure the dual-energy switch took from the entropy (all stages) */
 };
 
 /* CFL time step of the current state (boundaries applied first). */

@@ -51,6 +51,11 @@ const struct cr_key cr_mhd_keys[] = {
      .max = 1e30, .flags = CR_KEY_MIN_OPEN, .doc = "density floor (every use counted and reported)"},
     {.section = "mhd", .name = "p_floor", .type = CR_KEY_REAL, .unit = "code pressure", .def = "1e-10", .min = 0,
      .max = 1e30, .flags = CR_KEY_MIN_OPEN, .doc = "pressure floor (every use counted and reported)"},
+    {.section = "mhd", .name = "dual_energy", .type = CR_KEY_REAL, .unit = "", .def = "0", .min = 0, .max = 0.5,
+     .flags = CR_KEY_RANGED,
+     .doc = "dual-energy switch eta: where a stage leaves the thermal energy below eta of the evolved energy, the "
+            "pressure comes from the entropy p / rho^(gamma-1) carried with the mass flux (Ryu et al. 1993; Bryan "
+            "et al. 1995; every use counted); 0 = off"},
     {.section = "mhd", .name = "boris_c", .type = CR_KEY_REAL, .unit = "code velocity", .def = "0", .min = 0,
      .max = 1e30, .flags = CR_KEY_RANGED,
      .doc = "reduced speed of light of the Boris correction (Gombosi et al. 2002); 0 = off"},
@@ -124,6 +129,7 @@ static int inp_from_config(const struct cr_config *cfg, const struct cr_grid *g,
     in->cfl = cr_config_real(cfg, "mhd", "cfl");
     in->rho_floor = cr_config_real(cfg, "mhd", "rho_floor");
     in->p_floor = cr_config_real(cfg, "mhd", "p_floor");
+    in->dual_energy = cr_config_real(cfg, "mhd", "dual_energy");
     in->boris_c = cr_config_real(cfg, "mhd", "boris_c");
     if (g->axis_lo || g->axis_hi) in->axis_rings = (int)cr_config_int(cfg, "mhd", "axis_rings");
     const int n[3] = {g->ni, g->nj, g->nk};

@@ -338,3 +338,93 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
         *bad_out = 1;
     }
 }
+
+/* Dual energy. Where a stage leaves the thermal energy e = E - rho v^2/2 -
+ * B1^2/2 below eta E, e is a small difference of large numbers (the evolved
+ * field's energy where B1 ~ -B0, a hypersonic flow's kinetic energy) and its
+ * truncation error can exceed it: the pressure then comes from the entropy
+ * S = p / rho^(gamma-1), which the adiabatic equations carry with the mass,
+ * d(S)/dt + div(S v) = 0 (the modified entropy of Ryu et al. 1993, ApJ 414,
+ * 1; the switch on the thermal fraction as in the dual-energy formalism of
+ * Bryan et al. 1995, Comput. Phys. Commun. 89, 149), and E takes the kinetic,
+ * field and thermal energies of that pressure (E is then not conserved in
+ * the cell, as with a floor; every use is counted). S is not kept between
+ * stages: the stage's S is built from the pressures the stage started from
+ * (the primitives, and the pressure of U^n saved at stage 0), with the same
+ * integrator weights as the conserved variables, and its flux is the face's
+ * mass flux times p / rho^gamma of the upwind reconstructed state (the
+ * sweep keeps its density and pressure), so S / rho is carried with the
+ * same reconstruction as the other variables. Elsewhere nothing changes:
+ * shocks and reconnection keep the energy equation's heating. */
+/* cr_mhd_cell_b with the faces as a stage leaves them: the image face n of
+ * a periodic direction is not evolved during the stages (cr_mhd_seams
+ * refreshes it after the step), so the last cell takes its high face from
+ * face 0, the face it is the image of. */
+static void stage_cell_b(const struct cr_mhd *m, size_t c, const int idx[3], double b[3])
+{
+    const struct cr_grid *g = m->g;
+    double r0 = 0.0, r1 = 0.0, r2 = 0.0;
+    for (int d = 0; d < 3; d++) {
+        size_t h = c + (size_t)m->stride[d];
+        const size_t ha = h; /* the area is the image face's own (the same geometry) */
+        if (m->bc[2 * d].kind == CR_MHD_BC_PERIODIC && idx[d] == m->n[d] - 1)
+            h -= (size_t)m->n[d] * (size_t)m->stride[d];
+        double pl = m->face[d][c], ph = m->face[d][h];
+        r0 += g->area[d][0][c] * pl + g->area[d][0][ha] * ph;
+        r1 += g->area[d][1][c] * pl + g->area[d][1][ha] * ph;
+        r2 += g->area[d][2][c] * pl + g->area[d][2][ha] * ph;
+    }
+    b[0] = m->minv[0][c] * r0 + m->minv[1][c] * r1 + m->minv[2][c] * r2;
+    b[1] = m->minv[1][c] * r0 + m->minv[3][c] * r1 + m->minv[4][c] * r2;
+    b[2] = m->minv[2][c] * r0 + m->minv[4][c] * r1 + m->minv[5][c] * r2;
+}
+
+void cr_mhd_dual_energy(struct cr_mhd *m, int stage, double dt, long *nsw)
+{
+    const struct cr_grid *g = m->g;
+    const double g0 = m->g0[stage], g1 = m->g1[stage], bdt = m->beta[stage] * dt;
+    const double gam = m->gamma, gm1 = gam - 1.0, eta = m->dual_eta;
+    long n = 0;
+#pragma omp for collapse(2) schedule(static) nowait
+    for (int k = 0; k < g->nk; k++)
+        for (int j = 0; j < g->nj; j++)
+            for (int i = 0; i < g->ni; i++) {
+                const size_t c = CR_GIDX(g, i, j, k);
+                if (stage == 0) m->pn[c] = m->w[4][c];
+                const double rho = m->u[0][c], mx = m->u[1][c], my = m->u[2][c], mz = m->u[3][c];
+                const double en = m->u[4][c];
+                if (!(rho > 0.0)) continue; /* the density floor's case */
+                double b[3];
+                const int idx[3] = {i, j, k};
+                stage_cell_b(m, c, idx, b);
+                const double ek = 0.5 * (mx * mx + my * my + mz * mz) / rho;
+                const double eb = 0.5 * (b[0] * b[0] + b[1] * b[1] + b[2] * b[2]);
+                if (!(en - ek - eb < eta * en)) continue;
+                /* the entropy of the states this stage combines: U (the
+                 * primitives) and U^n (its saved pressure, the density in u0) */
+                const double su = m->w[4][c] / pow(m->w[0][c], gm1);
+                double s = su;
+                if (stage > 0) {
+                    const double r0 = m->u0[0][c] > m->rho_floor ? m->u0[0][c] : m->rho_floor;
+                    s = g0 * m->pn[c] / pow(r0, gm1) + g1 * su;
+                }
+                /* its flux: mass flux times the upwind face state's p / rho^gamma */
+                double ds = 0.0;
+                for (int d = 0; d < 3; d++) {
+                    if (!m->active[d]) continue;
+                    const size_t h = c + (size_t)m->stride[d];
+                    const double fl = m->flux[d][0][c], fh = m->flux[d][0][h];
+                    const double *ur = m->upw[d][0], *up = m->upw[d][1];
+                    if (fl != 0.0) ds += fl * up[c] / pow(ur[c], gam);
+                    if (fh != 0.0) ds -= fh * up[h] / pow(ur[h], gam);
+                }
+                s += ds * bdt / g->vol[c];
+                if (!(s > 0.0)) continue; /* left to the pressure floor */
+                m->u[4][c] = ek + eb + s * pow(rho, gm1) / gm1;
+                n++;
+            }
+    if (n) {
+#pragma omp atomic
+        *nsw += n;
+    }
+}

@@ -26,6 +26,9 @@ struct cr_mhd {
     enum cr_mhd_limiter limiter;
     enum cr_mhd_integrator integrator;
     double gamma, cfl, rho_floor, p_floor, boris_c, inv_c2;
+    double dual_eta;      /* dual-energy switch (0 = off) */
+    double *pn;           /* with the switch: the pressure of U^n per cell (saved at stage 0) */
+    double *upw[3][2];    /* with the switch: density and pressure of the upwind reconstructed state per face */
     int n[3];             /* active cells per direction */
     int active[3];        /* direction has more than one cell */
     ptrdiff_t stride[3];  /* flat-index strides 1, sj, sk */
@@ -70,7 +73,7 @@ struct cr_mhd {
     size_t scratch_len;           /* doubles per thread */
     double **scratch;
     /* counters of the current step */
-    long n_rho_floor, n_p_floor;
+    long n_rho_floor, n_p_floor, n_entropy;
     size_t bytes;
     /* domain decomposition (cr_mhd_part.c) */
     struct cr_mhd_part part;
@@ -110,6 +113,9 @@ void cr_mhd_inactive_faces(struct cr_mhd *m, double dt);
 void cr_mhd_emf(struct cr_mhd *m);
 void cr_mhd_update_faces(struct cr_mhd *m, int stage, double dt);
 void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad);
+/* The dual-energy switch after the cell update (needs the updated faces of
+ * every thread: the caller puts a barrier before it); uses added to *nsw. */
+void cr_mhd_dual_energy(struct cr_mhd *m, int stage, double dt, long *nsw);
 
 /* cr_mhd_bc.c: fill every ghost cell and ghost face at time t. */
 int cr_mhd_bc_fill(struct cr_mhd *m, double t);

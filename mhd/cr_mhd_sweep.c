@@ -300,6 +300,16 @@ void cr_mhd_sweep(struct cr_mhd *m, int d, enum cr_mhd_recon rec, double dt)
                     double vc = a > 0.0 ? 1024.0 * dt * fx[0][mm] * a / (vr[mm] * (wlo[0][mm] + whi[0][mm])) : 0.0;
                     MF[mm] = 0.5 + mx(-0.5, mn(0.5, vc));
                 }
+                if (m->upw[d][0]) {
+                    /* the dual-energy switch's entropy flux: the upwind reconstructed state */
+                    double *restrict UR = m->upw[d][0] + f0, *restrict UP = m->upw[d][1] + f0;
+#pragma omp simd
+                    for (int mm = 0; mm < len; mm++) {
+                        const int l = fx[0][mm] > 0.0;
+                        UR[mm] = l ? wlo[0][mm] : whi[0][mm];
+                        UP[mm] = l ? wlo[4][mm] : whi[4][mm];
+                    }
+                }
                 if (split) {
                     double *restrict G0 = m->fluxm[d][0] + f0, *restrict G1 = m->fluxm[d][1] + f0,
                                      *restrict G2 = m->fluxm[d][2] + f0;
