@@ -110,6 +110,7 @@ int cr_msphere_inp_from_config(const struct cr_config *cfg, struct cr_msphere_in
     inp->integrator = !strcmp(itg, "rk2") ? CR_MHD_RK2 : !strcmp(itg, "rk3") ? CR_MHD_RK3 : CR_MHD_VL2;
     inp->riemann = !strcmp(cr_config_choice_name(cfg, "mhd", "riemann"), "hlle") ? CR_MHD_HLLE : CR_MHD_HLLD;
     inp->cfl = cr_config_real(cfg, "mhd", "cfl");
+    inp->dual_energy = cr_config_real(cfg, "mhd", "dual_energy");
     inp->boris_c = cr_config_real(cfg, SEC, "boris_c");
     inp->boris_c_near = cr_config_real(cfg, SEC, "boris_c_near");
     inp->boris_r_near = cr_config_real(cfg, SEC, "boris_r_near");
@@ -703,6 +704,7 @@ struct cr_msphere *cr_msphere_new(const struct cr_msphere_inp *inp_in)
         .cfl = inp->cfl,
         .rho_floor = inp->n_floor,
         .p_floor = inp->p_floor / ms->units.pressure,
+        .dual_energy = inp->dual_energy,
         .boris_c = inp->boris_c / ms->units.velocity,
         .boris_c_at = inp->boris_c > 0 && inp->boris_c_near > 0 ? boris_c_at : NULL,
         .boris_ctx = ms->boris_prof,
@@ -857,6 +859,7 @@ int cr_msphere_step(struct cr_msphere *ms, double t_stop, struct cr_msphere_step
     si.n_va_limit = cr_par_sum_long(&ms->par, va_limit(ms));
     si.n_rho_floor = mi.n_rho_floor;
     si.n_p_floor = mi.n_p_floor;
+    si.n_entropy = mi.n_entropy;
     if (info) *info = si;
     return CR_OK;
 }

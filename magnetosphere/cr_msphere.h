@@ -76,6 +76,7 @@ struct cr_msphere_inp {
     enum cr_mhd_limiter limiter;
     enum cr_mhd_integrator integrator;
     double cfl;                        /* 0 -> 0.3 */
+    double dual_energy;                /* mhd.dual_energy: eta of the dual-energy switch (0 = off) */
     double boris_c;                    /* reduced speed of light [km/s] (0 = none) */
     double boris_c_near;               /* Boris speed near the Earth [km/s] (0 = boris_c everywhere) */
     double boris_r_near;               /* ... inside this radius [R_E], rising linearly to boris_c at 1.5 times it */
@@ -129,6 +130,7 @@ struct cr_msphere_step {
     double dt_cfl;       /* the CFL step [s] (before clipping to an output time) */
     long n_rho_floor;    /* floor uses in the step */
     long n_p_floor;
+    long n_entropy;      /* pressures taken from the entropy by the dual-energy switch in the step */
     long n_va_limit;     /* cells whose density the Alfven-speed limiter raised after the step */
     int coupled;         /* 1 if the ionosphere was solved before the step */
 };

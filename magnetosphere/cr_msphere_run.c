@@ -72,7 +72,7 @@ static double slice_time(const struct sched *s, long n)
 /* Per-slice record (kept for the summary and the CSV). */
 struct rec {
     double t, r_mp, r_mp_j, r_bs, cpcp[2], divb, dbz0, dbz0_night;
-    long nrho, np, nva;
+    long nrho, np, nva, nent;
     double dt_min; /* smallest CFL step since the previous slice [s] (NaN: no step) */
 };
 
@@ -87,6 +87,7 @@ struct run {
     long nslice;        /* slices written */
     long nckpt;         /* index of the next checkpoint time (k * dt_ckpt) */
     long nrho_cum, np_cum, nrho_since, np_since, nva_cum, nva_since, nsteps_cum;
+    long nent_cum, nent_since; /* pressures the dual-energy switch took from the entropy (cell-stages) */
     double dtmin_since; /* smallest CFL step since the previous slice [s] (INFINITY: none yet) */
     struct rec *recs;
     long nrec, caprec;
@@ -96,7 +97,7 @@ struct run {
  * the run that wrote the checkpoint (run control keys may change). */
 static char *physics_stamp(const struct cr_config *cfg)
 {
-    static const char *const secs[] = {"grid", "wind", "ionosphere", "msphere", NULL};
+    static const char *const secs[] = {"grid", "mhd", "wind", "ionosphere", "msphere", NULL};
     static const char *const free_keys[] = {"msphere.t_end", "msphere.checkpoint_dt", "msphere.restart",
                                             "msphere.stop_after", "msphere.validate", NULL};
     return cr_config_ini_select(cfg, secs, free_keys, 0);
@@ -131,15 +132,15 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
     if (rc) return rc;
     struct rec x = {.t = d.t, .r_mp = d.r_mp, .r_mp_j = d.r_mp_j, .r_bs = d.r_bs, .cpcp = {d.cpcp[0], d.cpcp[1]},
                     .divb = d.divb, .dbz0 = d.dbz0, .dbz0_night = d.dbz0_night, .nrho = r->nrho_since,
-                    .np = r->np_since, .nva = r->nva_since, .dt_min = isfinite(r->dtmin_since) ? r->dtmin_since : NAN};
+                    .np = r->np_since, .nva = r->nva_since, .nent = r->nent_since, .dt_min = isfinite(r->dtmin_since) ? r->dtmin_since : NAN};
     rc = rec_add(r, &x);
     cr_info(r->log,
             "slice %d t = %.1f s: magnetopause %.2f R_E (|J| peak %.2f), bow shock %.2f R_E, CPCP N/S %.1f/%.1f kV, "
-            "dBz(0) %.1f nT (night %.1f), floors rho/p %ld/%ld, vA limiter %ld, div B %.1e, %.1f steps/s, "
+            "dBz(0) %.1f nT (night %.1f), floors rho/p %ld/%ld, entropy %ld, vA limiter %ld, div B %.1e, %.1f steps/s, "
             "%.2f M cell-updates/s",
             cr_mhd_out_count(r->out) - 1, d.t, d.r_mp, d.r_mp_j, d.r_bs, d.cpcp[0], d.cpcp[1], d.dbz0, d.dbz0_night,
-            r->nrho_since, r->np_since, r->nva_since, d.divb, steps_per_s, mcells);
-    r->nrho_since = r->np_since = r->nva_since = 0;
+            r->nrho_since, r->np_since, r->nent_since, r->nva_since, d.divb, steps_per_s, mcells);
+    r->nrho_since = r->np_since = r->nva_since = r->nent_since = 0;
     r->dtmin_since = INFINITY;
     r->nslice++;
     return rc;
@@ -185,12 +186,14 @@ static int write_slice_extras(struct run *r, const struct cr_msphere_diag *dp)
     rc |= cr_h5_attr_int(grp, "n_rho_floor", r->nrho_since);
     rc |= cr_h5_attr_int(grp, "n_p_floor", r->np_since);
     rc |= cr_h5_attr_int(grp, "n_va_limit", r->nva_since);
+    rc |= cr_h5_attr_int(grp, "n_entropy", r->nent_since);
     rc |= cr_h5_attr_double(grp, "dt_min", isfinite(r->dtmin_since) ? r->dtmin_since : NAN);
     rc |= cr_h5_attr_string(grp, "diagnostics_units",
                             "r_mp, r_mp_j, r_bs [R_E] (subsolar magnetopause from the Bz reversal or density drop, "
                             "from the |J| peak; bow shock at twice the upstream density; 0 = not found); "
                             "cpcp_north, cpcp_south [kV]; n_rho_floor, n_p_floor: floor uses since the previous "
-                            "slice (cell-stages); n_va_limit: cells raised by the Alfven-speed limiter since the "
+                            "slice (cell-stages); n_entropy: pressures taken from the entropy by the dual-energy switch since the "
+                            "previous slice (cell-stages; mhd.dual_energy); n_va_limit: cells raised by the Alfven-speed limiter since the "
                             "previous slice (cell-steps); dt_min [s]: the smallest CFL time step since the previous "
                             "slice (NaN: none); divb: max |div B| V^-1 / (|B1|/h); dbz0, dbz0_night [nT]: "
                             "Bz at the Earth's centre from the currents of the whole domain and of its x < 0 half "
@@ -240,6 +243,8 @@ static int write_checkpoint_file(struct run *r)
     rc |= cr_h5_attr_int(root, "np_since", r->np_since);
     rc |= cr_h5_attr_int(root, "nva_cum", r->nva_cum);
     rc |= cr_h5_attr_int(root, "nva_since", r->nva_since);
+    rc |= cr_h5_attr_int(root, "nent_cum", r->nent_cum);
+    rc |= cr_h5_attr_int(root, "nent_since", r->nent_since);
     rc |= cr_h5_attr_double(root, "dtmin_since", r->dtmin_since);
     rc |= cr_h5_attr_int(root, "nsteps_cum", r->nsteps_cum);
     rc |= cr_h5_attr_double(root, "time_s", cr_msphere_time(r->ms));
@@ -302,6 +307,8 @@ static int resume(struct run *r)
              read_long(f, "nsteps_cum", &r->nsteps_cum);
     /* absent in checkpoints written before this diagnostic existed */
     if (!rc && cr_h5_read_attr_double(f, ".", "dtmin_since", &r->dtmin_since)) r->dtmin_since = INFINITY;
+    if (!rc && (read_long(f, "nent_cum", &r->nent_cum) | read_long(f, "nent_since", &r->nent_since)))
+        r->nent_cum = r->nent_since = 0;
     if (rc == 1 || rc == CR_EIO) rc = CR_EIO;
     hid_t g = -1;
     if (!rc) {
@@ -341,6 +348,7 @@ static int resume(struct run *r)
             x.nrho = (long)a, x.np = (long)b;
             rc |= cr_h5_read_attr_double(g, name, "n_va_limit", &a);
             x.nva = (long)a;
+            x.nent = cr_h5_read_attr_double(g, name, "n_entropy", &a) ? 0 : (long)a;
             if (cr_h5_read_attr_double(g, name, "dt_min", &x.dt_min)) x.dt_min = NAN;
             H5Fclose(g);
             if (!rc) rc = rec_add(r, &x);
@@ -373,13 +381,15 @@ static int write_diag_csv(struct run *r)
                "# cpcp: cross-polar-cap potential [kV]; floors: uses since the previous slice; divb: max |div B| "
                "V^-1 / (|B1|/h); dbz0: Bz at the Earth's centre from the domain's currents (Biot-Savart, a Dst proxy) "
                "[nT], dbz0_night: its part from x < 0; dt_min: the smallest CFL time step since the previous slice "
-               "[s] (nan: no step)\n");
+               "[s] (nan: no step); n_entropy: pressures taken from the entropy by the dual-energy switch "
+               "(mhd.dual_energy) since the previous slice\n");
     fprintf(f, "t_s,r_mp_RE,r_mp_j_RE,r_bs_RE,cpcp_north_kV,cpcp_south_kV,n_rho_floor,n_p_floor,n_va_limit,divb,"
-               "dbz0_nT,dbz0_night_nT,dt_min_s\n");
+               "dbz0_nT,dbz0_night_nT,dt_min_s,n_entropy\n");
     for (long s = 0; s < r->nrec; s++) {
         const struct rec *x = &r->recs[s];
-        fprintf(f, "%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%ld,%ld,%ld,%.3e,%.3f,%.3f,%.4g\n", x->t, x->r_mp, x->r_mp_j,
-                x->r_bs, x->cpcp[0], x->cpcp[1], x->nrho, x->np, x->nva, x->divb, x->dbz0, x->dbz0_night, x->dt_min);
+        fprintf(f, "%.6f,%.4f,%.4f,%.4f,%.4f,%.4f,%ld,%ld,%ld,%.3e,%.3f,%.3f,%.4g,%ld\n", x->t, x->r_mp, x->r_mp_j,
+                x->r_bs, x->cpcp[0], x->cpcp[1], x->nrho, x->np, x->nva, x->divb, x->dbz0, x->dbz0_night, x->dt_min,
+                x->nent);
     }
     int bad = ferror(f);
     bad |= fclose(f);
@@ -509,14 +519,14 @@ static int summarize(struct run *r, int *pass)
                      "(goal >= 1/3) %s\n"
                      "  div B: at most %.1e of |B1|/h over the run (goal <= 1e-12, round-off) %s\n"
                      "  floors used over the run: density %ld, pressure %ld (cell-stages); Alfven-speed limiter %ld "
-                     "(cell-steps); steps %ld\n",
+                     "(cell-steps); pressure from the entropy (mhd.dual_energy) %ld (cell-stages); steps %ld\n",
                      t_end, s.n, s.v[0], s.v[1], s.v[2], s.temp, s.b[0], s.b[1], s.b[2], ref.pdyn, n[2],
                      t_end - 1800.0, m[0], ref.r0, 100 * (m[0] - ref.r0) / ref.r0, 100 * tol_mp, miss[0],
                      ok_mp ? "PASS" : "FAIL", m[1], ref.r_bs, ref.mach, ref2.r_bs,
                      ref.r_bs > 0 ? 100 * (m[1] - ref.r_bs) / ref.r_bs : 0.0, miss[1], ok_bs ? "PASS" : "FAIL", m[2],
                      ref.cpcp_kv, pcgoal, sig_pc, ok_pc ? "PASS" : "FAIL", 100 * sp[0], 100 * sp[1], 100 * sp[2],
                      ok_st ? "PASS" : "FAIL", dbz, dt_pre, t_turn, dt_post, dt_ratio, ok_dt ? "PASS" : "FAIL", divb,
-                     ok_db ? "PASS" : "FAIL", r->nrho_cum, r->np_cum, r->nva_cum, r->nsteps_cum);
+                     ok_db ? "PASS" : "FAIL", r->nrho_cum, r->np_cum, r->nva_cum, r->nent_cum, r->nsteps_cum);
     (void)w;
     fputs(text, cr_log_stream(r->log));
     char tmp[4400];
@@ -676,6 +686,7 @@ int cr_msphere_cmd(struct cr_cmd_ctx *ctx)
         r.nsteps_cum++;
         r.nrho_since += si.n_rho_floor, r.np_since += si.n_p_floor, r.nva_since += si.n_va_limit;
         r.nrho_cum += si.n_rho_floor, r.np_cum += si.n_p_floor, r.nva_cum += si.n_va_limit;
+        r.nent_since += si.n_entropy, r.nent_cum += si.n_entropy;
         r.dtmin_since = fmin(r.dtmin_since, si.dt_cfl);
         if (cr_log_enabled(log, CR_LEVEL_DEBUG))
             cr_debug(log, "step %ld t = %.4f s dt = %.4g s%s floors %ld/%ld", cr_msphere_nstep(ms), cr_msphere_time(ms),
