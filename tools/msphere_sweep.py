@@ -64,6 +64,7 @@ def parse_validation(path):
         "dt": r"time step: " + NUM + r" s before .*?smallest after " + NUM + r" s: ratio " + NUM,
         "divb": r"div B: at most " + NUM,
         "floors": r"density (\d+), pressure (\d+) \(cell-stages\); Alfven-speed limiter (\d+)",
+        "entropy": r"pressure from the entropy \(mhd\.dual_energy\) (\d+)",
     }
     for k, p in pats.items():
         m = re.search(p, text)
@@ -174,7 +175,7 @@ def main():
             print("%-18s exit %d, %.0f s wall, stability %s" % (name, rc, wall, "PASS" if stab else "FAIL"),
                   flush=True)
     hdr = ("| case | magnetopause [R_E] (Shue) | bow shock [R_E] (F&R) | CPCP [kV] (Boyle; Hill-Siscoe) | "
-           "open flux N/S [MWb] | Dst proxy [nT] | dt after/before | div B | floors p / vA | wall |\n"
+           "open flux N/S [MWb] | Dst proxy [nT] | dt after/before | div B | floors p / entropy / vA | wall |\n"
            "|---|---|---|---|---|---|---|---|---|---|\n")
     out = [hdr]
     for name, rc, wall, v, of, stab in rows:
@@ -185,13 +186,13 @@ def main():
         mp, bs, pc = v["mp"], v["bs"], v["pc"]
         hs = v["hs"][0] if v.get("hs") else float("nan")
         out.append("| %s | %.2f (%.2f, %+.1f %% %s) | %.2f (%.2f, %+.1f %% %s) | %.1f (%.1f; %.1f) %s | %s | %.1f | "
-                   "%.2f %s | %.1e | %d / %d | %s |\n" % (
+                   "%.2f %s | %.1e | %d / %d / %d | %s |\n" % (
                        name, mp[0], mp[1], mp[2], vd.get("mp", "?"), bs[0], bs[1], bs[2], vd.get("bs", "?"),
                        pc[0], pc[1], hs, vd.get("pc", "?"), "%.0f / %.0f" % of if of else "-",
                        v["dst"][0] if v.get("dst") else float("nan"), v["dt"][2] if v.get("dt") else float("nan"),
                        vd.get("dt", "?"), v["divb"][0] if v.get("divb") else float("nan"),
-                       v["floors"][1] if v.get("floors") else -1, v["floors"][2] if v.get("floors") else -1,
-                       fmt_wall(wall)))
+                       v["floors"][1] if v.get("floors") else -1, v["entropy"][0] if v.get("entropy") else 0,
+                       v["floors"][2] if v.get("floors") else -1, fmt_wall(wall)))
     table = "".join(out)
     with open(os.path.join(a.out, "sweep.md"), "w") as f:
         f.write("# %s across driving (tools/msphere_sweep.py)\n\n" % a.ini + table)
