@@ -354,7 +354,8 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
  * integrator weights as the conserved variables, and its flux is the face's
  * mass flux times p / rho^gamma of the upwind reconstructed state (the
  * sweep keeps its density and pressure), so S / rho is carried with the
- * same reconstruction as the other variables. Elsewhere nothing changes:
+ * same reconstruction as the other variables, held within the values of
+ * the two cells beside the face (so S / rho keeps a maximum principle). Elsewhere nothing changes:
  * shocks and reconnection keep the energy equation's heating. */
 /* cr_mhd_cell_b with the faces as a stage leaves them: the image face n of
  * a periodic direction is not evolved during the stages (cr_mhd_seams
@@ -377,6 +378,19 @@ static void stage_cell_b(const struct cr_mhd *m, size_t c, const int idx[3], dou
     b[0] = m->minv[0][c] * r0 + m->minv[1][c] * r1 + m->minv[2][c] * r2;
     b[1] = m->minv[1][c] * r0 + m->minv[3][c] * r1 + m->minv[4][c] * r2;
     b[2] = m->minv[2][c] * r0 + m->minv[4][c] * r1 + m->minv[5][c] * r2;
+}
+
+/* p / rho^gamma of a cell's stage-start primitives */
+static inline double cell_k(const struct cr_mhd *m, size_t c, double gam)
+{
+    return m->w[4][c] / pow(m->w[0][c], gam);
+}
+
+/* k clamped to the interval of a and b */
+static inline double face_k(double k, double a, double b)
+{
+    const double lo = a < b ? a : b, hi = a < b ? b : a;
+    return k < lo ? lo : k > hi ? hi : k;
 }
 
 void cr_mhd_dual_energy(struct cr_mhd *m, int stage, double dt, long *nsw)
@@ -408,15 +422,20 @@ void cr_mhd_dual_energy(struct cr_mhd *m, int stage, double dt, long *nsw)
                     const double r0 = m->u0[0][c] > m->rho_floor ? m->u0[0][c] : m->rho_floor;
                     s = g0 * m->pn[c] / pow(r0, gm1) + g1 * su;
                 }
-                /* its flux: mass flux times the upwind face state's p / rho^gamma */
+                /* its flux: mass flux times the upwind face state's p / rho^gamma,
+                 * held within the values of the two cells beside the face (PLM
+                 * reconstructs p and rho apart, so the face state's p / rho^gamma
+                 * is not bounded by theirs: unbounded, it let S grow without
+                 * limit under IMF Bz = -500 nT on the quick grid) */
                 double ds = 0.0;
+                const double kc = cell_k(m, c, gam);
                 for (int d = 0; d < 3; d++) {
                     if (!m->active[d]) continue;
-                    const size_t h = c + (size_t)m->stride[d];
+                    const size_t l = c - (size_t)m->stride[d], h = c + (size_t)m->stride[d];
                     const double fl = m->flux[d][0][c], fh = m->flux[d][0][h];
                     const double *ur = m->upw[d][0], *up = m->upw[d][1];
-                    if (fl != 0.0) ds += fl * up[c] / pow(ur[c], gam);
-                    if (fh != 0.0) ds -= fh * up[h] / pow(ur[h], gam);
+                    if (fl != 0.0) ds += fl * face_k(up[c] / pow(ur[c], gam), kc, cell_k(m, l, gam));
+                    if (fh != 0.0) ds -= fh * face_k(up[h] / pow(ur[h], gam), kc, cell_k(m, h, gam));
                 }
                 s += ds * bdt / g->vol[c];
                 if (!(s > 0.0)) continue; /* left to the pressure floor */
