@@ -363,21 +363,13 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
  * face 0, the face it is the image of. */
 static void stage_cell_b(const struct cr_mhd *m, size_t c, const int idx[3], double b[3])
 {
-    const struct cr_grid *g = m->g;
-    double r0 = 0.0, r1 = 0.0, r2 = 0.0;
+    size_t hf[3];
     for (int d = 0; d < 3; d++) {
-        size_t h = c + (size_t)m->stride[d];
-        const size_t ha = h; /* the area is the image face's own (the same geometry) */
+        hf[d] = c + (size_t)m->stride[d];
         if (m->bc[2 * d].kind == CR_MHD_BC_PERIODIC && idx[d] == m->n[d] - 1)
-            h -= (size_t)m->n[d] * (size_t)m->stride[d];
-        double pl = m->face[d][c], ph = m->face[d][h];
-        r0 += g->area[d][0][c] * pl + g->area[d][0][ha] * ph;
-        r1 += g->area[d][1][c] * pl + g->area[d][1][ha] * ph;
-        r2 += g->area[d][2][c] * pl + g->area[d][2][ha] * ph;
+            hf[d] -= (size_t)m->n[d] * (size_t)m->stride[d];
     }
-    b[0] = m->minv[0][c] * r0 + m->minv[1][c] * r1 + m->minv[2][c] * r2;
-    b[1] = m->minv[1][c] * r0 + m->minv[3][c] * r1 + m->minv[4][c] * r2;
-    b[2] = m->minv[2][c] * r0 + m->minv[4][c] * r1 + m->minv[5][c] * r2;
+    cr_mhd_cell_b_at(m, c, hf, b);
 }
 
 /* p / rho^gamma of a cell's stage-start primitives */

@@ -160,14 +160,16 @@ static inline void cr_mhd_prefetch_w(double *p, int n)
 #endif
 }
 
-/* Cell-centred evolved field from the six face fluxes (least squares). */
-static inline void cr_mhd_cell_b(const struct cr_mhd *m, size_t c, double b[3])
+/* Cell-centred evolved field from the six face fluxes (least squares), the
+ * high face of direction d read at hf[d] (its area at c + stride[d]: a
+ * periodic image face has the geometry of its own place). */
+static inline void cr_mhd_cell_b_at(const struct cr_mhd *m, size_t c, const size_t hf[3], double b[3])
 {
     const struct cr_grid *g = m->g;
     double r0 = 0.0, r1 = 0.0, r2 = 0.0;
     for (int d = 0; d < 3; d++) {
         size_t h = c + (size_t)m->stride[d];
-        double pl = m->face[d][c], ph = m->face[d][h];
+        double pl = m->face[d][c], ph = m->face[d][hf[d]];
         r0 += g->area[d][0][c] * pl + g->area[d][0][h] * ph;
         r1 += g->area[d][1][c] * pl + g->area[d][1][h] * ph;
         r2 += g->area[d][2][c] * pl + g->area[d][2][h] * ph;
@@ -175,6 +177,13 @@ static inline void cr_mhd_cell_b(const struct cr_mhd *m, size_t c, double b[3])
     b[0] = m->minv[0][c] * r0 + m->minv[1][c] * r1 + m->minv[2][c] * r2;
     b[1] = m->minv[1][c] * r0 + m->minv[3][c] * r1 + m->minv[4][c] * r2;
     b[2] = m->minv[2][c] * r0 + m->minv[4][c] * r1 + m->minv[5][c] * r2;
+}
+
+/* The same with the cell's own six faces. */
+static inline void cr_mhd_cell_b(const struct cr_mhd *m, size_t c, double b[3])
+{
+    const size_t hf[3] = {c + (size_t)m->stride[0], c + (size_t)m->stride[1], c + (size_t)m->stride[2]};
+    cr_mhd_cell_b_at(m, c, hf, b);
 }
 
 #endif
