@@ -329,8 +329,8 @@ static long number_after(const char *text, const char *key)
  * energy"): both complete; without the switch the pressure floor acts on
  * ~19 % of the cell-stages (the evolved field's energy B1^2/2 ~ B0^2/2
  * where the eroded magnetopause reaches the inner boundary, the thermal
- * energy a residual of it), with eta = 1e-2 on under 0.1 % (measured 6,966
- * of 9.3 million against 1.75 million). Bounds: under 1 % with the switch,
+ * energy a residual of it), with eta = 1e-2 on under 0.1 % (measured 7,236
+ * of 9.8 million against 1.75 million of 9.5 million). Bounds: under 1 % with the switch,
  * and at least ten times fewer than without it. Optimised build only (two
  * runs of ~13 s; several minutes under the sanitizers). */
 Test(faults, legal_extreme_driving_with_the_dual_energy_switch, .timeout = 300)
