@@ -339,24 +339,6 @@ void cr_mhd_update_cells(struct cr_mhd *m, int stage, double dt, int *bad_out)
     }
 }
 
-/* Dual energy. Where a stage leaves the thermal energy e = E - rho v^2/2 -
- * B1^2/2 below eta E, e is a small difference of large numbers (the evolved
- * field's energy where B1 ~ -B0, a hypersonic flow's kinetic energy) and its
- * truncation error can exceed it: the pressure then comes from the entropy
- * S = p / rho^(gamma-1), which the adiabatic equations carry with the mass,
- * d(S)/dt + div(S v) = 0 (the modified entropy of Ryu et al. 1993, ApJ 414,
- * 1; the switch on the thermal fraction as in the dual-energy formalism of
- * Bryan et al. 1995, Comput. Phys. Commun. 89, 149), and E takes the kinetic,
- * field and thermal energies of that pressure (E is then not conserved in
- * the cell, as with a floor; every use is counted). S is not kept between
- * stages: the stage's S is built from the pressures the stage started from
- * (the primitives, and the pressure of U^n saved at stage 0), with the same
- * integrator weights as the conserved variables, and its flux is the face's
- * mass flux times p / rho^gamma of the upwind reconstructed state (the
- * sweep keeps its density and pressure), so S / rho is carried with the
- * same reconstruction as the other variables, held within the values of
- * the two cells beside the face (so S / rho keeps a maximum principle). Elsewhere nothing changes:
- * shocks and reconnection keep the energy equation's heating. */
 /* cr_mhd_cell_b with the faces as a stage leaves them: the image face n of
  * a periodic direction is not evolved during the stages (cr_mhd_seams
  * refreshes it after the step), so the last cell takes its high face from
@@ -385,6 +367,25 @@ static inline double face_k(double k, double a, double b)
     return k < lo ? lo : k > hi ? hi : k;
 }
 
+/* Dual energy. Where a stage leaves the thermal energy e = E - rho v^2/2 -
+ * B1^2/2 below eta E, e is a small difference of large numbers (the evolved
+ * field's energy where B1 ~ -B0, a hypersonic flow's kinetic energy) and its
+ * truncation error can exceed it: the pressure then comes from the entropy
+ * S = p / rho^(gamma-1), which the adiabatic equations carry with the mass,
+ * d(S)/dt + div(S v) = 0 (the modified entropy of Ryu et al. 1993, ApJ 414,
+ * 1; the switch on the thermal fraction as in the dual-energy formalism of
+ * Bryan et al. 1995, Comput. Phys. Commun. 89, 149), and E takes the kinetic,
+ * field and thermal energies of that pressure (E is then not conserved in
+ * the cell, as with a floor; every use is counted). S is not kept between
+ * stages: the stage's S is built from the pressures the stage started from
+ * (the primitives, and the pressure of U^n saved at stage 0), with the same
+ * integrator weights as the conserved variables, and its flux is the face's
+ * mass flux times p / rho^gamma of the upwind reconstructed state (the
+ * sweep keeps its density and pressure), so S / rho is carried with the
+ * same reconstruction as the other variables, held within the values of
+ * the two cells beside the face (so S / rho keeps a maximum principle).
+ * Elsewhere nothing changes: shocks and reconnection keep the energy
+ * equation's heating. */
 void cr_mhd_dual_energy(struct cr_mhd *m, int stage, double dt, long *nsw)
 {
     const struct cr_grid *g = m->g;
