@@ -132,12 +132,13 @@ static int write_slice(struct run *r, double steps_per_s, double mcells)
     if (rc) return rc;
     struct rec x = {.t = d.t, .r_mp = d.r_mp, .r_mp_j = d.r_mp_j, .r_bs = d.r_bs, .cpcp = {d.cpcp[0], d.cpcp[1]},
                     .divb = d.divb, .dbz0 = d.dbz0, .dbz0_night = d.dbz0_night, .nrho = r->nrho_since,
-                    .np = r->np_since, .nva = r->nva_since, .nent = r->nent_since, .dt_min = isfinite(r->dtmin_since) ? r->dtmin_since : NAN};
+                    .np = r->np_since, .nva = r->nva_since, .nent = r->nent_since,
+                    .dt_min = isfinite(r->dtmin_since) ? r->dtmin_since : NAN};
     rc = rec_add(r, &x);
     cr_info(r->log,
             "slice %d t = %.1f s: magnetopause %.2f R_E (|J| peak %.2f), bow shock %.2f R_E, CPCP N/S %.1f/%.1f kV, "
-            "dBz(0) %.1f nT (night %.1f), floors rho/p %ld/%ld, entropy %ld, vA limiter %ld, div B %.1e, %.1f steps/s, "
-            "%.2f M cell-updates/s",
+            "dBz(0) %.1f nT (night %.1f), floors rho/p %ld/%ld, entropy %ld, vA limiter %ld, div B %.1e, "
+            "%.1f steps/s, %.2f M cell-updates/s",
             cr_mhd_out_count(r->out) - 1, d.t, d.r_mp, d.r_mp_j, d.r_bs, d.cpcp[0], d.cpcp[1], d.dbz0, d.dbz0_night,
             r->nrho_since, r->np_since, r->nent_since, r->nva_since, d.divb, steps_per_s, mcells);
     r->nrho_since = r->np_since = r->nva_since = r->nent_since = 0;
@@ -192,10 +193,11 @@ static int write_slice_extras(struct run *r, const struct cr_msphere_diag *dp)
                             "r_mp, r_mp_j, r_bs [R_E] (subsolar magnetopause from the Bz reversal or density drop, "
                             "from the |J| peak; bow shock at twice the upstream density; 0 = not found); "
                             "cpcp_north, cpcp_south [kV]; n_rho_floor, n_p_floor: floor uses since the previous "
-                            "slice (cell-stages); n_entropy: pressures taken from the entropy by the dual-energy switch since the "
-                            "previous slice (cell-stages; mhd.dual_energy); n_va_limit: cells raised by the Alfven-speed limiter since the "
-                            "previous slice (cell-steps); dt_min [s]: the smallest CFL time step since the previous "
-                            "slice (NaN: none); divb: max |div B| V^-1 / (|B1|/h); dbz0, dbz0_night [nT]: "
+                            "slice (cell-stages); n_entropy: pressures taken from the entropy by the dual-energy "
+                            "switch since the previous slice (cell-stages; mhd.dual_energy); n_va_limit: cells "
+                            "raised by the Alfven-speed limiter since the previous slice (cell-steps); dt_min [s]: "
+                            "the smallest CFL time step since the previous slice (NaN: none); divb: max |div B| "
+                            "V^-1 / (|B1|/h); dbz0, dbz0_night [nT]: "
                             "Bz at the Earth's centre from the currents of the whole domain and of its x < 0 half "
                             "(Biot-Savart; a Dst proxy without ionospheric, inner and induced currents)");
     H5Gclose(grp);

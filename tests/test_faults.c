@@ -364,7 +364,8 @@ Test(faults, legal_extreme_driving_with_the_dual_energy_switch, .timeout = 300)
            100.0 * (double)floors[0] / cs[0], steps[0], 100.0 * (double)floors[1] / cs[1],
            100.0 * (double)entropy[1] / cs[1], steps[1]);
     cr_assert_eq(entropy[0], 0);
-    cr_assert_lt((double)floors[1], 0.01 * cs[1], "floors on %ld of %.0f cell-stages with the switch", floors[1], cs[1]);
+    cr_assert_lt((double)floors[1], 0.01 * cs[1], "floors on %ld of %.0f cell-stages with the switch", floors[1],
+                 cs[1]);
     cr_assert_gt(floors[0], 10 * floors[1], "floors %ld without the switch, %ld with it", floors[0], floors[1]);
 }
 
